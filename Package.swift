@@ -1,0 +1,71 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "pbsha",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pbsha", targets: ["pbsha"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // Wire types, UPIDs, fingerprints and the pinned HTTPS client.
+        .target(
+            name: "ProxmoxAPI",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Config, observation, health rules, calendar events, reports.
+        .target(
+            name: "PairEngine",
+            dependencies: [
+                "ProxmoxAPI",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        // The simulated PBS pair and PVE hosts, served over real HTTPS on loopback.
+        .target(
+            name: "Lab",
+            dependencies: [
+                "ProxmoxAPI",
+                "PairEngine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .executableTarget(
+            name: "pbsha",
+            dependencies: [
+                "ProxmoxAPI",
+                "PairEngine",
+                "Lab",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ProxmoxAPITests", dependencies: ["ProxmoxAPI"]),
+        .testTarget(name: "PairEngineTests", dependencies: ["PairEngine", "ProxmoxAPI"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "PairEngine", "ProxmoxAPI"]),
+        .testTarget(name: "pbshaTests", dependencies: ["Lab", "PairEngine"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,59 @@
+import ProxmoxAPI
+
+/// How far the two snapshot sets differ.
+public struct DriftSummary: Sendable, Equatable {
+    /// Complete snapshots on the primary that the secondary lacks.
+    public var missingOnSecondary: Int
+    /// Of those, the ones older than the start of the last successful sync: the sync skipped them.
+    public var missedBySync: Int
+    public var onlyOnSecondary: Int
+    public var examplesMissing: [String]
+}
+
+/// Compares the primary's snapshots with the secondary's, mapping namespaces the way the
+/// sync job does (`remote-ns` on the primary becomes `ns` on the secondary).
+enum DriftRules {
+    static func evaluate(primary: NodeReading, secondary: NodeReading, lastSuccessStart: Int64?) -> (DriftSummary?, [Finding]) {
+        guard let source = primary.snapshots, let target = secondary.snapshots else { return (nil, []) }
+        let remoteNs = secondary.syncJob?.remoteNs ?? ""
+        let localNs = secondary.syncJob?.ns ?? ""
+        func key(_ s: NamespacedSnapshot, ns: String) -> String { "\(ns)|\(s.item.backupType)/\(s.item.backupID)/\(s.item.backupTime)" }
+        func mapped(_ ns: String) -> String? {
+            guard remoteNs.isEmpty || ns == remoteNs || ns.hasPrefix(remoteNs + "/") else { return nil }
+            let rest = String(ns.dropFirst(remoteNs.count)).drop { $0 == "/" }
+            return [localNs, String(rest)].filter { !$0.isEmpty }.joined(separator: "/")
+        }
+        let complete = source.filter { $0.item.size != nil }
+        let targetKeys = Set(target.map { key($0, ns: $0.ns) })
+        var sourceKeys = Set<String>()
+        var missing: [NamespacedSnapshot] = []
+        for snapshot in complete {
+            guard let ns = mapped(snapshot.ns) else { continue }
+            let k = key(snapshot, ns: ns)
+            sourceKeys.insert(k)
+            if !targetKeys.contains(k) { missing.append(snapshot) }
+        }
+        let onlyOnSecondary = target.filter { !sourceKeys.contains(key($0, ns: $0.ns)) }.count
+        missing.sort { $0.item.backupTime > $1.item.backupTime }
+        let missed = missing.filter { snapshot in lastSuccessStart.map { snapshot.item.backupTime < $0 } ?? false }
+        let summary = DriftSummary(missingOnSecondary: missing.count, missedBySync: missed.count,
+                                   onlyOnSecondary: onlyOnSecondary, examplesMissing: missing.prefix(5).map(\.name))
+        var findings: [Finding] = []
+        if !missed.isEmpty {
+            findings.append(Finding(.warning, "drift-missed",
+                "\(missed.count) snapshot\(missed.count == 1 ? "" : "s") older than the last successful sync \(missed.count == 1 ? "is" : "are") not on the secondary (e.g. \(missed[0].name)); check the job's group filter and owner",
+                subject: "drift"))
+        }
+        let pending = missing.count - missed.count
+        if pending > 0 {
+            findings.append(Finding(.info, "drift-pending",
+                "\(pending) new snapshot\(pending == 1 ? "" : "s") on the primary wait\(pending == 1 ? "s" : "") for the next sync", subject: "drift"))
+        }
+        if onlyOnSecondary > 0 {
+            findings.append(Finding(.info, "drift-only-on-secondary",
+                "\(onlyOnSecondary) snapshot\(onlyOnSecondary == 1 ? "" : "s") exist only on the secondary (pruned on the primary, remove-vanished off)",
+                subject: "drift"))
+        }
+        return (summary, findings)
+    }
+}

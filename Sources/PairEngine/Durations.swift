@@ -1,0 +1,49 @@
+/// Durations as the config writes them: `90s`, `15m`, `4h`, `8d`, or combined (`1h30m`).
+public enum Durations {
+    /// A duration that could not be read, with what was wrong.
+    public struct ParseError: Error, Equatable, CustomStringConvertible {
+        public let text: String
+        public let reason: String
+        public var description: String { "'\(text)' is not a duration: \(reason) (use e.g. 90s, 15m, 4h, 8d)" }
+    }
+
+    private static let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
+
+    /// Seconds in `text`; a bare number counts as seconds.
+    public static func parse(_ text: String) throws(ParseError) -> Int {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw ParseError(text: text, reason: "it is empty") }
+        if let seconds = Int(trimmed), seconds >= 0 { return seconds }
+        var total = 0
+        var digits = ""
+        for character in trimmed {
+            if character.isASCII, character.isNumber {
+                digits.append(character)
+            } else if let unit = units[character] {
+                guard let value = Int(digits) else {
+                    throw ParseError(text: text, reason: "'\(character)' has no number before it")
+                }
+                total += value * unit
+                digits = ""
+            } else {
+                throw ParseError(text: text, reason: "unknown unit '\(character)'")
+            }
+        }
+        guard digits.isEmpty else { throw ParseError(text: text, reason: "'\(digits)' has no unit") }
+        return total
+    }
+
+    /// A short human form: `45s`, `12m`, `5h12m`, `3d4h`.
+    public static func format(_ seconds: Int) -> String {
+        let s = abs(seconds)
+        let sign = seconds < 0 ? "-" : ""
+        switch s {
+        case ..<60: return "\(sign)\(s)s"
+        case ..<3600: return "\(sign)\(s / 60)m"
+        case ..<86_400: return "\(sign)\(s / 3600)h" + (s % 3600 / 60 == 0 ? "" : "\(s % 3600 / 60)m")
+        default: return "\(sign)\(s / 86_400)d" + (s % 86_400 / 3600 == 0 ? "" : "\(s % 86_400 / 3600)h")
+        }
+    }
+}
+
+import Foundation

@@ -1,0 +1,62 @@
+import ProxmoxAPI
+
+/// Where a PVE storage entry points.
+public enum Target: String, Sendable { case primary, secondary, other }
+
+/// The verdict on a `PairState`: summaries for each part and the findings, worst first.
+public struct HealthReport: Sendable {
+    public var overall: HealthStatus
+    public var sync: SyncSummary
+    public var verify: VerifySummary
+    public var drift: DriftSummary?
+    public var findings: [Finding]
+    /// Per PVE reading, where its storage points (nil when unknown).
+    public var targets: [Target?]
+
+    /// Applies every rule. Ages are measured on the secondary's own clock when it answered.
+    public static func evaluate(_ state: PairState, policy: HealthPolicy) -> HealthReport {
+        let consoleNow = Int64(state.observedAt)
+        let secondaryNow = state.secondary.time?.time ?? consoleNow
+        var findings = NodeRules.evaluate(state.primary, policy: policy) + NodeRules.evaluate(state.secondary, policy: policy)
+        findings += NodeRules.skew(state.primary, state.secondary, policy: policy)
+        findings += NodeRules.remote(state.secondary, policy: policy)
+        let (sync, syncFindings) = SyncRules.evaluate(state.secondary, now: secondaryNow, policy: policy)
+        let (verify, verifyFindings) = VerifyRules.evaluate(state.secondary, now: secondaryNow, policy: policy)
+        let (drift, driftFindings) = DriftRules.evaluate(primary: state.primary, secondary: state.secondary,
+                                                          lastSuccessStart: sync.lastSuccessStart)
+        findings += syncFindings + verifyFindings + driftFindings
+        let targets = state.pve.map { target(of: $0, policy: policy) }
+        for (reading, target) in zip(state.pve, targets) {
+            findings += pveFindings(reading, target: target)
+        }
+        findings = findings.deduplicated()
+        let overall: HealthStatus = !state.primary.reachable && !state.secondary.reachable
+            && state.primary.failure?.isUnreachable == true && state.secondary.failure?.isUnreachable == true
+            ? .unknown : HealthStatus(worstOf: findings)
+        return HealthReport(overall: overall, sync: sync, verify: verify, drift: drift, findings: findings, targets: targets)
+    }
+
+    static func target(of reading: PVEReading, policy: HealthPolicy) -> Target? {
+        guard let storage = reading.storage, let server = storage.server else { return nil }
+        let port = storage.port ?? 8007
+        if server == policy.primaryHost, port == policy.primaryPort, storage.datastore == policy.primaryDatastore { return .primary }
+        if server == policy.secondaryHost, port == policy.secondaryPort, storage.datastore == policy.secondaryDatastore { return .secondary }
+        return .other
+    }
+
+    private static func pveFindings(_ reading: PVEReading, target: Target?) -> [Finding] {
+        let subject = "pve:\(reading.name)"
+        if let failure = reading.failure {
+            return [Finding(.warning, "pve-unreachable", "PVE \(reading.name) (\(reading.host)) cannot be read: \(failure)", subject: subject)]
+        }
+        guard reading.storage != nil else {
+            return [Finding(.warning, "pve-storage-missing", "PVE \(reading.name) has no pbs: storage '\(reading.storageID)'", subject: subject)]
+        }
+        if target == .other {
+            return [Finding(.warning, "pve-target-other",
+                "PVE \(reading.name)'s storage '\(reading.storageID)' points at neither PBS of the pair (\(reading.storage?.server ?? "?"))",
+                subject: subject)]
+        }
+        return []
+    }
+}

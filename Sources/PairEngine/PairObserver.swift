@@ -1,0 +1,149 @@
+import ProxmoxAPI
+
+/// Reads both PBS nodes and every PVE host concurrently and returns one `PairState`.
+/// A slow or hung node costs at most the transport's timeouts and never delays the others.
+public struct PairObserver: Sendable {
+    public let config: PairConfig
+    let transport: any HTTPTransport
+    let clock: any WallClock
+    /// How many of the secondary's recent sync/verify tasks to read for history.
+    public var taskHistory = 100
+
+    public init(config: PairConfig, transport: any HTTPTransport, clock: any WallClock = SystemClock()) {
+        self.config = config
+        self.transport = transport
+        self.clock = clock
+    }
+
+    public func observe() async -> PairState {
+        async let primary = read(.primary, config.primary)
+        async let secondary = read(.secondary, config.secondary)
+        async let hosts = readPVE()
+        let state = PairState(observedAt: 0, primary: await primary, secondary: await secondary, pve: await hosts)
+        var finished = state
+        finished.observedAt = clock.now()
+        return finished
+    }
+
+    private func read(_ role: NodeRole, _ node: NodeConfig) async -> NodeReading {
+        var reading = NodeReading(role: role, host: node.host, datastoreName: node.datastore)
+        let client = PBSClient(transport: transport, endpoint: node.endpoint, token: node.token)
+        let started = clock.now()
+        do {
+            reading.version = try await client.version()
+        } catch {
+            reading.failure = error
+            return reading
+        }
+        reading.latencyMs = ((clock.now() - started) * 10_000).rounded() / 10
+        let store = node.datastore
+        async let time = attempt { () async throws(APIError) in try await client.time() }
+        async let list = attempt { () async throws(APIError) in try await client.datastores() }
+        async let status = attempt { () async throws(APIError) in try await client.datastoreStatus(store) }
+        async let snapshots = attempt { () async throws(APIError) in try await allSnapshots(client, store: store) }
+        async let secondaryExtras = role == .secondary ? readSecondary(client, store: store) : nil
+
+        let askedAt = clock.now()
+        let timeResult = await time
+        if case .success(let nodeTime) = timeResult {
+            reading.clockSkew = Int((Double(nodeTime.time) - (askedAt + clock.now()) / 2).rounded())
+        }
+        reading.time = take(timeResult, "time", into: &reading)
+        if let stores = take(await list, "datastore list", into: &reading) {
+            reading.datastore = stores.first { $0.store == store }
+            reading.datastoreListed = reading.datastore != nil
+        }
+        reading.status = take(await status, "datastore status", into: &reading)
+        reading.snapshots = take(await snapshots, "snapshots", into: &reading)
+        if let extras = await secondaryExtras {
+            if let jobs = take(extras.jobs, "sync jobs", into: &reading) {
+                reading.syncJob = jobs.first { $0.id == config.syncJob }
+                reading.syncJobListed = reading.syncJob != nil
+            }
+            reading.syncTasks = take(extras.syncTasks, "sync tasks", into: &reading)?
+                .filter { $0.workerID?.hasSuffix(":" + config.syncJob) ?? false }
+            reading.verifyJobs = take(extras.verifyJobs, "verify jobs", into: &reading)
+            reading.verifyTasks = take(extras.verifyTasks, "verify tasks", into: &reading)
+            reading.remote = take(extras.remotes, "remotes", into: &reading)?.first { $0.name == config.remote }
+        }
+        return reading
+    }
+
+    /// The secondary's job configuration and history.
+    private struct SecondaryExtras: Sendable {
+        var jobs: Result<[SyncJob], APIError>
+        var syncTasks: Result<[TaskListItem], APIError>
+        var verifyJobs: Result<[VerifyJob], APIError>
+        var verifyTasks: Result<[TaskListItem], APIError>
+        var remotes: Result<[RemoteConfig], APIError>
+    }
+
+    private func readSecondary(_ client: PBSClient, store: String) async -> SecondaryExtras? {
+        let limit = taskHistory
+        async let jobs = attempt { () async throws(APIError) in try await client.syncJobs(store: store) }
+        async let syncTasks = attempt { () async throws(APIError) in try await client.tasks(typeFilter: "syncjob", store: store, limit: limit) }
+        async let verifyJobs = attempt { () async throws(APIError) in try await client.verifyJobs(store: store) }
+        async let verifyTasks = attempt { () async throws(APIError) in try await client.tasks(typeFilter: "verificationjob", store: store, limit: limit) }
+        async let remotes = attempt { () async throws(APIError) in try await client.remotes() }
+        return SecondaryExtras(jobs: await jobs, syncTasks: await syncTasks, verifyJobs: await verifyJobs,
+                               verifyTasks: await verifyTasks, remotes: await remotes)
+    }
+
+    /// Snapshots of every namespace (the list call is not recursive).
+    private func allSnapshots(_ client: PBSClient, store: String) async throws(APIError) -> [NamespacedSnapshot] {
+        let namespaces = try await client.namespaces(store).map(\.ns)
+        let results = await withTaskGroup(of: Result<[NamespacedSnapshot], APIError>.self) { group in
+            for ns in namespaces {
+                group.addTask {
+                    await attempt { () async throws(APIError) in
+                        try await client.snapshots(store, namespace: ns).map { NamespacedSnapshot(ns: ns, item: $0) }
+                    }
+                }
+            }
+            var collected: [Result<[NamespacedSnapshot], APIError>] = []
+            for await result in group { collected.append(result) }
+            return collected
+        }
+        var all: [NamespacedSnapshot] = []
+        for result in results { all += try result.get() }
+        return all
+    }
+
+    private func readPVE() async -> [PVEReading] {
+        await withTaskGroup(of: (Int, PVEReading).self) { group in
+            for (index, host) in config.pve.enumerated() {
+                group.addTask { (index, await readPVE(host)) }
+            }
+            var readings: [(Int, PVEReading)] = []
+            for await reading in group { readings.append(reading) }
+            return readings.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+
+    private func readPVE(_ host: PVEHostConfig) async -> PVEReading {
+        var reading = PVEReading(name: host.name, host: host.host, storageID: host.storage)
+        let client = PVEClient(transport: transport, endpoint: host.endpoint, token: host.token)
+        do {
+            reading.version = try await client.version()
+            reading.storage = try await client.pbsStorages().first { $0.storage == host.storage }
+        } catch {
+            reading.failure = error
+        }
+        return reading
+    }
+}
+
+/// Runs a call and keeps its result or error as a value.
+func attempt<T: Sendable>(_ body: () async throws(APIError) -> T) async -> Result<T, APIError> {
+    do { return .success(try await body()) } catch { return .failure(error) }
+}
+
+/// The value of a result, recording its error under `name` when it failed.
+private func take<T>(_ result: Result<T, APIError>, _ name: String, into reading: inout NodeReading) -> T? {
+    switch result {
+    case .success(let value): return value
+    case .failure(let error):
+        reading.problems[name] = error
+        return nil
+    }
+}

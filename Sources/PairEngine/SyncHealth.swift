@@ -1,0 +1,119 @@
+import ProxmoxAPI
+
+/// The pull sync job as the operator needs to see it.
+public struct SyncSummary: Sendable, Equatable {
+    public enum RunState: String, Sendable { case ok, warning, error, running, never }
+
+    public var job: String
+    public var schedule: String?
+    public var lastRunState: RunState?
+    public var lastRunEnd: Int64?
+    /// End of the newest successful run, from task history.
+    public var lastSuccessEnd: Int64?
+    /// Start of that run: snapshots older than this should be on the secondary.
+    public var lastSuccessStart: Int64?
+    /// Secondary clock minus `lastSuccessEnd`.
+    public var ageSeconds: Int?
+    public var nextRun: Int64?
+    public var consecutiveFailures: Int
+    public var lastError: String?
+    public var rateLimit: String?
+    public var removeVanished: Bool?
+    public var status: HealthStatus
+}
+
+/// Rules about the pull sync job on the secondary.
+enum SyncRules {
+    static func evaluate(_ node: NodeReading, now: Int64, policy: HealthPolicy) -> (SyncSummary, [Finding]) {
+        var summary = SyncSummary(job: policy.syncJob, consecutiveFailures: 0, status: .unknown)
+        guard node.reachable else { return (summary, []) }
+        var findings: [Finding] = []
+        let subject = "sync:\(policy.syncJob)"
+        guard let job = node.syncJob else {
+            if !node.syncJobListed {
+                findings.append(Finding(.critical, "sync-job-missing",
+                    "sync job '\(policy.syncJob)' does not exist on the secondary; nothing copies backups off the primary", subject: subject))
+                summary.status = .critical
+            }
+            return (summary, findings)
+        }
+        summary.schedule = job.schedule
+        summary.nextRun = job.schedulerStatus.nextRun
+        summary.rateLimit = job.rateIn
+        summary.removeVanished = job.removeVanished
+        summary.lastRunEnd = job.schedulerStatus.lastRunEndtime
+        summary.lastRunState = runState(job.schedulerStatus)
+
+        // Success and failures come from task history, never from last-run-endtime alone.
+        let finished = (node.syncTasks ?? []).filter { $0.endtime != nil && $0.status != nil }.sorted { $0.starttime > $1.starttime }
+        if let history = node.syncTasks {
+            let success = finished.first { $0.outcome?.isOK == true }
+            summary.lastSuccessEnd = success?.endtime
+            summary.lastSuccessStart = success?.starttime
+            let failures = finished.prefix { $0.outcome?.isOK != true }
+            summary.consecutiveFailures = failures.count
+            summary.lastError = failures.first?.status
+            if success == nil, !finished.isEmpty {
+                findings.append(Finding(.critical, "sync-never-succeeded",
+                    "no successful sync in the last \(finished.count) runs of '\(policy.syncJob)' (last: \(finished[0].status ?? "?"))", subject: subject))
+            } else if history.isEmpty, summary.lastRunState == .never {
+                findings.append(Finding(.critical, "sync-never-ran", "sync job '\(policy.syncJob)' has never run", subject: subject))
+            }
+        } else if job.schedulerStatus.lastRunState == "OK" {
+            summary.lastSuccessEnd = job.schedulerStatus.lastRunEndtime
+        }
+
+        if let end = summary.lastSuccessEnd {
+            let age = Int(now - end)
+            summary.ageSeconds = age
+            let rpo = policy.rpoSeconds
+            if age >= rpo {
+                findings.append(Finding(.critical, "sync-stale",
+                    "last successful sync \(Durations.format(age)) ago, past the RPO of \(Durations.format(rpo))", subject: subject))
+            } else if Double(age) >= Double(rpo) * policy.rpoWarningFraction {
+                findings.append(Finding(.warning, "sync-stale",
+                    "last successful sync \(Durations.format(age)) ago, \(Int(Double(age) * 100 / Double(rpo))) % of the RPO of \(Durations.format(rpo))",
+                    subject: subject))
+            }
+        }
+
+        let failures = summary.consecutiveFailures
+        if failures > 0 {
+            let quiet = (summary.ageSeconds ?? Int.max) < policy.rpoSeconds ? " while the RPO still looks fine" : ""
+            let runs = failures == 1 ? "the last run" : "\(failures) runs in a row"
+            findings.append(Finding(failures >= 3 ? .critical : .warning, "sync-failing",
+                "sync failing for \(runs)\(quiet): \(summary.lastError ?? "unknown error")", subject: subject))
+        }
+
+        findings += scheduleFindings(job, now: now, subject: subject)
+        summary.status = HealthStatus(worstOf: findings)
+        return (summary, findings)
+    }
+
+    private static func runState(_ status: JobScheduleStatus) -> SyncSummary.RunState {
+        guard let state = status.lastRunState else { return status.lastRunUPID == nil ? .never : .running }
+        switch TaskOutcome(state) {
+        case .ok: return .ok
+        case .warnings: return .warning
+        case .unknown, .error: return .error
+        }
+    }
+
+    /// "Did not run": the next run is overdue by a whole interval. No schedule: runs only by hand.
+    private static func scheduleFindings(_ job: SyncJob, now: Int64, subject: String) -> [Finding] {
+        guard let schedule = job.schedule else {
+            return [Finding(.warning, "sync-no-schedule", "sync job '\(job.id)' has no schedule; it only runs when started by hand", subject: subject)]
+        }
+        let event: CalendarEvent
+        do { event = try CalendarEvent(schedule) } catch {
+            return [Finding(.warning, "sync-schedule-unreadable", "cannot read the schedule '\(schedule)' of '\(job.id)': \(error.message)", subject: subject)]
+        }
+        guard job.schedulerStatus.lastRunState != nil || job.schedulerStatus.lastRunUPID == nil,
+              let due = job.schedulerStatus.nextRun, let following = event.next(after: due) else { return [] }
+        let interval = following - due
+        guard now > due + interval else { return [] }
+        return [Finding(.critical, "sync-not-running",
+            "sync did not run: it was due \(Durations.format(Int(now - due))) ago (\(Timestamps.rfc3339(due))) and has not started",
+            subject: subject)]
+    }
+}

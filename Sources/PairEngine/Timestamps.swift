@@ -1,0 +1,28 @@
+import Foundation
+
+/// RFC 3339 formatting and parsing in UTC (`2026-11-27T06:00:00Z`).
+public enum Timestamps {
+    public static func rfc3339(_ epoch: Int64) -> String {
+        let civil = Civil(daysSinceEpoch: floorDiv(epoch, 86_400))
+        let second = Int(epoch - floorDiv(epoch, 86_400) * 86_400)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", civil.year, civil.month, civil.day,
+                      second / 3600, second % 3600 / 60, second % 60)
+    }
+
+    /// RFC 3339 with the given offset from UTC, as PBS writes task log lines.
+    public static func rfc3339(_ epoch: Int64, utcOffset: Int) -> String {
+        guard utcOffset != 0 else { return rfc3339(epoch) }
+        let local = rfc3339(epoch + Int64(utcOffset)).dropLast()
+        let sign = utcOffset < 0 ? "-" : "+"
+        let minutes = abs(utcOffset) / 60
+        return local + String(format: "%@%02d:%02d", sign, minutes / 60, minutes % 60)
+    }
+
+    /// Parses `2026-11-27T06:00:00Z`, `…+01:00` or a bare date `2026-11-27`.
+    public static func parse(_ text: String) -> Int64? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return Int64(date.timeIntervalSince1970) }
+        formatter.formatOptions = [.withFullDate]
+        return formatter.date(from: text).map { Int64($0.timeIntervalSince1970) }
+    }
+}

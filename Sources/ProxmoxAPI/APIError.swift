@@ -1,0 +1,105 @@
+/// Everything that can go wrong talking to a PBS or PVE node, each with what to do about it.
+public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Nothing listens on the port, or the host refused the connection.
+    case connectionRefused(host: String, port: Int, detail: String)
+    /// The TCP connection was not established within the connect timeout.
+    case connectTimeout(host: String, port: Int, seconds: Double)
+    /// The node accepted the connection but did not answer within the request timeout.
+    case requestTimeout(host: String, port: Int, seconds: Double)
+    /// The node's certificate is not the pinned one.
+    case fingerprintMismatch(host: String, expected: Fingerprint, presented: Fingerprint)
+    /// TLS failed for another reason.
+    case tls(host: String, detail: String)
+    /// 401: the token is wrong, expired or disabled.
+    case unauthorized(host: String, message: String)
+    /// 403 (or a 400 that says "permission check failed"): the token lacks a privilege.
+    case forbidden(host: String, path: String, message: String)
+    /// 404.
+    case notFound(host: String, path: String, message: String)
+    /// 400 with another reason (parameters, job errors, maintenance mode).
+    case badRequest(host: String, path: String, message: String)
+    /// Any other non-2xx status.
+    case server(host: String, path: String, status: Int, message: String)
+    /// The body was larger than the client accepts.
+    case responseTooLarge(host: String, path: String, limit: Int)
+    /// The body was not the JSON shape the client expects.
+    case decoding(host: String, path: String, detail: String)
+    /// The connection closed before a whole response arrived.
+    case truncated(host: String, path: String)
+
+    public var description: String {
+        switch self {
+        case let .connectionRefused(host, port, detail):
+            return "\(host):\(port) refused the connection (\(detail)); check that proxmox-backup-proxy runs and the port is right"
+        case let .connectTimeout(host, port, seconds):
+            return "no connection to \(host):\(port) within \(format(seconds)) s; check the host name, routing and firewall"
+        case let .requestTimeout(host, port, seconds):
+            return "\(host):\(port) accepted the connection but did not answer within \(format(seconds)) s; the node may be overloaded or hung"
+        case let .fingerprintMismatch(host, expected, presented):
+            return """
+                TLS fingerprint mismatch for \(host): expected \(expected), the node presented \(presented). \
+                If the certificate was renewed on purpose, check the new value on the node \
+                (proxmox-backup-manager cert info) and put it in the config's fingerprint key; otherwise do not connect.
+                """
+        case let .tls(host, detail):
+            return "TLS with \(host) failed: \(detail)"
+        case let .unauthorized(host, message):
+            return "\(host) rejected the API token (\(message)); check auth-id and secret-file, and that the token is enabled and not expired"
+        case let .forbidden(host, path, message):
+            return "\(host) refused \(path): \(message); grant the token the named privilege (see docs/configuration.md)"
+        case let .notFound(host, path, message):
+            return "\(host) has no \(path): \(message)"
+        case let .badRequest(host, path, message):
+            return "\(host) rejected \(path): \(message)"
+        case let .server(host, path, status, message):
+            return "\(host) answered \(status) for \(path): \(message)"
+        case let .responseTooLarge(host, path, limit):
+            return "\(host) sent more than \(limit) bytes for \(path); refusing to read it"
+        case let .decoding(host, path, detail):
+            return "\(host) sent an answer to \(path) that pbsha cannot read: \(detail)"
+        case let .truncated(host, path):
+            return "\(host) closed the connection before answering \(path) completely"
+        }
+    }
+
+    /// True when the node itself could not be reached (as opposed to refusing a request).
+    public var isUnreachable: Bool {
+        switch self {
+        case .connectionRefused, .connectTimeout, .requestTimeout, .fingerprintMismatch, .tls, .truncated: return true
+        default: return false
+        }
+    }
+
+    /// The privilege PBS named in a permission error, such as `Datastore.Audit`.
+    public var missingPrivilege: String? {
+        guard case let .forbidden(_, _, message) = self else { return nil }
+        for marker in ["missing ", "missing permissions '"] {
+            if let range = message.range(of: marker) {
+                let rest = message[range.upperBound...]
+                let name = rest.prefix { $0.isLetter || $0 == "." || $0 == "|" }
+                if name.contains(".") { return String(name) }
+            }
+        }
+        return nil
+    }
+
+    /// Maps an HTTP status and the plain-text error body (PBS does not send JSON errors).
+    public static func from(status: Int, body: String, host: String, path: String) -> APIError {
+        let message = body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "(no message)" : body.trimmingCharacters(in: .whitespacesAndNewlines)
+        switch status {
+        case 401: return .unauthorized(host: host, message: message)
+        case 403: return .forbidden(host: host, path: path, message: message)
+        case 404: return .notFound(host: host, path: path, message: message)
+        case 400 where message.contains("permission check failed") || message.hasPrefix("missing permissions"):
+            return .forbidden(host: host, path: path, message: message)
+        case 400: return .badRequest(host: host, path: path, message: message)
+        default: return .server(host: host, path: path, status: status, message: message)
+        }
+    }
+}
+
+private func format(_ seconds: Double) -> String {
+    seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+}
+
+import Foundation

@@ -1,0 +1,50 @@
+/// Where a node listens and which certificate it must present.
+public struct Endpoint: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var fingerprint: Fingerprint
+
+    public init(host: String, port: Int, fingerprint: Fingerprint) {
+        self.host = host
+        self.port = port
+        self.fingerprint = fingerprint
+    }
+}
+
+/// One HTTP request to a node's API.
+public struct HTTPRequest: Sendable, Equatable {
+    public var method: String
+    /// The path including the query string, e.g. `/api2/json/version`.
+    public var path: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]?
+
+    public init(method: String = "GET", path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func == (a: HTTPRequest, b: HTTPRequest) -> Bool {
+        a.method == b.method && a.path == b.path && a.body == b.body
+            && a.headers.map { "\($0.0)=\($0.1)" } == b.headers.map { "\($0.0)=\($0.1)" }
+    }
+}
+
+/// A whole HTTP response.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var body: [UInt8]
+
+    public init(status: Int, body: [UInt8]) {
+        self.status = status
+        self.body = body
+    }
+}
+
+/// Sends requests to an endpoint. The seam between typed clients and the network:
+/// tests substitute a transport, production uses `PinnedHTTPSClient`.
+public protocol HTTPTransport: Sendable {
+    func send(_ request: HTTPRequest, to endpoint: Endpoint) async throws(APIError) -> HTTPResponse
+}

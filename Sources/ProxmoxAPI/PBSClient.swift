@@ -1,0 +1,99 @@
+/// Typed calls to one Proxmox Backup Server (`/api2/json`, node `localhost`).
+public struct PBSClient: Sendable {
+    public let connection: APIConnection
+
+    public init(transport: any HTTPTransport, endpoint: Endpoint, token: APIToken) {
+        connection = APIConnection(transport: transport, endpoint: endpoint, authorization: token.pbsHeader)
+    }
+
+    public var endpoint: Endpoint { connection.endpoint }
+
+    /// Liveness without authentication.
+    public func ping() async throws(APIError) -> Pong { try await connection.get(APIPath.json("/ping")) }
+    /// Also validates the token.
+    public func version() async throws(APIError) -> VersionInfo { try await connection.get(APIPath.json("/version")) }
+    public func time() async throws(APIError) -> NodeTime { try await connection.get(APIPath.json("/nodes/localhost/time")) }
+    public func nodeStatus() async throws(APIError) -> NodeStatus { try await connection.get(APIPath.json("/nodes/localhost/status")) }
+
+    public func datastores() async throws(APIError) -> [DatastoreListItem] {
+        try await connection.get(APIPath.json("/admin/datastore"))
+    }
+
+    public func datastoreStatus(_ store: String) async throws(APIError) -> DatastoreStatus {
+        try await connection.get(APIPath.json("/admin/datastore/\(APIPath.encode(store))/status", [("verbose", "1")]))
+    }
+
+    public func groups(_ store: String, namespace: String? = nil) async throws(APIError) -> [GroupListItem] {
+        try await connection.get(APIPath.json("/admin/datastore/\(APIPath.encode(store))/groups", [("ns", namespace.nonEmpty)]))
+    }
+
+    public func snapshots(_ store: String, namespace: String? = nil) async throws(APIError) -> [SnapshotListItem] {
+        try await connection.get(APIPath.json("/admin/datastore/\(APIPath.encode(store))/snapshots", [("ns", namespace.nonEmpty)]))
+    }
+
+    public func namespaces(_ store: String) async throws(APIError) -> [NamespaceListItem] {
+        try await connection.get(APIPath.json("/admin/datastore/\(APIPath.encode(store))/namespace"))
+    }
+
+    /// Sync jobs with their schedule status (`/admin/sync`), pull direction by default.
+    public func syncJobs(store: String? = nil) async throws(APIError) -> [SyncJob] {
+        try await connection.get(APIPath.json("/admin/sync", [("store", store)]))
+    }
+
+    /// Sync job configurations (`/config/sync`).
+    public func syncJobConfigs() async throws(APIError) -> [SyncJob] {
+        try await connection.get(APIPath.json("/config/sync"))
+    }
+
+    public func verifyJobs(store: String? = nil) async throws(APIError) -> [VerifyJob] {
+        try await connection.get(APIPath.json("/admin/verify", [("store", store)]))
+    }
+
+    public func remotes() async throws(APIError) -> [RemoteConfig] {
+        try await connection.get(APIPath.json("/config/remote"))
+    }
+
+    /// Task history, newest first. `typeFilter` is a substring match on the worker type.
+    public func tasks(typeFilter: String? = nil, store: String? = nil, limit: Int = 50, since: Int64? = nil) async throws(APIError) -> [TaskListItem] {
+        try await connection.get(APIPath.json("/nodes/localhost/tasks", [
+            ("typefilter", typeFilter), ("store", store), ("limit", String(limit)), ("since", since.map(String.init)),
+        ]))
+    }
+
+    public func taskStatus(_ upid: String) async throws(APIError) -> TaskStatus {
+        try await connection.get(APIPath.json("/nodes/localhost/tasks/\(APIPath.encode(upid))/status"))
+    }
+
+    /// A page of a task log; `start` counts from 1 like PBS's own client.
+    public func taskLog(_ upid: String, start: Int = 1, limit: Int = 500) async throws(APIError) -> TaskLogPage {
+        let path = APIPath.json("/nodes/localhost/tasks/\(APIPath.encode(upid))/log",
+                                [("start", String(start)), ("limit", String(limit)), ("test-status", "1")])
+        return try connection.decode(TaskLogPage.self, from: try await connection.raw("GET", path), path: path)
+    }
+
+    /// The token's own effective privileges.
+    public func permissions() async throws(APIError) -> PermissionMap {
+        try await connection.get(APIPath.json("/access/permissions"))
+    }
+}
+
+/// Typed calls to one Proxmox VE host or cluster node (`/api2/json`, port 8006).
+public struct PVEClient: Sendable {
+    public let connection: APIConnection
+
+    public init(transport: any HTTPTransport, endpoint: Endpoint, token: APIToken) {
+        connection = APIConnection(transport: transport, endpoint: endpoint, authorization: token.pveHeader)
+    }
+
+    public func version() async throws(APIError) -> VersionInfo { try await connection.get(APIPath.json("/version")) }
+
+    /// Storage entries of type `pbs`.
+    public func pbsStorages() async throws(APIError) -> [PVEStorage] {
+        try await connection.get(APIPath.json("/storage", [("type", "pbs")]))
+    }
+}
+
+extension Optional where Wrapped == String {
+    /// nil for nil or the empty string (the root namespace is sent by leaving `ns` out).
+    var nonEmpty: String? { self.flatMap { $0.isEmpty ? nil : $0 } }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// An HTTPS transport that trusts exactly one certificate per endpoint: the one whose
+/// SHA-256 fingerprint is configured. The comparison is done here, never by a CA store.
+///
+/// One request per connection (`Connection: close`); PBS answers fast enough that pooling
+/// buys nothing at a 5-second refresh, and a fresh connection notices a changed
+/// certificate at once.
+public struct PinnedHTTPSClient: HTTPTransport {
+    /// Timeouts and limits for every request.
+    public struct Limits: Sendable {
+        public var connectTimeout: Double
+        /// Covers the TLS handshake, the request and the whole response.
+        public var requestTimeout: Double
+        public var maxResponseBytes: Int
+
+        public init(connectTimeout: Double = 3, requestTimeout: Double = 8, maxResponseBytes: Int = 64 << 20) {
+            self.connectTimeout = connectTimeout
+            self.requestTimeout = requestTimeout
+            self.maxResponseBytes = maxResponseBytes
+        }
+    }
+
+    private let group: any EventLoopGroup
+    private let sslContext: NIOSSLContext
+    public let limits: Limits
+
+    public init(limits: Limits = Limits(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        // Full verification so that the custom callback runs; the callback replaces it.
+        tls.certificateVerification = .fullVerification
+        tls.trustRoots = .certificates([])
+        tls.minimumTLSVersion = .tlsv12
+        self.sslContext = try NIOSSLContext(configuration: tls)
+        self.group = group
+        self.limits = limits
+    }
+
+    public func send(_ request: HTTPRequest, to endpoint: Endpoint) async throws(APIError) -> HTTPResponse {
+        let exchange = Exchange(endpoint: endpoint, path: request.path, limit: limits.maxResponseBytes,
+                                promise: group.next().makePromise(of: HTTPResponse.self))
+        let context = sslContext
+        let pin = endpoint.fingerprint
+        let serverName: String? = (try? SocketAddress(ipAddress: endpoint.host, port: 0)) == nil ? endpoint.host : nil
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.milliseconds(Int64(limits.connectTimeout * 1000)))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let tls = try NIOSSLClientHandler(
+                        context: context, serverHostname: serverName
+                    ) { (certificates: [NIOSSLCertificate], verdict: EventLoopPromise<NIOSSLVerificationResult>) in
+                        guard let leaf = certificates.first, let der = try? leaf.toDERBytes() else {
+                            verdict.succeed(.failed)
+                            return
+                        }
+                        let presented = Fingerprint(sha256OfDER: der)
+                        exchange.presented.withLockedValue { $0 = presented }
+                        verdict.succeed(presented == pin ? .certificateVerified : .failed)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(tls)
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(exchange: exchange))
+                }
+            }
+
+        let deadline = group.next().scheduleTask(in: .milliseconds(Int64(limits.requestTimeout * 1000))) {
+            exchange.finish(.failure(.requestTimeout(host: endpoint.host, port: endpoint.port, seconds: limits.requestTimeout)))
+        }
+        defer { deadline.cancel() }
+
+        do {
+            let channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
+            exchange.attach(channel)
+            var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: request.path)
+            head.headers.add(name: "Host", value: "\(endpoint.host):\(endpoint.port)")
+            head.headers.add(name: "Accept", value: "application/json")
+            head.headers.add(name: "Connection", value: "close")
+            for (name, value) in request.headers { head.headers.add(name: name, value: value) }
+            if let body = request.body { head.headers.add(name: "Content-Length", value: String(body.count)) }
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            if let body = request.body {
+                channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
+            }
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        } catch {
+            exchange.finish(.failure(Self.connectError(error, endpoint: endpoint, limits: limits)))
+        }
+        do {
+            return try await exchange.promise.futureResult.get()
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw .tls(host: endpoint.host, detail: String(describing: error))
+        }
+    }
+
+    private static func connectError(_ error: any Error, endpoint: Endpoint, limits: Limits) -> APIError {
+        if let error = error as? ChannelError, case .connectTimeout = error {
+            return .connectTimeout(host: endpoint.host, port: endpoint.port, seconds: limits.connectTimeout)
+        }
+        if let error = error as? NIOConnectionError {
+            let reasons = error.connectionErrors.map { String(describing: $0.error) }
+            let dns = [error.dnsAError, error.dnsAAAAError].compactMap { $0 }.map { String(describing: $0) }
+            let detail = (reasons.isEmpty ? dns : reasons).first ?? "no address"
+            return .connectionRefused(host: endpoint.host, port: endpoint.port, detail: detail)
+        }
+        return .connectionRefused(host: endpoint.host, port: endpoint.port, detail: String(describing: error))
+    }
+}
+
+/// The state of one request, shared between the pipeline, the deadline and the caller.
+/// Completes its promise exactly once and closes the channel when it does.
+private final class Exchange: Sendable {
+    let endpoint: Endpoint
+    let path: String
+    let limit: Int
+    let promise: EventLoopPromise<HTTPResponse>
+    let presented = NIOLockedValueBox<Fingerprint?>(nil)
+    private let state = NIOLockedValueBox<(done: Bool, channel: (any Channel)?)>((false, nil))
+
+    init(endpoint: Endpoint, path: String, limit: Int, promise: EventLoopPromise<HTTPResponse>) {
+        self.endpoint = endpoint
+        self.path = path
+        self.limit = limit
+        self.promise = promise
+    }
+
+    func attach(_ channel: any Channel) {
+        let closeNow = state.withLockedValue { state -> Bool in
+            state.channel = channel
+            return state.done
+        }
+        if closeNow { channel.close(promise: nil) }
+    }
+
+    func finish(_ result: Result<HTTPResponse, APIError>) {
+        let channel = state.withLockedValue { state -> (any Channel)?? in
+            if state.done { return nil }
+            state.done = true
+            return .some(state.channel)
+        }
+        guard let channel else { return }
+        channel?.close(promise: nil)
+        promise.completeWith(result.mapError { $0 as any Error })
+    }
+
+    /// Turns a pipeline error into an APIError, recognising a refused certificate.
+    func failure(from error: any Error) -> APIError {
+        if let presented = presented.withLockedValue({ $0 }), presented != endpoint.fingerprint {
+            return .fingerprintMismatch(host: endpoint.host, expected: endpoint.fingerprint, presented: presented)
+        }
+        if error is NIOSSLError || error is BoringSSLError {
+            return .tls(host: endpoint.host, detail: String(describing: error))
+        }
+        return .truncated(host: endpoint.host, path: path)
+    }
+}
+
+/// Collects one HTTP response, enforcing the size limit.
+private final class ResponseCollector: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    private let exchange: Exchange
+    private var status = 0
+    private var body: [UInt8] = []
+
+    init(exchange: Exchange) { self.exchange = exchange }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            status = Int(head.status.code)
+        case .body(let buffer):
+            if body.count + buffer.readableBytes > exchange.limit {
+                exchange.finish(.failure(.responseTooLarge(host: exchange.endpoint.host, path: exchange.path, limit: exchange.limit)))
+                return
+            }
+            body += buffer.readableBytesView
+        case .end:
+            exchange.finish(.success(HTTPResponse(status: status, body: body)))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        exchange.finish(.failure(exchange.failure(from: error)))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        exchange.finish(.failure(exchange.failure(from: ChannelError.eof)))
+        context.fireChannelInactive()
+    }
+}

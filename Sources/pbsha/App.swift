@@ -1,0 +1,3 @@
+import ArgumentParser
+import Lab
+@main struct App: ParsableCommand { func run() {} }
