@@ -1,7 +1,7 @@
 import ProxmoxAPI
 
 /// Which side of the pair a node is.
-public enum NodeRole: String, Sendable, CaseIterable {
+public enum NodeRole: String, Sendable, CaseIterable, Codable {
     case primary, secondary
 }
 

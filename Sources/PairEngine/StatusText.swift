@@ -37,7 +37,7 @@ public enum StatusText {
     static func nodeLines(_ node: NodeReading) -> [String] {
         let label = node.role.rawValue.uppercased().padding(toLength: 10, withPad: " ", startingAt: 0) + " "
         guard node.reachable else {
-            return wrap(label + "DOWN  \(node.host): \(node.failure.map(String.init(describing:)) ?? "no answer")", width: 80, indent: 11)
+            return wrap(label + "DOWN  \(node.failure.map(String.init(describing:)) ?? "no answer")", width: 80, indent: 11)
         }
         var first = label + "up \(node.latencyMs.map { "\(Int($0.rounded())) ms" } ?? "")  PBS \(node.version?.display ?? "?")  \(node.host)"
         if let skew = node.clockSkew, abs(skew) > 5 { first += "  clock \(skew > 0 ? "+" : "")\(skew)s" }

@@ -79,7 +79,8 @@ enum SyncRules {
 
         let failures = summary.consecutiveFailures
         if failures > 0 {
-            let quiet = (summary.ageSeconds ?? Int.max) < policy.rpoSeconds ? " while the RPO still looks fine" : ""
+            // A failing sync that has not yet aged past the warning line is the silent kind.
+            let quiet = Double(summary.ageSeconds ?? Int.max) < Double(policy.rpoSeconds) * policy.rpoWarningFraction ? " while the RPO still looks fine" : ""
             let runs = failures == 1 ? "the last run" : "\(failures) runs in a row"
             findings.append(Finding(failures >= 3 ? .critical : .warning, "sync-failing",
                 "sync failing for \(runs)\(quiet): \(summary.lastError ?? "unknown error")", subject: subject))

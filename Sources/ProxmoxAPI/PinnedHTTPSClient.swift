@@ -104,7 +104,9 @@ public struct PinnedHTTPSClient: HTTPTransport {
             return .connectTimeout(host: endpoint.host, port: endpoint.port, seconds: limits.connectTimeout)
         }
         if let error = error as? NIOConnectionError {
-            let reasons = error.connectionErrors.map { String(describing: $0.error) }
+            let reasons = error.connectionErrors.map { attempt in
+                (attempt.error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? String(describing: attempt.error)
+            }
             let dns = [error.dnsAError, error.dnsAAAAError].compactMap { $0 }.map { String(describing: $0) }
             let detail = (reasons.isEmpty ? dns : reasons).first ?? "no address"
             return .connectionRefused(host: endpoint.host, port: endpoint.port, detail: detail)

@@ -1,3 +1,52 @@
 import ArgumentParser
-import Lab
-@main struct App: ParsableCommand { func run() {} }
+import Foundation
+
+/// pbsha: an operator console for a Proxmox Backup Server pair.
+@main
+struct App: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pbsha",
+        abstract: "Operator console for a Proxmox Backup Server primary/secondary pair.",
+        subcommands: [StatusCommand.self, CheckCommand.self, CalendarCommand.self, LabCommandGroup.self])
+
+    @OptionGroup var source: PairSource
+
+    func run() async throws {
+        // The full-screen console is not built yet; show the pair once instead.
+        Output.error("pbsha: the full-screen console is not available yet; showing `pbsha status` instead.")
+        var status = StatusCommand()
+        status.source = source
+        try await status.run()
+    }
+}
+
+/// Where the pair comes from: a config file, or the embedded lab.
+struct PairSource: ParsableArguments {
+    @Option(name: .long, help: "Config file (default: $PBSHA_CONFIG, ./pbsha.toml, ~/.config/pbsha/config.toml, /etc/pbsha/config.toml).")
+    var config: String?
+
+    @Flag(name: .long, help: "Use the embedded simulated lab (no config needed).")
+    var lab = false
+
+    @Option(name: .long, help: "Seconds to wait for a node before calling it unreachable.")
+    var timeout: Double = 8
+}
+
+/// Writing to the terminal without buffering surprises.
+enum Output {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// pbsha's documented exit codes.
+enum Exit {
+    static let success = ExitCode(0)
+    static let refused = ExitCode(1)
+    static let usage = ExitCode(2)
+    static let unreachable = ExitCode(3)
+}

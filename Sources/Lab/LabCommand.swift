@@ -1,0 +1,54 @@
+import PairEngine
+
+/// The `lab ctl` commands: fault injection and time travel.
+enum LabCommand {
+    static let usage = """
+        commands: node primary|secondary|PVE-NAME down|up|hang; sync fail|heal; corrupt secondary N;
+                  backup now; advance DURATION; show pve; status
+        """
+
+    static func run(_ words: [String], on world: inout LabWorld, servers: [String: LabHTTPSServer],
+                    anchor: inout Int64) async -> (ok: Bool, message: String) {
+        switch words {
+        case let w where w.count == 3 && w[0] == "node":
+            guard let mode = NodeMode(rawValue: w[2]) else { return (false, "unknown mode '\(w[2])'; use down, up or hang") }
+            guard let server = servers[w[1]] else {
+                return (false, "no node '\(w[1])'; use primary, secondary or one of: \(world.pve.map(\.name).joined(separator: ", "))")
+            }
+            let port = NodeRole(rawValue: w[1]).map { world.node($0).port } ?? world.pve.first { $0.name == w[1] }?.port ?? 0
+            if mode == .down {
+                await server.stop()
+            } else if !server.isListening {
+                do { _ = try await server.start(port: port) } catch {
+                    return (false, "cannot listen on port \(port) again: \(error)")
+                }
+            }
+            return (true, world.setMode(w[1], mode) ?? "")
+        case ["sync", "fail"]:
+            world.faults.syncFails = true
+            return (true, "sync runs now fail (every group: connection reset); 'sync heal' ends it")
+        case ["sync", "heal"]:
+            world.faults.syncFails = false
+            return (true, "sync runs succeed again from the next run")
+        case let w where w.count == 3 && w[0] == "corrupt" && w[1] == "secondary":
+            guard let count = Int(w[2]), count > 0 else { return (false, "corrupt takes a positive number, got '\(w[2])'") }
+            let names = world.corrupt(.secondary, count: count)
+            return (true, "corrupted \(names.count) snapshot(s) on the secondary; the next verify job run will fail them:\n"
+                    + names.map { "  " + $0 }.joined(separator: "\n"))
+        case ["backup", "now"]:
+            return (true, "started backups: \(world.backupNow()) new snapshot(s)")
+        case let w where w.count == 2 && w[0] == "advance":
+            let seconds: Int
+            do { seconds = try Durations.parse(w[1]) } catch { return (false, error.description) }
+            anchor += Int64(seconds)
+            world.advance(to: world.now + Int64(seconds))
+            return (true, "advanced \(Durations.format(seconds)); world time is now \(Timestamps.rfc3339(world.now))")
+        case ["show", "pve"]:
+            return (true, world.describePVE())
+        case ["status"]:
+            return (true, world.describe())
+        default:
+            return (false, "unknown command '\(words.joined(separator: " "))'\n\(usage)")
+        }
+    }
+}

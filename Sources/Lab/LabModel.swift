@@ -1,0 +1,130 @@
+import PairEngine
+import ProxmoxAPI
+
+/// One backup snapshot in a simulated datastore.
+struct LabSnapshot: Codable, Sendable, Equatable {
+    var ns: String = ""
+    var type: String
+    var id: String
+    var time: Int64
+    /// When the backup finished; before that the snapshot has no size, as on PBS.
+    var finished: Int64
+    /// Bytes of all archives.
+    var size: Int64
+    /// New chunk bytes this snapshot added to the datastore.
+    var newBytes: Int64
+    var owner: String
+    var verification: SnapshotListItem.Verification?
+    /// Damaged chunks: the next verify of this snapshot fails.
+    var corrupt = false
+
+    var group: String { "\(type)/\(id)" }
+    var name: String { "\(type)/\(id)/\(Timestamps.rfc3339(time))" }
+
+    func listItem(now: Int64) -> SnapshotListItem {
+        let complete = now >= finished
+        let archive = type == "vm" ? "drive-scsi0.img.fidx" : "root.pxar.didx"
+        let config = type == "vm" ? "qemu-server.conf.blob" : "pct.conf.blob"
+        return SnapshotListItem(
+            backupType: type, backupID: id, backupTime: time,
+            files: [.init(filename: "index.json.blob", size: 572), .init(filename: config, size: 431),
+                    .init(filename: archive, size: complete ? size : nil)],
+            size: complete ? size : nil, owner: owner, verification: complete ? verification : nil)
+    }
+}
+
+/// One finished or running task with its log.
+struct LabTask: Codable, Sendable {
+    var upid: String
+    var start: Int64
+    var end: Int64
+    /// `OK`, `WARNINGS: n` or the error message.
+    var status: String
+    /// Messages without timestamps; each is stamped `start + offsets[i]`.
+    var lines: [String]
+    var offsets: [Int64]
+
+    var parsed: UPID { try! UPID(upid) }
+
+    func running(at now: Int64) -> Bool { now < end }
+}
+
+/// How a node answers right now.
+enum NodeMode: String, Codable, Sendable {
+    /// Serves requests.
+    case up
+    /// Refuses connections (the listener is closed).
+    case down
+    /// Accepts connections and never answers.
+    case hang
+}
+
+/// An API token and what it may do.
+struct LabToken: Codable, Sendable {
+    var authID: String
+    var secret: String
+    /// ACL entries: path and role, propagating to children.
+    var acl: [LabACL]
+}
+
+struct LabACL: Codable, Sendable {
+    var path: String
+    var role: String
+}
+
+/// A simulated Proxmox Backup Server.
+struct LabPBS: Codable, Sendable {
+    var role: NodeRole
+    var nodeName: String
+    var mode: NodeMode = .up
+    var port: Int = 0
+    var datastore: String
+    var totalBytes: Int64
+    /// Bytes used by things other than the snapshots (the OS, chunk overhead).
+    var baseBytes: Int64
+    var maintenance: String?
+    var snapshots: [LabSnapshot] = []
+    var tasks: [LabTask] = []
+    var tokens: [LabToken]
+    var syncJob: SyncJob?
+    var verifyJob: VerifyJob?
+    var remote: RemoteConfig?
+    /// The last scheduled run of each job, by job id (the scheduler's reference time).
+    var lastRun: [String: Int64] = [:]
+    /// Jobs whose scheduled time passed while the node was down; they start when it is back.
+    var missedWhileDown: Set<String> = []
+    var taskCounter: UInt64 = 0
+
+    var usedBytes: Int64 { baseBytes + snapshots.reduce(0) { $0 + $1.newBytes } }
+}
+
+/// A guest on a PVE host.
+struct LabGuest: Codable, Sendable {
+    var vmid: Int
+    /// `qemu` or `lxc`.
+    var kind: String
+    var name: String
+    var diskBytes: Int64
+
+    var backupType: String { kind == "qemu" ? "vm" : "ct" }
+}
+
+/// A simulated PVE host with one `pbs:` storage entry and a backup schedule.
+struct LabPVE: Codable, Sendable {
+    var name: String
+    var node: String
+    var port: Int = 0
+    var mode: NodeMode = .up
+    var guests: [LabGuest]
+    var schedule: String
+    var lastBackup: Int64
+    var storage: PVEStorage
+    var tokens: [LabToken]
+    /// The PBS token the host's backups authenticate with (owner of its groups).
+    var backupUser: String
+}
+
+/// Faults the operator injects with `lab ctl`.
+struct LabFaults: Codable, Sendable {
+    var syncFails = false
+}

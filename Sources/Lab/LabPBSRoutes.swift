@@ -1,0 +1,194 @@
+import PairEngine
+import ProxmoxAPI
+
+extension LabWorld {
+    /// Answers one request to a lab PBS node the way PBS does: same paths, envelopes,
+    /// privilege checks and plain-text errors.
+    public func handlePBS(_ role: NodeRole, _ request: LabRequest) -> LabResponse {
+        let node = self.node(role)
+        let s = request.segments
+        if s == ["ping"] { return .json(Envelope(data: Pong())) }
+        guard let token = LabAccess.authenticate(request.authorization, tokens: node.tokens, pve: false) else {
+            return .error(401, "authentication failed - invalid credentials")
+        }
+        guard request.method == "GET" else { return .notFound(request) }
+        func need(_ privilege: String, _ path: String) -> LabResponse? {
+            LabAccess.has(token, privilege, on: path) ? nil : .error(403, "permission check failed - missing \(privilege) on \(path)")
+        }
+        switch s.count {
+        case 1 where s[0] == "version":
+            return .json(Envelope(data: VersionInfo(version: "3.4", release: "1", repoid: "lab0000000000000000000000000000000000000")))
+        case 3 where s[0] == "nodes" && s[2] == "time":
+            return .json(Envelope(data: NodeTime(timezone: "UTC", time: now, localtime: now)))
+        case 3 where s[0] == "nodes" && s[2] == "status":
+            if let denied = need("Sys.Audit", "/system/status") { return denied }
+            return .json(Envelope(data: NodeStatus(uptime: 86_400 * 41, cpu: 0.07, loadavg: [0.21, 0.3, 0.28],
+                                                   memory: .init(total: 64 << 30, used: 21 << 30, free: 43 << 30), info: nil)))
+        case 2 where s == ["admin", "datastore"]:
+            let visible = LabAccess.has(token, "Datastore.Audit", on: "/datastore/\(node.datastore)")
+                || LabAccess.has(token, "Datastore.Backup", on: "/datastore/\(node.datastore)")
+            return .json(Envelope(data: visible ? [DatastoreListItem(store: node.datastore, maintenance: node.maintenance)] : []))
+        case 4 where s[0] == "admin" && s[1] == "datastore":
+            guard s[2] == node.datastore else { return .error(400, "datastore '\(s[2])' does not exist") }
+            let path = "/datastore/\(s[2])"
+            if !LabAccess.has(token, "Datastore.Audit", on: path) && !LabAccess.has(token, "Datastore.Backup", on: path) {
+                return .error(403, "permission check failed - missing Datastore.Audit|Datastore.Backup on \(path)")
+            }
+            if let ns = request.value("ns"), !ns.isEmpty { return .error(404, "namespace '\(ns)' does not exist") }
+            return datastoreRoute(node, s[3], request) ?? .notFound(request)
+        case 2 where s == ["admin", "sync"] || s == ["config", "sync"]:
+            let jobs = [node.syncJob].compactMap { $0 }.filter { job in
+                (request.value("store") ?? job.store) == job.store
+                    && LabAccess.has(token, "Datastore.Audit", on: "/datastore/\(job.store)")
+                    && LabAccess.has(token, "Remote.Audit", on: "/remote/\(job.remote ?? "")")
+            }
+            return .json(Envelope(data: s[0] == "admin" ? jobs.map { withStatus($0, role) } : jobs, digest: "lab"))
+        case 2 where s == ["admin", "verify"] || s == ["config", "verify"]:
+            let jobs = [node.verifyJob].compactMap { $0 }.filter { job in
+                (request.value("store") ?? job.store) == job.store
+                    && (LabAccess.has(token, "Datastore.Audit", on: "/datastore/\(job.store)")
+                        || LabAccess.has(token, "Datastore.Verify", on: "/datastore/\(job.store)"))
+            }
+            return .json(Envelope(data: s[0] == "admin" ? jobs.map { withStatus($0, role) } : jobs))
+        case 2 where s == ["config", "remote"]:
+            let remotes = [node.remote].compactMap { $0 }.filter { LabAccess.has(token, "Remote.Audit", on: "/remote/\($0.name)") }
+            return .json(Envelope(data: remotes, digest: "lab"))
+        case 3 where s[0] == "nodes" && s[2] == "tasks":
+            return .json(taskList(node, request, token: token))
+        case 5 where s[0] == "nodes" && s[2] == "tasks":
+            guard let task = node.tasks.last(where: { $0.upid == s[3] }) else { return .error(400, "no such task '\(s[3])'") }
+            guard task.parsed.authID == token.authID || LabAccess.has(token, "Sys.Audit", on: "/system/tasks") else {
+                return .error(403, "permission check failed")
+            }
+            if s[4] == "status" {
+                let running = task.running(at: now)
+                return .json(Envelope(data: TaskStatus(upid: task.parsed, running: running, exitstatus: task.status, endtime: task.end)))
+            }
+            if s[4] == "log" { return .json(taskLog(task, request)) }
+            return .notFound(request)
+        case 2 where s == ["access", "permissions"]:
+            var paths = Set(["/", "/access", "/datastore", "/remote", "/system"])
+            paths.formUnion(token.acl.map(\.path))
+            var map: PermissionMap = [:]
+            for path in paths {
+                let privileges = LabAccess.privileges(of: token, on: path)
+                if !privileges.isEmpty { map[path] = Dictionary(uniqueKeysWithValues: privileges.map { ($0, true) }) }
+            }
+            return .json(Envelope(data: map))
+        default:
+            return .notFound(request)
+        }
+    }
+
+    private func datastoreRoute(_ node: LabPBS, _ call: String, _ request: LabRequest) -> LabResponse? {
+        switch call {
+        case "status":
+            var counts = DatastoreStatus.Counts()
+            for type in ["vm", "ct"] {
+                let snapshots = node.snapshots.filter { $0.type == type }
+                guard !snapshots.isEmpty else { continue }
+                let entry = DatastoreStatus.TypeCounts(groups: Set(snapshots.map(\.id)).count, snapshots: snapshots.count)
+                if type == "vm" { counts.vm = entry } else { counts.ct = entry }
+            }
+            let used = node.usedBytes
+            return .json(Envelope(data: DatastoreStatus(total: node.totalBytes, used: used, avail: node.totalBytes - used,
+                                                        counts: request.flag("verbose") ? counts : nil)))
+        case "snapshots":
+            let type = request.value("backup-type")
+            let id = request.value("backup-id")
+            let items = node.snapshots.filter { (type == nil || $0.type == type) && (id == nil || $0.id == id) }.map { $0.listItem(now: now) }
+            return .json(Envelope(data: items))
+        case "groups":
+            let groups = Dictionary(grouping: node.snapshots, by: \.group).map { _, snapshots -> GroupListItem in
+                let last = snapshots.filter { $0.finished <= now }.map(\.time).max() ?? 0
+                let newest = snapshots.max { $0.time < $1.time }!
+                return GroupListItem(backupType: newest.type, backupID: newest.id, lastBackup: last, backupCount: snapshots.count,
+                                     files: newest.listItem(now: now).files.map(\.filename), owner: newest.owner)
+            }.sorted { ($0.backupType, $0.backupID) < ($1.backupType, $1.backupID) }
+            return .json(Envelope(data: groups))
+        case "namespace":
+            return .json(Envelope(data: [NamespaceListItem(ns: "")]))
+        default:
+            return nil
+        }
+    }
+
+    /// A sync job row with the schedule status PBS derives from its last task.
+    func withStatus(_ job: SyncJob, _ role: NodeRole) -> SyncJob {
+        var job = job
+        let workerID = "\(job.remote ?? "-"):\(job.remoteStore):\(job.store)::\(job.id)"
+        job.schedulerStatus = scheduleStatus(role, jobID: job.id, type: "syncjob", workerID: workerID, schedule: job.schedule)
+        return job
+    }
+
+    func withStatus(_ job: VerifyJob, _ role: NodeRole) -> VerifyJob {
+        var job = job
+        job.schedulerStatus = scheduleStatus(role, jobID: job.id, type: "verificationjob", workerID: "\(job.store):\(job.id)", schedule: job.schedule)
+        return job
+    }
+
+    private func scheduleStatus(_ role: NodeRole, jobID: String, type: String, workerID: String, schedule: String?) -> JobScheduleStatus {
+        let node = self.node(role)
+        var status = JobScheduleStatus()
+        if let schedule, let reference = node.lastRun[jobID] {
+            status.nextRun = node.missedWhileDown.contains(jobID) ? reference : (try? CalendarEvent(schedule).next(after: reference)) ?? nil
+        }
+        guard let last = node.tasks.last(where: { $0.parsed.workerType == type && $0.parsed.workerID == workerID }) else { return status }
+        status.lastRunUPID = last.upid
+        if !last.running(at: now) {
+            status.lastRunState = last.status
+            status.lastRunEndtime = last.end
+        }
+        return status
+    }
+
+    private func taskList(_ node: LabPBS, _ request: LabRequest, token: LabToken) -> Envelope<[TaskListItem]> {
+        let seeAll = LabAccess.has(token, "Sys.Audit", on: "/system/tasks")
+        let typeFilter = request.value("typefilter")
+        let store = request.value("store")
+        let since = request.value("since").flatMap { Int64($0) }
+        let onlyRunning = request.flag("running")
+        let onlyErrors = request.flag("errors")
+        let userFilter = request.value("userfilter")
+        let matching = node.tasks.reversed().filter { task in
+            let upid = task.parsed
+            guard task.start <= now else { return false }
+            if !seeAll && upid.authID != token.authID { return false }
+            if let typeFilter, !upid.workerType.contains(typeFilter) { return false }
+            if let userFilter, !upid.authID.contains(userFilter) { return false }
+            if let since, task.start < since { return false }
+            if onlyRunning && !task.running(at: now) { return false }
+            if onlyErrors && !task.running(at: now) && task.status == "OK" { return false }
+            if let store, !Self.refers(upid, to: store) { return false }
+            return true
+        }.sorted { ($0.running(at: now) ? 1 : 0, $0.start) > ($1.running(at: now) ? 1 : 0, $1.start) }
+        let start = request.int("start") ?? 0
+        let limit = request.int("limit") ?? 50
+        let page = matching.dropFirst(start).prefix(limit == 0 ? Int.max : limit)
+        let items = page.map { task in
+            TaskListItem(upid: task.parsed, endtime: task.running(at: now) ? nil : task.end, status: task.running(at: now) ? nil : task.status)
+        }
+        return Envelope(data: Array(items), total: start + items.count + (limit != 0 && items.count == limit ? 1 : 0))
+    }
+
+    /// Whether a task's worker id refers to a datastore, as PBS's `store` filter decides.
+    static func refers(_ upid: UPID, to store: String) -> Bool {
+        let parts = upid.workerID.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        switch upid.workerType {
+        case "syncjob": return parts.count > 2 && parts[2] == store
+        case _ where upid.workerType.hasPrefix("verif"), "prune", "prunejob", "backup", "garbage_collection": return parts.first == store
+        default: return false
+        }
+    }
+
+    private func taskLog(_ task: LabTask, _ request: LabRequest) -> TaskLogPage {
+        let visible = zip(task.offsets, task.lines).filter { task.start + $0.0 <= now }
+        let lines = visible.enumerated().map { index, line in
+            TaskLogLine(n: index + 1, t: "\(Timestamps.rfc3339(task.start + line.0, utcOffset: 0)): \(line.1)")
+        }
+        let start = max(1, request.int("start") ?? 0)
+        let limit = request.int("limit") ?? 50
+        let page = lines.filter { $0.n >= start }.prefix(limit == 0 ? Int.max : limit)
+        return TaskLogPage(data: Array(page), total: lines.count, active: request.flag("test-status") ? task.running(at: now) : nil)
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// A request as the lab's routers see it: path below `/api2/json`, decoded query, auth header.
+public struct LabRequest: Sendable {
+    public var method: String
+    /// Decoded path segments below `/api2/json`.
+    public var segments: [String]
+    public var query: [String: [String]]
+    public var authorization: String?
+    public var rawPath: String
+
+    /// Splits a request target such as `/api2/json/nodes/localhost/tasks?limit=5`.
+    public init(method: String, target: String, authorization: String?) {
+        self.method = method
+        self.authorization = authorization
+        let parts = target.split(separator: "?", maxSplits: 1).map(String.init)
+        rawPath = parts[0]
+        var path = parts[0]
+        if path.hasPrefix("/api2/json") { path.removeFirst(10) }
+        segments = path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+        var query: [String: [String]] = [:]
+        if parts.count == 2 {
+            for item in parts[1].split(separator: "&") {
+                let pair = item.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
+                query[pair[0], default: []].append(pair.count == 2 ? pair[1] : "")
+            }
+        }
+        self.query = query
+    }
+
+    func value(_ key: String) -> String? { query[key]?.last }
+    func int(_ key: String) -> Int? { value(key).flatMap { Int($0) } }
+    func flag(_ key: String) -> Bool { ["1", "true", "yes"].contains(value(key) ?? "") }
+}
+
+/// A response: JSON on success, plain text on error (as PBS does).
+public struct LabResponse: Sendable {
+    public var status: Int
+    public var body: [UInt8]
+
+    static func json<T: Encodable>(_ value: T) -> LabResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return LabResponse(status: 200, body: Array((try? encoder.encode(value)) ?? Data("{}".utf8)))
+    }
+
+    static func error(_ status: Int, _ message: String) -> LabResponse {
+        LabResponse(status: status, body: Array(message.utf8))
+    }
+
+    static func notFound(_ request: LabRequest) -> LabResponse {
+        .error(404, "Path '\(request.rawPath)' not found.")
+    }
+}

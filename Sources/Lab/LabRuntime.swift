@@ -1,0 +1,228 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import PairEngine
+import ProxmoxAPI
+
+/// A running lab: the world on a clock, one HTTPS server per node, persistence in the
+/// state directory, and the config file that points pbsha at it.
+public actor LabRuntime {
+    public nonisolated let stateDir: String
+    public nonisolated let speed: Double
+    private var world: LabWorld
+    private let clock: any WallClock
+    private var servers: [String: LabHTTPSServer] = [:]
+    private var fingerprints: [String: Fingerprint] = [:]
+    /// World time = worldAnchor + (real - realAnchor) * speed.
+    private var realAnchor: Double
+    private var worldAnchor: Int64
+    private var ticker: Task<Void, Never>?
+    private var controlChannel: (any Channel)?
+
+    public nonisolated var configPath: String { "\(stateDir)/pbsha.toml" }
+    nonisolated var statePath: String { "\(stateDir)/lab-state.json" }
+
+    /// Loads the world from `stateDir` (or creates one with 14 days of history), serves it,
+    /// and writes `pbsha.toml`.
+    public static func start(stateDir: String, speed: Double = 1, clock: any WallClock = SystemClock(),
+                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> LabRuntime {
+        try FileManager.default.createDirectory(atPath: "\(stateDir)/secrets", withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let now = clock.now()
+        var world: LabWorld
+        if let data = FileManager.default.contents(atPath: "\(stateDir)/lab-state.json") {
+            do {
+                let saved = try JSONDecoder().decode(SavedLab.self, from: data)
+                world = saved.world
+                // The world went on while the lab was stopped.
+                world.advance(to: world.now + Int64(max(0, now - saved.savedAt) * speed))
+            } catch {
+                throw LabError("cannot read \(stateDir)/lab-state.json (\(error)); move it away to start a fresh lab")
+            }
+        } else {
+            world = LabWorld.fresh(now: Int64(now))
+        }
+        let runtime = LabRuntime(stateDir: stateDir, speed: speed, world: world, clock: clock, realAnchor: now)
+        try await runtime.serve(group: group)
+        try await runtime.save()
+        try await runtime.writeConfig()
+        await runtime.startTicking()
+        try await runtime.startControl(group: group)
+        return runtime
+    }
+
+    /// `realAnchor` is the real time that `world.now` corresponds to.
+    private init(stateDir: String, speed: Double, world: LabWorld, clock: any WallClock, realAnchor: Double) {
+        self.stateDir = stateDir
+        self.speed = speed
+        self.world = world
+        self.clock = clock
+        self.realAnchor = realAnchor
+        self.worldAnchor = world.now
+    }
+
+    private func serve(group: any EventLoopGroup) async throws {
+        let certs = "\(stateDir)/certs"
+        try FileManager.default.createDirectory(atPath: certs, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for role in NodeRole.allCases {
+            let identity = try LabIdentity.load(named: world.node(role).nodeName, in: certs)
+            let server = LabHTTPSServer(context: try identity.serverContext(), group: group) { [weak self] request in
+                await self?.answerPBS(role, request)
+            }
+            let port = try await Self.bind(server, preferred: world.node(role).port)
+            world.bind(role, port: port, fingerprint: identity.fingerprint)
+            servers[role.rawValue] = server
+            fingerprints[role.rawValue] = identity.fingerprint
+            if world.node(role).mode == .down { await server.stop() }
+        }
+        for index in world.pve.indices {
+            let host = world.pve[index]
+            let identity = try LabIdentity.load(named: host.name, in: certs)
+            let server = LabHTTPSServer(context: try identity.serverContext(), group: group) { [weak self] request in
+                await self?.answerPVE(index, request)
+            }
+            world.pve[index].port = try await Self.bind(server, preferred: host.port)
+            servers[host.name] = server
+            fingerprints[host.name] = identity.fingerprint
+            if host.mode == .down { await server.stop() }
+        }
+    }
+
+    /// Binds the remembered port, or any free one if it is taken.
+    private static func bind(_ server: LabHTTPSServer, preferred: Int) async throws -> Int {
+        if preferred != 0, let port = try? await server.start(port: preferred) { return port }
+        return try await server.start(port: 0)
+    }
+
+    private func startTicking() {
+        ticker = Task { [weak self] in
+            var sinceSave = 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await self?.tick()
+                sinceSave += 1
+                if sinceSave >= 15 {
+                    sinceSave = 0
+                    try? await self?.save()
+                }
+            }
+        }
+    }
+
+    /// Moves the world to the time the clock says.
+    func tick() {
+        let target = worldAnchor + Int64((clock.now() - realAnchor) * speed)
+        if target > world.now { world.advance(to: target) }
+    }
+
+    private func answerPBS(_ role: NodeRole, _ request: LabRequest) -> LabResponse? {
+        tick()
+        guard world.node(role).mode == .up else { return nil }
+        return world.handlePBS(role, request)
+    }
+
+    private func answerPVE(_ index: Int, _ request: LabRequest) -> LabResponse? {
+        tick()
+        guard world.pve[index].mode == .up else { return nil }
+        return world.handlePVE(index, request)
+    }
+
+    private func startControl(group: any EventLoopGroup) async throws {
+        controlChannel = try await LabControl.serve(self, group: group)
+    }
+
+    /// Stops serving and saves the world.
+    public func shutdown() async {
+        ticker?.cancel()
+        try? await controlChannel?.close()
+        for server in servers.values { await server.stop() }
+        try? save()
+    }
+
+    func save() throws {
+        let data = try JSONEncoder().encode(SavedLab(savedAt: clock.now(), world: world))
+        try LabFiles.writePrivate(String(decoding: data, as: UTF8.self), to: statePath)
+    }
+
+    /// Runs one `lab ctl` command and says what happened.
+    public func control(_ words: [String]) async -> (ok: Bool, message: String) {
+        tick()
+        // Server changes await; the world is changed on a copy and written back at once.
+        var copy = world
+        var anchor = worldAnchor
+        let result = await LabCommand.run(words, on: &copy, servers: servers, anchor: &anchor)
+        world = copy
+        worldAnchor = anchor
+        try? save()
+        return result
+    }
+
+    /// Reads the world for tests and `lab ctl status`.
+    public func inspect<T: Sendable>(_ body: @Sendable (LabWorld) -> T) -> T {
+        tick()
+        return body(world)
+    }
+
+    /// Writes `pbsha.toml` and the token secret files (mode 600).
+    private func writeConfig() throws {
+        func secret(_ name: String, _ token: LabToken) throws -> String {
+            try LabFiles.writePrivate(token.secret + "\n", to: "\(stateDir)/secrets/\(name).token")
+            return "secrets/\(name).token"
+        }
+        func monitor(_ node: LabPBS) -> LabToken { node.tokens.first { $0.authID == LabWorld.monitorToken }! }
+        var text = """
+            # Written by `pbsha lab serve`; points pbsha at the simulated pair in this directory.
+            [pair]
+            name = "lab-pair"
+            rpo = "4h"
+            verify-max-age = "8d"
+            state-dir = "\(stateDir)/journal"
+
+            """
+        for role in NodeRole.allCases {
+            let node = world.node(role)
+            text += """
+
+                [\(role.rawValue)]
+                host = "127.0.0.1"
+                port = \(node.port)
+                fingerprint = "\(fingerprints[role.rawValue]!)"
+                auth-id = "\(LabWorld.monitorToken)"
+                secret-file = "\(try secret(role.rawValue, monitor(node)))"
+                datastore = "\(node.datastore)"
+
+                """
+        }
+        text += "sync-job = \"\(LabWorld.syncJobID)\"\nremote = \"\(LabWorld.remoteName)\"\n"
+        for host in world.pve {
+            text += """
+
+                [[pve]]
+                name = "\(host.name)"
+                host = "127.0.0.1"
+                port = \(host.port)
+                fingerprint = "\(fingerprints[host.name]!)"
+                auth-id = "\(LabWorld.pveToken)"
+                secret-file = "\(try secret(host.name, host.tokens[0]))"
+                storage = "\(host.storage.storage)"
+                node = "\(host.node)"
+                test-vmid = \(host.guests[0].vmid)
+                method = "edit-storage-cfg"
+
+                """
+        }
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+}
+
+/// What the state file holds.
+struct SavedLab: Codable {
+    var savedAt: Double
+    var world: LabWorld
+}
+
+/// A lab problem with a message for the operator.
+public struct LabError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,57 @@
+import PairEngine
+import ProxmoxAPI
+
+extension LabWorld {
+    /// A verify job: checks snapshots never verified (or verified longer ago than
+    /// `outdated-after` days); damaged ones are marked failed.
+    mutating func runVerify(_ role: NodeRole, at start: Int64) {
+        guard let job = node(role).verifyJob else { return }
+        let store = node(role).datastore
+        let outdated = Int64(job.outdatedAfter ?? 0) * 86_400
+        let due = node(role).snapshots.indices.filter { index in
+            let snapshot = node(role).snapshots[index]
+            guard snapshot.finished <= start else { return false }
+            guard let verification = snapshot.verification else { return true }
+            guard outdated > 0, let verified = try? UPID(verification.upid) else { return false }
+            return start - verified.startTime > outdated
+        }
+        let workerID = "\(store):\(job.id)"
+        self[role].taskCounter += 1
+        let upid = UPID.pbs(node: node(role).nodeName, pid: 0x2F1A, pstart: 0x1C9E3, taskID: node(role).taskCounter,
+                            startTime: start, workerType: "verificationjob", workerID: workerID, authID: "root@pam")
+        self[role].taskCounter -= 1
+        var log: [(Int64, String)] = [
+            (0, "Starting datastore verify job '\(workerID)'"),
+            (0, "task triggered by schedule '\(job.schedule ?? "manual")'"),
+            (0, "verify datastore \(store)"),
+            (0, "found \(Set(due.map { node(role).snapshots[$0].group }).count) groups"),
+        ]
+        var elapsed: Int64 = 1
+        var failed: [String] = []
+        for index in due {
+            let snapshot = node(role).snapshots[index]
+            log.append((elapsed, "verify \(store):\(snapshot.name)"))
+            let seconds = max(1, snapshot.size / (600 << 20))
+            if snapshot.corrupt {
+                log.append((elapsed + seconds, "verify \(store):\(snapshot.name)/drive-scsi0.img.fidx failed: chunks could not be verified"))
+                failed.append(snapshot.name)
+            } else {
+                log.append((elapsed + seconds, String(format: "  verified %.2f/%.2f MiB in %d seconds, speed 600.00/600.00 MiB/s (0 errors)",
+                                                       Double(snapshot.newBytes) / 1_048_576, Double(snapshot.size) / 1_048_576, seconds)))
+            }
+            elapsed += seconds
+            self[role].snapshots[index].verification = .init(state: snapshot.corrupt ? "failed" : "ok", upid: upid.raw)
+        }
+        let status: String
+        if failed.isEmpty {
+            log.append((elapsed, "TASK OK"))
+            status = "OK"
+        } else {
+            log.append((elapsed, "Failed to verify the following snapshots/groups:"))
+            for name in failed { log.append((elapsed, "\t\(name)")) }
+            status = "verification failed - please check the log for details"
+            log.append((elapsed, "TASK ERROR: \(status)"))
+        }
+        addTask(role, type: "verificationjob", id: workerID, start: start, duration: elapsed, status: status, lines: log)
+    }
+}

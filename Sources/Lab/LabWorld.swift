@@ -1,0 +1,137 @@
+import Foundation
+import PairEngine
+import ProxmoxAPI
+
+/// The whole simulated pair on one clock. A value type: every change is a method call,
+/// and the runtime persists it as JSON. Nothing here touches the network.
+public struct LabWorld: Codable, Sendable {
+    /// World clock, seconds since the epoch.
+    public internal(set) var now: Int64
+    var primary: LabPBS
+    var secondary: LabPBS
+    var pve: [LabPVE]
+    var faults = LabFaults()
+
+    static let primaryStore = "main"
+    static let secondaryStore = "mirror"
+    static let syncJobID = "primary-mirror"
+    static let remoteName = "primary-hub"
+    static let monitorToken = "monitor@pbs!console"
+    static let syncToken = "sync@pbs!secondary"
+    static let pveToken = "pbsha@pve!failover"
+
+    /// A fresh world whose clock starts `history` seconds before `now` and is then run
+    /// forward to `now`, so that the first screen already has backups, syncs and verifies.
+    public static func fresh(now: Int64, history: Int64 = 14 * 86_400) -> LabWorld {
+        let start = now - history
+        func token(_ id: String, _ acl: [LabACL]) -> LabToken { LabToken(authID: id, secret: UUID().uuidString.lowercased(), acl: acl) }
+        let monitor = [LabACL(path: "/", role: "Audit"), LabACL(path: "/remote", role: "RemoteAudit")]
+        let primary = LabPBS(
+            role: .primary, nodeName: "pbs-primary", datastore: primaryStore, totalBytes: 4 << 40, baseBytes: 180 << 30,
+            tokens: [token(monitorToken, monitor), token(syncToken, [LabACL(path: "/datastore/\(primaryStore)", role: "DatastoreReader")]),
+                     token("pve@pbs!backup", [LabACL(path: "/datastore/\(primaryStore)", role: "DatastoreBackup")])],
+            lastRun: ["verify-main": start])
+        var secondary = LabPBS(
+            role: .secondary, nodeName: "pbs-secondary", datastore: secondaryStore, totalBytes: 6 << 40, baseBytes: 150 << 30,
+            tokens: [token(monitorToken, monitor)],
+            lastRun: [syncJobID: start, "verify-mirror": start])
+        secondary.syncJob = SyncJob(id: syncJobID, store: secondaryStore, remote: remoteName, remoteStore: primaryStore,
+                                    schedule: "hourly", removeVanished: false, owner: "root@pam", rateIn: "200 MiB")
+        secondary.verifyJob = VerifyJob(id: "verify-mirror", store: secondaryStore, schedule: "03:30", ignoreVerified: true, outdatedAfter: 30)
+        let guestsA = [LabGuest(vmid: 100, kind: "qemu", name: "web-1", diskBytes: 32 << 30),
+                       LabGuest(vmid: 101, kind: "qemu", name: "db-1", diskBytes: 96 << 30),
+                       LabGuest(vmid: 102, kind: "qemu", name: "mail", diskBytes: 48 << 30),
+                       LabGuest(vmid: 200, kind: "lxc", name: "dns-1", diskBytes: 8 << 30)]
+        let guestsB = [LabGuest(vmid: 110, kind: "qemu", name: "app-1", diskBytes: 64 << 30),
+                       LabGuest(vmid: 111, kind: "qemu", name: "app-2", diskBytes: 64 << 30),
+                       LabGuest(vmid: 210, kind: "lxc", name: "proxy", diskBytes: 8 << 30),
+                       LabGuest(vmid: 211, kind: "lxc", name: "monitor", diskBytes: 16 << 30)]
+        let hosts = [("pve-a", "pve1", guestsA, "0/4:00"), ("pve-b", "pve2", guestsB, "2/4:15")].map { name, node, guests, schedule in
+            LabPVE(name: name, node: node, guests: guests, schedule: schedule, lastBackup: start,
+                   storage: PVEStorage(storage: "backup-primary", type: "pbs", server: "127.0.0.1", datastore: primaryStore,
+                                       fingerprint: nil, username: "pve@pbs!backup", port: 0),
+                   tokens: [token(pveToken, [LabACL(path: "/", role: "PVEAuditor"), LabACL(path: "/storage", role: "PVEDatastoreAdmin")])],
+                   backupUser: "pve@pbs!backup")
+        }
+        var world = LabWorld(now: start, primary: primary, secondary: secondary, pve: hosts)
+        world.advance(to: now)
+        return world
+    }
+
+    /// Runs every scheduled event up to `target`, in time order.
+    public mutating func advance(to target: Int64) {
+        while let (time, event) = nextEvent(), time <= target {
+            now = max(now, time)
+            run(event, at: time)
+        }
+        now = max(now, target)
+    }
+
+    enum Event { case backup(Int), sync, verify(NodeRole) }
+
+    /// The earliest scheduled event after the references of each schedule.
+    func nextEvent() -> (Int64, Event)? {
+        var candidates: [(Int64, Event)] = []
+        for (index, host) in pve.enumerated() where host.mode != .down {
+            if let time = try? CalendarEvent(host.schedule).next(after: host.lastBackup) { candidates.append((time, .backup(index))) }
+        }
+        if let job = secondary.syncJob, let schedule = job.schedule, let last = secondary.lastRun[job.id],
+           let time = try? CalendarEvent(schedule).next(after: last) {
+            candidates.append((time, .sync))
+        }
+        for role in NodeRole.allCases {
+            let node = self.node(role)
+            if let job = node.verifyJob, let schedule = job.schedule, let last = node.lastRun[job.id],
+               let time = try? CalendarEvent(schedule).next(after: last) {
+                candidates.append((time, .verify(role)))
+            }
+        }
+        return candidates.min { $0.0 < $1.0 }
+    }
+
+    mutating func run(_ event: Event, at time: Int64) {
+        switch event {
+        case .backup(let index):
+            pve[index].lastBackup = time
+            runBackups(host: index, at: time)
+        case .sync:
+            guard let id = secondary.syncJob?.id else { return }
+            secondary.lastRun[id] = time
+            if secondary.mode == .down { secondary.missedWhileDown.insert(id) } else { runSync(at: time, trigger: "schedule 'hourly'") }
+        case .verify(let role):
+            guard let id = node(role).verifyJob?.id else { return }
+            self[role].lastRun[id] = time
+            if node(role).mode == .down { self[role].missedWhileDown.insert(id) } else { runVerify(role, at: time) }
+        }
+    }
+
+    func node(_ role: NodeRole) -> LabPBS { role == .primary ? primary : secondary }
+
+    subscript(role: NodeRole) -> LabPBS {
+        get { node(role) }
+        set { if role == .primary { primary = newValue } else { secondary = newValue } }
+    }
+
+    /// Adds a finished task to a node and returns its UPID.
+    @discardableResult
+    mutating func addTask(_ role: NodeRole, type: String, id: String, user: String = "root@pam", start: Int64,
+                          duration: Int64, status: String, lines: [(Int64, String)]) -> String {
+        self[role].taskCounter += 1
+        let upid = UPID.pbs(node: node(role).nodeName, pid: 0x2F1A, pstart: 0x1C9E3, taskID: self[role].taskCounter,
+                            startTime: start, workerType: type, workerID: id, authID: user)
+        let task = LabTask(upid: upid.raw, start: start, end: start + max(1, duration), status: status,
+                           lines: lines.map(\.1), offsets: lines.map { min($0.0, max(1, duration)) })
+        self[role].tasks.append(task)
+        // Keep history bounded the way PBS rotates its task archive.
+        if self[role].tasks.count > 5000 { self[role].tasks.removeFirst(self[role].tasks.count - 5000) }
+        return upid.raw
+    }
+
+    /// Deterministic pseudo-random numbers from a seed (no global RNG in the world).
+    static func mix(_ seed: Int64) -> UInt64 {
+        var z = UInt64(bitPattern: seed) &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Lab
+import PairEngine
+import ProxmoxAPI
+
+/// A loaded config with the transport to reach it; for `--lab`, also the lab serving it.
+struct PairSession {
+    let config: PairConfig
+    let transport: PinnedHTTPSClient
+    let lab: LabRuntime?
+
+    /// Opens the pair the options name. Config errors exit 2 with the message.
+    static func open(_ source: PairSource) async throws -> PairSession {
+        let limits = PinnedHTTPSClient.Limits(connectTimeout: min(3, source.timeout), requestTimeout: source.timeout)
+        let transport = try PinnedHTTPSClient(limits: limits)
+        if source.lab {
+            let directory = try temporaryDirectory()
+            let lab = try await LabRuntime.start(stateDir: directory)
+            return PairSession(config: try load(lab.configPath), transport: transport, lab: lab)
+        }
+        do {
+            let path = try ConfigLoader.locate(explicit: source.config)
+            return PairSession(config: try load(path), transport: transport, lab: nil)
+        } catch {
+            Output.error("pbsha: \(error)")
+            throw Exit.usage
+        }
+    }
+
+    private static func load(_ path: String) throws -> PairConfig {
+        do {
+            return try ConfigLoader.load(path: path)
+        } catch {
+            Output.error("pbsha: \(error)")
+            throw Exit.usage
+        }
+    }
+
+    /// One read of the pair and its verdict.
+    func observe() async -> (PairState, HealthReport) {
+        let state = await PairObserver(config: config, transport: transport).observe()
+        return (state, HealthReport.evaluate(state, policy: HealthPolicy(config)))
+    }
+
+    func close() async {
+        if let lab {
+            await lab.shutdown()
+            try? FileManager.default.removeItem(atPath: lab.stateDir)
+        }
+    }
+
+    private static func temporaryDirectory() throws -> String {
+        var template = Array((NSTemporaryDirectory() + "pbsha-lab-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw Lab.LabError("cannot create a temporary directory for the lab") }
+        return String(cString: made)
+    }
+}

@@ -1,0 +1,102 @@
+import PairEngine
+import Testing
+
+@Suite struct CalendarEventTests {
+    /// 2026-11-27T06:00:00Z, a Friday.
+    let friday: Int64 = 1_795_759_200
+
+    func next(_ expression: String, after: Int64? = nil, count: Int = 3, offset: Int = 0) throws -> [String] {
+        try CalendarEvent(expression).upcoming(after: after ?? friday, count: count, utcOffset: offset).map { Timestamps.rfc3339($0) }
+    }
+
+    @Test func fridayIsWhatTheTestsAssume() {
+        #expect(Timestamps.rfc3339(friday) == "2026-11-27T06:00:00Z")
+    }
+
+    @Test func keywords() throws {
+        #expect(try next("hourly") == ["2026-11-27T07:00:00Z", "2026-11-27T08:00:00Z", "2026-11-27T09:00:00Z"])
+        #expect(try next("daily", count: 1) == ["2026-11-28T00:00:00Z"])
+        #expect(try next("weekly", count: 1) == ["2026-11-30T00:00:00Z"])
+        #expect(try next("monthly", count: 2) == ["2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z"])
+        #expect(try next("quarterly", count: 1) == ["2027-01-01T00:00:00Z"])
+        #expect(try next("semi-annually", count: 2) == ["2027-01-01T00:00:00Z", "2027-07-01T00:00:00Z"])
+        #expect(try next("minutely", count: 1) == ["2026-11-27T06:01:00Z"])
+    }
+
+    @Test func everyFifteenMinutes() throws {
+        #expect(try next("*:0/15") == ["2026-11-27T06:15:00Z", "2026-11-27T06:30:00Z", "2026-11-27T06:45:00Z"])
+    }
+
+    @Test func weekdayRangeWithTime() throws {
+        #expect(try next("mon..fri 02:00") == ["2026-11-30T02:00:00Z", "2026-12-01T02:00:00Z", "2026-12-02T02:00:00Z"])
+        #expect(try next("sat..mon 02:00") == ["2026-11-28T02:00:00Z", "2026-11-29T02:00:00Z", "2026-11-30T02:00:00Z"])
+    }
+
+    @Test func firstSaturdayOfTheMonth() throws {
+        #expect(try next("sat *-1..7 15:00", count: 2) == ["2026-12-05T15:00:00Z", "2027-01-02T15:00:00Z"])
+    }
+
+    @Test func loneMinutesMeanEveryHour() throws {
+        #expect(try next("5") == ["2026-11-27T06:05:00Z", "2026-11-27T07:05:00Z", "2026-11-27T08:05:00Z"])
+        #expect(try next("12/2:5", count: 2) == ["2026-11-27T12:05:00Z", "2026-11-27T14:05:00Z"])
+    }
+
+    @Test func listsRangesAndRepetitions() throws {
+        #expect(try next("mon..fri 8..17,22:0/30", after: friday + 11 * 3600, count: 3)
+                == ["2026-11-27T17:30:00Z", "2026-11-27T22:00:00Z", "2026-11-27T22:30:00Z"])
+        #expect(try next("*-05", count: 1) == ["2026-12-05T00:00:00Z"])
+    }
+
+    @Test func oneOffDatesEnd() throws {
+        #expect(try next("2015-10-21", count: 1).isEmpty)
+        #expect(try next("2027-02-03 04:05", count: 2) == ["2027-02-03T04:05:00Z"])
+    }
+
+    @Test func usesTheNodeLocalTime() throws {
+        // 02:00 at UTC+1 is 01:00 UTC.
+        #expect(try next("02:00", count: 1, offset: 3600) == ["2026-11-28T01:00:00Z"])
+        #expect(try next("02:00 UTC", count: 1, offset: 3600) == ["2026-11-28T02:00:00Z"])
+    }
+
+    @Test func strictlyAfter() throws {
+        #expect(try next("06:00", count: 1) == ["2026-11-28T06:00:00Z"])
+    }
+
+    @Test(arguments: [
+        ("mon..fry 02:00", "unknown weekday 'fry'", 5, 3),
+        ("25:00", "hour: 25 is outside 0..23", 0, 2),
+        ("*:0/0", "repetition step '0'", 2, 3),
+        ("02:00 mon", "misplaced weekday 'mon'", 6, 3),
+        ("*-13-01", "month: 13 is outside 1..12", 2, 2),
+        ("", "empty", 0, 1),
+        ("10..5:00", "runs backwards", 0, 5),
+    ])
+    func badExpressionsPointAtTheBadPart(_ expression: String, _ message: String, _ offset: Int, _ length: Int) {
+        #expect {
+            try CalendarEvent(expression)
+        } throws: { error in
+            guard let error = error as? CalendarError else { return false }
+            return error.message.contains(message) && error.offset == offset && error.length == length
+                && error.source == expression && error.description.hasSuffix(String(repeating: "^", count: length))
+        }
+    }
+}
+
+@Suite struct DurationsTests {
+    @Test(arguments: [("90s", 90), ("15m", 900), ("4h", 14_400), ("8d", 691_200), ("1h30m", 5400), ("45", 45), ("2w", 1_209_600)])
+    func parses(_ text: String, _ seconds: Int) throws {
+        #expect(try Durations.parse(text) == seconds)
+    }
+
+    @Test(arguments: ["", "4x", "h", "4h3", "-5m"])
+    func rejects(_ text: String) {
+        #expect(throws: Durations.ParseError.self) { try Durations.parse(text) }
+    }
+
+    @Test func formatsForPeople() {
+        #expect(Durations.format(45) == "45s")
+        #expect(Durations.format(18_720) == "5h12m")
+        #expect(Durations.format(7200) == "2h")
+        #expect(Durations.format(273_600) == "3d4h")
+    }
+}

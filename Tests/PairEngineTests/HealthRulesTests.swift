@@ -1,0 +1,265 @@
+import PairEngine
+import ProxmoxAPI
+import Testing
+
+@Suite struct SyncRulesTests {
+    @Test func aHealthyPairHasNoFindings() {
+        let fixture = PairFixture()
+        #expect(fixture.report.findings.isEmpty)
+        #expect(fixture.report.overall == .ok)
+        #expect(fixture.report.sync.ageSeconds == 1700)
+        #expect(fixture.report.sync.lastRunState == .ok)
+    }
+
+    @Test func ageComesFromTheLastSuccessNotTheLastRun() {
+        var fixture = PairFixture()
+        fixture.syncHistory(["sync failed with some errors.", "OK"])
+        fixture.state.secondary.syncJob?.schedulerStatus.lastRunState = "sync failed with some errors."
+        fixture.state.secondary.syncJob?.schedulerStatus.lastRunEndtime = PairFixture.now - 3500
+        let sync = fixture.report.sync
+        #expect(sync.lastRunEnd == PairFixture.now - 3500)
+        #expect(sync.lastSuccessEnd == PairFixture.now - 7200 + 100)
+        #expect(sync.ageSeconds == 7100)
+        #expect(sync.lastRunState == .error)
+    }
+
+    @Test func rpoWarningAtThreeQuartersAndCriticalAtTheRPO() {
+        var fixture = PairFixture()
+        fixture.state.secondary.syncTasks = [PairFixture.syncTask(start: PairFixture.now - 10_900, status: "OK")]
+        #expect(fixture.finding("sync-stale")?.severity == .warning)   // 10 800 s = 75 %
+        #expect(fixture.report.sync.status == .warning)
+        fixture.state.secondary.syncTasks = [PairFixture.syncTask(start: PairFixture.now - 14_500, status: "OK")]
+        #expect(fixture.finding("sync-stale")?.severity == .critical)
+        #expect(fixture.finding("sync-stale")?.message.contains("past the RPO of 4h") == true)
+        fixture.state.secondary.syncTasks = [PairFixture.syncTask(start: PairFixture.now - 10_000, status: "OK")]
+        #expect(fixture.finding("sync-stale") == nil)
+    }
+
+    @Test func ageIsMeasuredOnTheSecondarysClock() {
+        var fixture = PairFixture()
+        // The console's clock is a day ahead; the node's own clock decides.
+        fixture.state.observedAt += 86_400
+        #expect(fixture.report.sync.ageSeconds == 1700)
+    }
+
+    @Test func warningsAndPartialFailuresCountAsFailures() {
+        var fixture = PairFixture()
+        fixture.syncHistory(["WARNINGS: 2", "OK"])
+        #expect(fixture.report.sync.consecutiveFailures == 1)
+        #expect(fixture.finding("sync-failing")?.severity == .warning)
+        fixture.syncHistory(["sync failed with some errors.", "WARNINGS: 1", "sync failed with some errors.", "OK"])
+        #expect(fixture.report.sync.consecutiveFailures == 3)
+        let finding = fixture.finding("sync-failing")
+        #expect(finding?.severity == .critical)
+        #expect(finding?.message.contains("3 runs in a row") == true)
+        #expect(finding?.message.contains("sync failed with some errors.") == true)
+    }
+
+    @Test func aRunningTaskNeitherSucceedsNorFails() {
+        var fixture = PairFixture()
+        fixture.state.secondary.syncTasks = [PairFixture.syncTask(start: PairFixture.now - 60, status: nil),
+                                             PairFixture.syncTask(start: PairFixture.now - 3600, status: "OK")]
+        fixture.state.secondary.syncJob?.schedulerStatus.lastRunState = nil
+        fixture.state.secondary.syncJob?.schedulerStatus.lastRunEndtime = nil
+        #expect(fixture.report.sync.lastRunState == .running)
+        #expect(fixture.report.sync.consecutiveFailures == 0)
+        #expect(fixture.report.sync.ageSeconds == 3500)
+    }
+
+    @Test func noSuccessInHistoryIsCritical() {
+        var fixture = PairFixture()
+        fixture.syncHistory(["error trying to connect", "error trying to connect"])
+        #expect(fixture.finding("sync-never-succeeded")?.severity == .critical)
+        #expect(fixture.report.sync.ageSeconds == nil)
+    }
+
+    @Test func aSyncThatDidNotRunIsNoticed() {
+        var fixture = PairFixture()
+        // Due 61 minutes ago on an hourly schedule: a whole interval overdue.
+        fixture.state.secondary.syncJob?.schedulerStatus.nextRun = PairFixture.now - 3660
+        #expect(fixture.finding("sync-not-running")?.severity == .critical)
+        fixture.state.secondary.syncJob?.schedulerStatus.nextRun = PairFixture.now - 1800
+        #expect(fixture.finding("sync-not-running") == nil)
+    }
+
+    @Test func aMissingJobOrScheduleIsReported() {
+        var fixture = PairFixture()
+        fixture.state.secondary.syncJob?.schedule = nil
+        #expect(fixture.finding("sync-no-schedule")?.severity == .warning)
+        fixture.state.secondary.syncJob = nil
+        fixture.state.secondary.syncJobListed = false
+        #expect(fixture.finding("sync-job-missing")?.severity == .critical)
+    }
+
+    @Test func syncIsUnknownWhenTheSecondaryIsDown() {
+        var fixture = PairFixture()
+        fixture.state.secondary.version = nil
+        fixture.state.secondary.failure = .connectionRefused(host: "pbs2", port: 8007, detail: "Connection refused")
+        #expect(fixture.report.sync.status == .unknown)
+        #expect(fixture.finding("node-unreachable")?.severity == .critical)
+        #expect(fixture.report.overall == .critical)
+    }
+}
+
+@Suite struct VerifyAndDriftRulesTests {
+    @Test func countsVerificationStatesAndFailsOnAFailedSnapshot() {
+        var fixture = PairFixture()
+        fixture.state.secondary.snapshots = [PairFixture.snapshot("100", 1, verified: "ok"), PairFixture.snapshot("100", 2, verified: "failed"),
+                                             PairFixture.snapshot("100", 3), PairFixture.snapshot("100", 4, size: nil)]
+        let verify = fixture.report.verify
+        #expect(verify.snapshotsOK == 1)
+        #expect(verify.snapshotsFailed == 1)
+        #expect(verify.snapshotsUnverified == 1)
+        #expect(fixture.finding("verify-failed")?.severity == .critical)
+        #expect(fixture.finding("verify-failed")?.message.contains("vm/100/1970-01-01T00:00:02Z") == true)
+    }
+
+    @Test func staleOrMissingVerification() {
+        var fixture = PairFixture()
+        fixture.state.secondary.verifyTasks = [PairFixture.task("verificationjob", "mirror:v", start: PairFixture.now - 9 * 86_400,
+                                                                 end: PairFixture.now - 9 * 86_400 + 60, status: "OK")]
+        #expect(fixture.finding("verify-stale")?.severity == .warning)
+        fixture.state.secondary.verifyJobs = []
+        #expect(fixture.finding("verify-job-missing")?.severity == .warning)
+    }
+
+    @Test func driftSeparatesPendingFromMissed() {
+        var fixture = PairFixture()
+        let older = PairFixture.snapshot("101", PairFixture.now - 20_000)
+        let newer = PairFixture.snapshot("101", PairFixture.now - 100)
+        let running = PairFixture.snapshot("101", PairFixture.now - 50, size: nil)
+        fixture.state.primary.snapshots! += [older, newer, running]
+        fixture.state.secondary.snapshots! += [PairFixture.snapshot("999", PairFixture.now - 30_000)]
+        let drift = fixture.report.drift
+        #expect(drift?.missingOnSecondary == 2)
+        #expect(drift?.missedBySync == 1)
+        #expect(drift?.onlyOnSecondary == 1)
+        #expect(fixture.finding("drift-missed")?.severity == .warning)
+        #expect(fixture.finding("drift-pending")?.severity == .info)
+        #expect(fixture.finding("drift-only-on-secondary")?.severity == .info)
+        #expect(fixture.report.overall == .warning)
+    }
+
+    @Test func driftMapsTheJobsNamespaces() {
+        var fixture = PairFixture()
+        fixture.state.secondary.syncJob?.remoteNs = "prod"
+        fixture.state.secondary.syncJob?.ns = "copy"
+        fixture.state.primary.snapshots = [NamespacedSnapshot(ns: "prod/a", item: PairFixture.snapshot("1", 5).item),
+                                           NamespacedSnapshot(ns: "other", item: PairFixture.snapshot("2", 5).item)]
+        fixture.state.secondary.snapshots = [NamespacedSnapshot(ns: "copy/a", item: PairFixture.snapshot("1", 5).item)]
+        #expect(fixture.report.drift?.missingOnSecondary == 0)
+        #expect(fixture.report.drift?.onlyOnSecondary == 0)
+    }
+}
+
+@Suite struct NodeRulesTests {
+    @Test func maintenanceFullnessAndMissingDatastore() {
+        var fixture = PairFixture()
+        fixture.state.primary.datastore?.maintenance = "type=read-only,message=disk%20swap"
+        #expect(fixture.finding("maintenance-mode")?.severity == .critical)
+        #expect(fixture.finding("maintenance-mode")?.message.contains("disk swap") == true)
+        fixture.state.secondary.status = DatastoreStatus(total: 100, used: 90, avail: 10, counts: nil)
+        #expect(fixture.report.findings.first { $0.code == "datastore-full" }?.severity == .warning)
+        fixture.state.secondary.status = DatastoreStatus(total: 100, used: 96, avail: 4, counts: nil)
+        #expect(fixture.report.findings.first { $0.code == "datastore-full" }?.severity == .critical)
+        fixture.state.secondary.datastore = nil
+        fixture.state.secondary.datastoreListed = false
+        #expect(fixture.finding("datastore-missing")?.severity == .critical)
+    }
+
+    @Test func clockSkewBetweenNodesAndConsole() {
+        var fixture = PairFixture()
+        fixture.state.primary.clockSkew = 90
+        #expect(fixture.finding("clock-skew")?.message.contains("1m") == true)
+        fixture.state.primary.clockSkew = 400
+        fixture.state.secondary.clockSkew = 400
+        #expect(fixture.finding("clock-skew") == nil)
+        #expect(fixture.finding("console-clock-skew")?.severity == .info)
+    }
+
+    @Test func theRemoteMustPinThePrimarysCertificate() {
+        var fixture = PairFixture()
+        fixture.state.secondary.remote?.fingerprint = String(repeating: "cd:", count: 31) + "cd"
+        let finding = fixture.finding("remote-fingerprint-mismatch")
+        #expect(finding?.severity == .critical)
+        #expect(finding?.message.contains(PairFixture.fingerprint.description) == true)
+    }
+
+    @Test func permissionProblemsNameThePrivilege() {
+        var fixture = PairFixture()
+        fixture.state.secondary.problems["verify jobs"] = .forbidden(host: "pbs2", path: "/admin/verify",
+                                                                     message: "permission check failed - missing Datastore.Audit on /datastore/mirror")
+        #expect(fixture.finding("permission-denied")?.message.contains("needs Datastore.Audit") == true)
+    }
+
+    @Test func oneFindingPerConditionWorstFirst() {
+        var fixture = PairFixture()
+        fixture.state.primary.version = nil
+        fixture.state.primary.failure = .requestTimeout(host: "pbs1", port: 8007, seconds: 8)
+        fixture.syncHistory(["x", "x", "x"])
+        let report = fixture.report
+        #expect(report.findings.filter { $0.code == "sync-failing" }.count == 1)
+        #expect(report.findings.first?.severity == .critical)
+        #expect(report.findings.map(\.severity) == report.findings.map(\.severity).sorted(by: >))
+    }
+
+    @Test func overallIsUnknownWhenNeitherNodeAnswers() {
+        var fixture = PairFixture()
+        for role in NodeRole.allCases {
+            var node = fixture.state.node(role)
+            node.version = nil
+            node.failure = .connectTimeout(host: node.host, port: 8007, seconds: 3)
+            if role == .primary { fixture.state.primary = node } else { fixture.state.secondary = node }
+        }
+        #expect(fixture.report.overall == .unknown)
+        #expect(fixture.report.overall.exitCode == 3)
+    }
+
+    @Test func pveTargetsAreClassified() {
+        var fixture = PairFixture()
+        var a = PVEReading(name: "pve-a", host: "pve1", storageID: "backup-primary")
+        a.version = VersionInfo(version: "8.3.2", release: "8.3", repoid: "x")
+        a.storage = PVEStorage(storage: "backup-primary", type: "pbs", server: "pbs2", datastore: "mirror", fingerprint: nil, username: nil)
+        var b = a
+        b.name = "pve-b"
+        b.storage?.server = "10.9.9.9"
+        fixture.state.pve = [a, b]
+        #expect(fixture.report.targets == [.secondary, .other])
+        #expect(fixture.finding("pve-target-other")?.message.contains("pve-b") == true)
+    }
+}
+
+@Suite struct OutputTests {
+    @Test func checkLineHasNagiosShapeAndPerfdata() throws {
+        var fixture = PairFixture()
+        fixture.syncHistory(["sync failed with some errors.", "sync failed with some errors.", "sync failed with some errors."])
+        let config = try ConfigFixture().load(ConfigFixture.text())
+        let line = CheckLine.render(fixture.report, config: config)
+        #expect(line.hasPrefix("PBSHA CRITICAL - sync-never-succeeded"))
+        #expect(line.contains(" | consecutive_failures=3;1;3;0"))
+        #expect(!line.contains("\n"))
+    }
+
+    @Test func statusJSONFollowsTheContract() throws {
+        let fixture = PairFixture()
+        let config = try ConfigFixture().load(ConfigFixture.text())
+        let json = StatusDocument.build(fixture.state, fixture.report, config: config).serialized()
+        for key in ["\"generated-at\": \"2026-11-27T06:00:00Z\"", "\"rpo-seconds\": 14400", "\"overall\": \"ok\"", "\"latency-ms\": 3",
+                    "\"last-run-state\": \"ok\"", "\"age-seconds\": 1700", "\"consecutive-failures\": 0", "\"snapshots-ok\": 3",
+                    "\"missing-on-secondary\": 0", "\"findings\": []"] {
+            #expect(json.contains(key), "missing \(key)")
+        }
+        #expect(!json.contains("token-p"))
+    }
+
+    @Test func statusTextFitsEightyColumns() throws {
+        var fixture = PairFixture()
+        fixture.state.secondary.version = nil
+        fixture.state.secondary.failure = .fingerprintMismatch(host: "pbs2", expected: PairFixture.fingerprint, presented: PairFixture.fingerprint)
+        let config = try ConfigFixture().load(ConfigFixture.text())
+        let text = StatusText.render(fixture.state, fixture.report, config: config)
+        #expect(text.split(separator: "\n").allSatisfy { $0.count <= 80 })
+        #expect(text.contains("SECONDARY  DOWN"))
+        #expect(text.contains("CRITICAL fingerprint-mismatch"))
+    }
+}
