@@ -1,0 +1,40 @@
+import Foundation
+import Lab
+import PairEngine
+import ProxmoxAPI
+
+/// A lab running in a fresh temporary directory, with a manual clock.
+struct RunningLab {
+    let runtime: LabRuntime
+    let clock: ManualClock
+    let config: PairConfig
+
+    static func start(timeout: Double = 2) async throws -> RunningLab {
+        var template = Array((NSTemporaryDirectory() + "pbsha-labtest-XXXXXX").utf8CString)
+        let directory = String(cString: mkdtemp(&template)!)
+        // 06:20 UTC: twenty minutes after an hourly sync, so none is running.
+        let clock = ManualClock(1_795_759_200 + 1200)
+        let runtime = try await LabRuntime.start(stateDir: directory, clock: clock)
+        return RunningLab(runtime: runtime, clock: clock, config: try ConfigLoader.load(path: runtime.configPath))
+    }
+
+    func transport(timeout: Double = 2) throws -> PinnedHTTPSClient {
+        try PinnedHTTPSClient(limits: .init(connectTimeout: timeout, requestTimeout: timeout))
+    }
+
+    func observe(timeout: Double = 2) async throws -> (PairState, HealthReport) {
+        let state = await PairObserver(config: config, transport: try transport(timeout: timeout), clock: clock).observe()
+        return (state, HealthReport.evaluate(state, policy: HealthPolicy(config)))
+    }
+
+    func ctl(_ command: String) async throws -> String {
+        let (ok, message) = try await LabControl.send(command.split(separator: " ").map(String.init), stateDir: runtime.stateDir)
+        guard ok else { throw LabError(message) }
+        return message
+    }
+
+    func stop() async {
+        await runtime.shutdown()
+        try? FileManager.default.removeItem(atPath: runtime.stateDir)
+    }
+}

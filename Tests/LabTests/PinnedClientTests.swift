@@ -1,0 +1,95 @@
+import Foundation
+import Lab
+import PairEngine
+import ProxmoxAPI
+import Testing
+
+/// The HTTPS client against the lab's real TLS servers.
+@Suite(.serialized) struct PinnedClientTests {
+    @Test func pinnedRequestsSucceedAndUppercasePinsMatch() async throws {
+        let lab = try await RunningLab.start()
+        defer { Task { await lab.stop() } }
+        let node = lab.config.primary
+        let upper = Fingerprint(node.fingerprint.description.uppercased())!
+        let client = PBSClient(transport: try lab.transport(), endpoint: Endpoint(host: node.host, port: node.port, fingerprint: upper), token: node.token)
+        #expect(try await client.ping() == Pong(pong: true))
+        #expect(try await client.version().display == "3.4.1")
+        let time = try await client.time()
+        #expect(time.time == 1_795_759_200 + 1200)
+        await lab.stop()
+    }
+
+    @Test func aWrongFingerprintFailsClosedShowingBoth() async throws {
+        let lab = try await RunningLab.start()
+        let node = lab.config.primary
+        let wrong = Fingerprint(String(repeating: "00:", count: 31) + "00")!
+        let client = PBSClient(transport: try lab.transport(), endpoint: Endpoint(host: node.host, port: node.port, fingerprint: wrong), token: node.token)
+        await #expect(throws: APIError.fingerprintMismatch(host: node.host, expected: wrong, presented: node.fingerprint)) {
+            try await client.version()
+        }
+        await lab.stop()
+    }
+
+    @Test func badTokensGet401AndMissingPrivilegesGet403() async throws {
+        let lab = try await RunningLab.start()
+        let node = lab.config.primary
+        let bad = PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: APIToken(authID: node.token.authID, secret: "wrong"))
+        await #expect { try await bad.version() } throws: { error in
+            if case .unauthorized? = error as? APIError { return true } else { return false }
+        }
+        // The PVE token exists only on PVE hosts; on PBS it is unknown.
+        let client = PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: node.token)
+        #expect(try await client.permissions()["/"]?["Sys.Audit"] == true)
+        await lab.stop()
+    }
+
+    @Test func aRefusedConnectionAndAHungNodeFailWithinTheirTimeouts() async throws {
+        let lab = try await RunningLab.start()
+        let node = lab.config.secondary
+        let client = PBSClient(transport: try lab.transport(timeout: 1), endpoint: node.endpoint, token: node.token)
+        _ = try await lab.ctl("node secondary down")
+        await #expect { try await client.version() } throws: { error in
+            if case .connectionRefused? = error as? APIError { return true } else { return false }
+        }
+        _ = try await lab.ctl("node secondary hang")
+        let started = Date()
+        await #expect(throws: APIError.requestTimeout(host: node.host, port: node.port, seconds: 1)) { try await client.version() }
+        #expect(Date().timeIntervalSince(started) < 3)
+        _ = try await lab.ctl("node secondary up")
+        #expect(try await client.version().version == "3.4")
+        await lab.stop()
+    }
+
+    @Test func responsesOverTheCapAreRefused() async throws {
+        let lab = try await RunningLab.start()
+        let node = lab.config.primary
+        let small = try PinnedHTTPSClient(limits: .init(connectTimeout: 2, requestTimeout: 2, maxResponseBytes: 1000))
+        let client = PBSClient(transport: small, endpoint: node.endpoint, token: node.token)
+        await #expect(throws: APIError.responseTooLarge(host: node.host, path: "/api2/json/admin/datastore/main/snapshots", limit: 1000)) {
+            try await client.snapshots("main")
+        }
+        await lab.stop()
+    }
+
+    @Test func taskLogsPageFromLineOne() async throws {
+        let lab = try await RunningLab.start()
+        let node = lab.config.secondary
+        let client = PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: node.token)
+        let tasks = try await client.tasks(typeFilter: "sync", store: "mirror", limit: 5)
+        #expect(tasks.count == 5)
+        #expect(tasks.allSatisfy { $0.workerType == "syncjob" && $0.status == "OK" })
+        let upid = try #require(tasks.first?.upid)
+        let parsed = try UPID(upid)
+        #expect(parsed.workerID == "primary-hub:main:mirror::primary-mirror")
+        let page = try await client.taskLog(upid, start: 1, limit: 3)
+        #expect(page.data.map(\.n) == [1, 2, 3])
+        #expect(page.data[0].t.hasSuffix("Starting datastore sync job 'primary-hub:main:mirror::primary-mirror'"))
+        #expect(page.active == false)
+        let rest = try await client.taskLog(upid, start: 4, limit: 0)
+        #expect(rest.data.last?.t.hasSuffix("TASK OK") == true)
+        #expect(rest.total == 3 + rest.data.count)
+        let status = try await client.taskStatus(upid)
+        #expect(status.exitstatus == "OK" && status.status == "stopped")
+        await lab.stop()
+    }
+}

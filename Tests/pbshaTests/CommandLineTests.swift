@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// The executable's commands, run as a user would.
+@Suite(.serialized) struct CommandLineTests {
+    @Test func calendarPrintsTheNextRuns() {
+        let dir = Spawned.temporaryDirectory()
+        let result = Spawned.run(["calendar", "mon..fri 02:00", "--from", "2026-11-27T06:00:00Z", "--count", "3"], directory: dir,
+                                 environment: ["TZ": "UTC"])
+        #expect(result.code == 0)
+        #expect(result.out == "2026-11-30T02:00:00Z\n2026-12-01T02:00:00Z\n2026-12-02T02:00:00Z\n")
+    }
+
+    @Test func aBadCalendarExpressionPointsAtTheProblem() {
+        let result = Spawned.run(["calendar", "mon..fry 02:00"], directory: Spawned.temporaryDirectory())
+        #expect(result.code == 2)
+        #expect(result.err.contains("unknown weekday 'fry'"))
+        #expect(result.err.contains("       ^^^"))
+    }
+
+    @Test func noConfigListsThePathsAndTheLabHint() {
+        let dir = Spawned.temporaryDirectory()
+        let result = Spawned.run(["status"], directory: dir, environment: ["HOME": dir, "XDG_CONFIG_HOME": "\(dir)/cfg"])
+        #expect(result.code == 2)
+        #expect(result.err.contains("\(dir)/cfg/pbsha/config.toml"))
+        #expect(result.err.contains("pbsha --lab"))
+    }
+
+    @Test func checkWithoutConfigIsUnknown() {
+        let dir = Spawned.temporaryDirectory()
+        let result = Spawned.run(["check", "--config", "\(dir)/missing.toml"], directory: dir)
+        #expect(result.code == 3)
+        #expect(result.out.hasPrefix("PBSHA UNKNOWN"))
+    }
+}
+
+/// `lab serve`, `lab ctl`, `status` and `check` together, as the acceptance criteria describe.
+@Suite(.serialized) struct LabEndToEndTests {
+    @Test func statusAndCheckFollowTheLabsFaults() throws {
+        let dir = Spawned.temporaryDirectory()
+        let state = "\(dir)/lab"
+        let lab = Spawned.start(["lab", "serve", "--state-dir", state], directory: dir)
+        defer { kill(lab.pid, SIGKILL) }
+        #expect(lab.waitForOutput("ready \(state)/pbsha.toml"), "lab did not start: \(lab.stderr)")
+        let config = ["--config", "\(state)/pbsha.toml"]
+        func ctl(_ words: String) {
+            let result = Spawned.run(["lab", "ctl", "--state-dir", state] + words.split(separator: " ").map(String.init), directory: dir)
+            #expect(result.code == 0, "lab ctl \(words): \(result.err)")
+        }
+        func json(_ text: String) throws -> [String: Any] {
+            try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        }
+
+        let healthy = Spawned.run(["status", "--json"] + config, directory: dir)
+        #expect(healthy.code == 0, "\(healthy.err)")
+        let document = try json(healthy.out)
+        let nodes = try #require(document["nodes"] as? [String: [String: Any]])
+        #expect(nodes["primary"]?["reachable"] as? Bool == true)
+        #expect(nodes["secondary"]?["reachable"] as? Bool == true)
+        #expect(((nodes["primary"]?["datastore"] as? [String: Any])?["snapshots"] as? Int ?? 0) > 600)
+        #expect((document["sync"] as? [String: Any])?["age-seconds"] is Int)
+        #expect((document["verify"] as? [String: Any])?["snapshots-failed"] as? Int == 0)
+        #expect(document["drift"] is [String: Any])
+        #expect((document["pve"] as? [Any])?.count == 2)
+
+        ctl("node primary down")
+        let down = Spawned.run(["status", "--json"] + config, directory: dir)
+        #expect(down.code == 3)
+        let downNodes = try #require(try json(down.out)["nodes"] as? [String: [String: Any]])
+        #expect(downNodes["primary"]?["reachable"] as? Bool == false)
+        #expect(downNodes["secondary"]?["reachable"] as? Bool == true)
+        ctl("node primary up")
+
+        ctl("node secondary hang")
+        let started = Date()
+        let hung = Spawned.run(["status", "--timeout", "2"] + config, directory: dir)
+        #expect(hung.code == 3)
+        #expect(Date().timeIntervalSince(started) < 6)
+        #expect(hung.out.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("did not answer within 2 s"))
+        ctl("node secondary up")
+
+        ctl("sync fail")
+        ctl("advance 3h")
+        let failing = Spawned.run(["check"] + config, directory: dir)
+        #expect(failing.code == 2)
+        #expect(failing.out.hasPrefix("PBSHA CRITICAL - sync-failing: sync failing for 3 runs in a row"))
+        #expect(failing.out.contains("consecutive_failures=3;1;3;0"))
+        ctl("sync heal")
+        ctl("advance 1h")
+        let healed = Spawned.run(["check"] + config, directory: dir)
+        #expect(healed.code == 0, "\(healed.out)")
+        #expect(healed.out.contains("consecutive_failures=0;1;3;0"))
+
+        kill(lab.pid, SIGTERM)
+        #expect(lab.wait(timeout: 10) == 0)
+        #expect(FileManager.default.fileExists(atPath: "\(state)/lab-state.json"))
+    }
+
+    @Test func aWrongFingerprintFailsClosedShowingBoth() throws {
+        let dir = Spawned.temporaryDirectory()
+        let state = "\(dir)/lab"
+        let lab = Spawned.start(["lab", "serve", "--state-dir", state], directory: dir)
+        defer { kill(lab.pid, SIGKILL) }
+        #expect(lab.waitForOutput("ready"))
+        let original = try String(contentsOfFile: "\(state)/pbsha.toml", encoding: .utf8)
+        let line = try #require(original.split(separator: "\n").first { $0.hasPrefix("fingerprint") })
+        let real = String(line.split(separator: "\"")[1])
+        let wrong = String(repeating: "00:", count: 31) + "00"
+        try original.replacingOccurrences(of: real, with: wrong).write(toFile: "\(state)/wrong.toml", atomically: true, encoding: .utf8)
+        let result = Spawned.run(["status", "--config", "\(state)/wrong.toml"], directory: dir)
+        #expect(result.code == 3)
+        let flat = result.out.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "  ", with: "")
+        #expect(result.out.contains("fingerprint-mismatch"))
+        #expect(flat.contains(wrong) || result.out.contains(String(wrong.prefix(40))))
+        #expect(flat.contains(String(real.prefix(40))))
+        kill(lab.pid, SIGTERM)
+        _ = lab.wait(timeout: 10)
+    }
+}
