@@ -14,9 +14,7 @@ struct App: AsyncParsableCommand {
     func run() async throws {
         // The full-screen console is not built yet; show the pair once instead.
         Output.error("pbsha: the full-screen console is not available yet; showing `pbsha status` instead.")
-        var status = StatusCommand()
-        status.source = source
-        try await status.run()
+        try await StatusCommand.show(source, json: false)
     }
 }
 

@@ -12,6 +12,11 @@ struct StatusCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        try await Self.show(source, json: json)
+    }
+
+    /// Reads the pair once and prints it; exit 3 when a node could not be reached.
+    static func show(_ source: PairSource, json: Bool) async throws {
         let session = try await PairSession.open(source)
         let (state, report) = await session.observe()
         await session.close()
