@@ -53,11 +53,20 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
+        // ncursesw behind a function-only C shim (no globals or macros reach Swift).
+        .target(
+            name: "CNCurses",
+            cSettings: [.define("_XOPEN_SOURCE_EXTENDED"), .define("NCURSES_WIDECHAR", to: "1")],
+            linkerSettings: [.linkedLibrary("ncursesw"), .linkedLibrary("tinfo")]
+        ),
+        // The full-screen console: State + Msg -> update -> render -> Frame; a thin curses backend.
+        .target(name: "Console", dependencies: ["PairEngine", "ProxmoxAPI", "CNCurses"]),
         .executableTarget(
             name: "pbsha",
             dependencies: [
                 "ProxmoxAPI",
                 "PairEngine",
+                "Console",
                 "Lab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -65,6 +74,7 @@ let package = Package(
         .testTarget(name: "ProxmoxAPITests", dependencies: ["ProxmoxAPI"]),
         .testTarget(name: "PairEngineTests", dependencies: ["PairEngine", "ProxmoxAPI"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "PairEngine", "ProxmoxAPI"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "PairEngine", "ProxmoxAPI"]),
         .testTarget(name: "pbshaTests", dependencies: ["Lab", "PairEngine"]),
     ],
     swiftLanguageModes: [.v6]

@@ -42,6 +42,7 @@ public struct PairObserver: Sendable {
         async let status = attempt { () async throws(APIError) in try await client.datastoreStatus(store) }
         async let snapshots = attempt { () async throws(APIError) in try await allSnapshots(client, store: store) }
         async let secondaryExtras = role == .secondary ? readSecondary(client, store: store) : nil
+        async let history = readHistory(client, store: store)
 
         let askedAt = clock.now()
         let timeResult = await time
@@ -55,38 +56,44 @@ public struct PairObserver: Sendable {
         }
         reading.status = take(await status, "datastore status", into: &reading)
         reading.snapshots = take(await snapshots, "snapshots", into: &reading)
+        let (syncTasks, verifyTasks) = await history
+        // On the secondary only the configured job's runs count; on the primary every sync
+        // task is shown (a reverse sync lives there after a failback).
+        reading.syncTasks = take(syncTasks, "sync tasks", into: &reading)?
+            .filter { role == .primary || ($0.workerID?.hasSuffix(":" + config.syncJob) ?? false) }
+        reading.verifyTasks = take(verifyTasks, "verify tasks", into: &reading)
         if let extras = await secondaryExtras {
             if let jobs = take(extras.jobs, "sync jobs", into: &reading) {
                 reading.syncJob = jobs.first { $0.id == config.syncJob }
                 reading.syncJobListed = reading.syncJob != nil
             }
-            reading.syncTasks = take(extras.syncTasks, "sync tasks", into: &reading)?
-                .filter { $0.workerID?.hasSuffix(":" + config.syncJob) ?? false }
             reading.verifyJobs = take(extras.verifyJobs, "verify jobs", into: &reading)
-            reading.verifyTasks = take(extras.verifyTasks, "verify tasks", into: &reading)
             reading.remote = take(extras.remotes, "remotes", into: &reading)?.first { $0.name == config.remote }
         }
         return reading
     }
 
-    /// The secondary's job configuration and history.
+    /// The secondary's job configuration.
     private struct SecondaryExtras: Sendable {
         var jobs: Result<[SyncJob], APIError>
-        var syncTasks: Result<[TaskListItem], APIError>
         var verifyJobs: Result<[VerifyJob], APIError>
-        var verifyTasks: Result<[TaskListItem], APIError>
         var remotes: Result<[RemoteConfig], APIError>
     }
 
     private func readSecondary(_ client: PBSClient, store: String) async -> SecondaryExtras? {
-        let limit = taskHistory
         async let jobs = attempt { () async throws(APIError) in try await client.syncJobs(store: store) }
-        async let syncTasks = attempt { () async throws(APIError) in try await client.tasks(typeFilter: "syncjob", store: store, limit: limit) }
         async let verifyJobs = attempt { () async throws(APIError) in try await client.verifyJobs(store: store) }
-        async let verifyTasks = attempt { () async throws(APIError) in try await client.tasks(typeFilter: "verificationjob", store: store, limit: limit) }
         async let remotes = attempt { () async throws(APIError) in try await client.remotes() }
-        return SecondaryExtras(jobs: await jobs, syncTasks: await syncTasks, verifyJobs: await verifyJobs,
-                               verifyTasks: await verifyTasks, remotes: await remotes)
+        return SecondaryExtras(jobs: await jobs, verifyJobs: await verifyJobs, remotes: await remotes)
+    }
+
+    /// Recent sync and verify tasks touching the datastore, newest first.
+    private func readHistory(_ client: PBSClient, store: String) async
+        -> (Result<[TaskListItem], APIError>, Result<[TaskListItem], APIError>) {
+        let limit = taskHistory
+        async let sync = attempt { () async throws(APIError) in try await client.tasks(typeFilter: "syncjob", store: store, limit: limit) }
+        async let verify = attempt { () async throws(APIError) in try await client.tasks(typeFilter: "verif", store: store, limit: limit) }
+        return (await sync, await verify)
     }
 
     /// Snapshots of every namespace (the list call is not recursive).

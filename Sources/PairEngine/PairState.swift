@@ -42,12 +42,14 @@ public struct NodeReading: Sendable {
     public var datastoreListed = true
     public var status: DatastoreStatus?
     public var snapshots: [NamespacedSnapshot]?
+    /// Recent sync tasks (on the secondary: the configured job's only), newest first.
+    public var syncTasks: [TaskListItem]?
+    /// Recent verification tasks of the datastore, newest first.
+    public var verifyTasks: [TaskListItem]?
     // Secondary only.
     public var syncJob: SyncJob?
     public var syncJobListed = true
-    public var syncTasks: [TaskListItem]?
     public var verifyJobs: [VerifyJob]?
-    public var verifyTasks: [TaskListItem]?
     public var remote: RemoteConfig?
 
     public init(role: NodeRole, host: String, datastoreName: String) {

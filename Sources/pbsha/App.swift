@@ -7,14 +7,14 @@ struct App: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pbsha",
         abstract: "Operator console for a Proxmox Backup Server primary/secondary pair.",
-        subcommands: [StatusCommand.self, CheckCommand.self, CalendarCommand.self, LabCommandGroup.self])
+        subcommands: [ConsoleCommand.self, WallboardCommand.self, StatusCommand.self, CheckCommand.self,
+                      CalendarCommand.self, LabCommandGroup.self])
 
     @OptionGroup var source: PairSource
+    @OptionGroup var screen: ScreenOptions
 
     func run() async throws {
-        // The full-screen console is not built yet; show the pair once instead.
-        Output.error("pbsha: the full-screen console is not available yet; showing `pbsha status` instead.")
-        try await StatusCommand.show(source, json: false)
+        try await Screens.open(source: source, options: screen, wallboard: false)
     }
 }
 

@@ -1,0 +1,37 @@
+#ifndef CNCURSES_H
+#define CNCURSES_H
+/* A function-only face of ncursesw for Swift: no C globals or macros cross this line. */
+#include <wchar.h>
+
+/* Starts curses on the terminal named by `term` (NULL = $TERM). 0 on success, -1 if the
+   terminal is unknown (newterm, unlike initscr, does not exit). */
+int pbsha_curses_start(const char *term);
+void pbsha_curses_stop(void);
+int pbsha_curses_rows(void);
+int pbsha_curses_cols(void);
+int pbsha_curses_has_colors(void);
+/* Draws one cell. attrs: bit 0 bold, 1 reverse, 2 underline, 3 dim. pair: 0 = default. */
+void pbsha_curses_put(int y, int x, wchar_t ch, int attrs, int pair);
+void pbsha_curses_refresh(void);
+void pbsha_curses_clear(void);
+/* Waits up to `ms` for a key; returns -1 on timeout. */
+int pbsha_curses_getch(int ms);
+int pbsha_key_resize(void);
+int pbsha_key_up(void);
+int pbsha_key_down(void);
+int pbsha_key_left(void);
+int pbsha_key_right(void);
+int pbsha_key_npage(void);
+int pbsha_key_ppage(void);
+int pbsha_key_home(void);
+int pbsha_key_end(void);
+int pbsha_key_enter(void);
+int pbsha_key_backspace(void);
+int pbsha_key_btab(void);
+/* Signal handling: SIGINT/SIGTERM/SIGHUP set a flag; those and SIGWINCH are unblocked
+   (a parent may have passed them blocked). */
+void pbsha_signals_install(void);
+int pbsha_signal_take(void);
+/* 1 when the locale's character set is UTF-8 (after setlocale). */
+int pbsha_locale_is_utf8(void);
+#endif

@@ -1,0 +1,112 @@
+#define _XOPEN_SOURCE_EXTENDED 1
+#define NCURSES_WIDECHAR 1
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <ncursesw/curses.h>
+#include "CNCurses.h"
+
+static SCREEN *screen_handle = NULL;
+static volatile sig_atomic_t pending_signal = 0;
+
+static void on_signal(int number) { pending_signal = number; }
+
+void pbsha_signals_install(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0; /* no SA_RESTART: getch returns at once */
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGHUP, &action, NULL);
+    sigaction(SIGINT, &action, NULL);
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGTERM);
+    sigaddset(&unblock, SIGHUP);
+    sigaddset(&unblock, SIGINT);
+    sigaddset(&unblock, SIGWINCH);
+    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+}
+
+int pbsha_signal_take(void) {
+    int number = pending_signal;
+    pending_signal = 0;
+    return number;
+}
+
+int pbsha_locale_is_utf8(void) {
+    const char *set = nl_langinfo(CODESET);
+    return set != NULL && (strcmp(set, "UTF-8") == 0 || strcmp(set, "utf8") == 0);
+}
+
+int pbsha_curses_start(const char *term) {
+    screen_handle = newterm(term, stdout, stdin);
+    if (screen_handle == NULL) return -1;
+    set_term(screen_handle);
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    curs_set(0);
+    set_escdelay(25);
+    if (has_colors()) {
+        start_color();
+        use_default_colors();
+        init_pair(1, COLOR_GREEN, -1);
+        init_pair(2, COLOR_YELLOW, -1);
+        init_pair(3, COLOR_WHITE, COLOR_RED);
+        init_pair(4, COLOR_MAGENTA, -1);
+        init_pair(5, COLOR_CYAN, -1);
+        init_pair(6, COLOR_BLACK, COLOR_CYAN);
+    }
+    return 0;
+}
+
+void pbsha_curses_stop(void) {
+    if (screen_handle == NULL) return;
+    endwin();
+    delscreen(screen_handle);
+    screen_handle = NULL;
+    fflush(stdout);
+}
+
+int pbsha_curses_rows(void) { return getmaxy(stdscr); }
+int pbsha_curses_cols(void) { return getmaxx(stdscr); }
+int pbsha_curses_has_colors(void) { return has_colors() ? 1 : 0; }
+
+void pbsha_curses_put(int y, int x, wchar_t ch, int attrs, int pair) {
+    attr_t a = A_NORMAL;
+    if (attrs & 1) a |= A_BOLD;
+    if (attrs & 2) a |= A_REVERSE;
+    if (attrs & 4) a |= A_UNDERLINE;
+    if (attrs & 8) a |= A_DIM;
+    wchar_t text[2] = { ch, L'\0' };
+    cchar_t cell;
+    setcchar(&cell, text, a, (short)pair, NULL);
+    mvadd_wch(y, x, &cell);
+}
+
+void pbsha_curses_refresh(void) { refresh(); }
+void pbsha_curses_clear(void) { clear(); }
+
+int pbsha_curses_getch(int ms) {
+    timeout(ms);
+    int ch = getch();
+    return ch == ERR ? -1 : ch;
+}
+
+int pbsha_key_resize(void) { return KEY_RESIZE; }
+int pbsha_key_up(void) { return KEY_UP; }
+int pbsha_key_down(void) { return KEY_DOWN; }
+int pbsha_key_left(void) { return KEY_LEFT; }
+int pbsha_key_right(void) { return KEY_RIGHT; }
+int pbsha_key_npage(void) { return KEY_NPAGE; }
+int pbsha_key_ppage(void) { return KEY_PPAGE; }
+int pbsha_key_home(void) { return KEY_HOME; }
+int pbsha_key_end(void) { return KEY_END; }
+int pbsha_key_enter(void) { return KEY_ENTER; }
+int pbsha_key_backspace(void) { return KEY_BACKSPACE; }
+int pbsha_key_btab(void) { return KEY_BTAB; }

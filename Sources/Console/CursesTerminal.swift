@@ -1,0 +1,78 @@
+import CNCurses
+import Foundation
+
+/// The only place curses is called: start with a TERM fallback, paint changed cells, read keys.
+/// All calls happen on one thread (the console loop's).
+final class CursesTerminal {
+    let color: Bool
+    /// Set when $TERM was unknown and a fallback was used.
+    let notice: String?
+    private var painted: Frame?
+
+    /// Tries $TERM, then xterm-256color, xterm, vt100. nil if none has a terminfo entry.
+    init?(environment: [String: String]) {
+        let requested = environment["TERM"] ?? ""
+        var chosen: String?
+        for candidate in [requested, "xterm-256color", "xterm", "vt100"] where !candidate.isEmpty {
+            if pbsha_curses_start(candidate) == 0 {
+                chosen = candidate
+                break
+            }
+        }
+        guard let chosen else { return nil }
+        notice = chosen == requested ? nil : "TERM=\(requested.isEmpty ? "(unset)" : requested) unknown here; using \(chosen)"
+        let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
+        color = !noColor && pbsha_curses_has_colors() != 0
+    }
+
+    var size: (width: Int, height: Int) { (Int(pbsha_curses_cols()), Int(pbsha_curses_rows())) }
+
+    /// Paints what differs from the last frame (everything after a resize).
+    func paint(_ frame: Frame) {
+        if painted.map({ $0.width != frame.width || $0.height != frame.height }) ?? true { pbsha_curses_clear() }
+        for position in frame.changes(since: painted) {
+            // Curses scrolls if the bottom-right cell is written with a newline-capable call; skip it.
+            if position.x == frame.width - 1 && position.y == frame.height - 1 { continue }
+            let cell = frame[position.x, position.y]
+            let attributes = Palette.attributes(for: cell.style, color: color)
+            let scalar = cell.character.unicodeScalars.first?.value ?? 32
+            pbsha_curses_put(Int32(position.y), Int32(position.x), wchar_t(bitPattern: scalar), attributes.bits, attributes.pair)
+        }
+        pbsha_curses_refresh()
+        painted = frame
+    }
+
+    func forget() { painted = nil }
+
+    /// The next key within `milliseconds`, or a resize; nil on timeout.
+    func read(milliseconds: Int32) -> TerminalEvent? {
+        let code = pbsha_curses_getch(milliseconds)
+        switch code {
+        case -1: return nil
+        case pbsha_key_resize(): return .resize
+        case 27: return .key(.escape)
+        case 9: return .key(.tab)
+        case 10, 13, pbsha_key_enter(): return .key(.enter)
+        case 8, 127, pbsha_key_backspace(): return .key(.backspace)
+        case pbsha_key_up(): return .key(.up)
+        case pbsha_key_down(): return .key(.down)
+        case pbsha_key_left(): return .key(.left)
+        case pbsha_key_right(): return .key(.right)
+        case pbsha_key_npage(): return .key(.pageDown)
+        case pbsha_key_ppage(): return .key(.pageUp)
+        case pbsha_key_home(): return .key(.home)
+        case pbsha_key_end(): return .key(.end)
+        case pbsha_key_btab(): return .key(.backTab)
+        case 32...126: return .key(.char(Character(Unicode.Scalar(UInt8(code)))))
+        default: return .ignored
+        }
+    }
+
+    func stop() { pbsha_curses_stop() }
+}
+
+enum TerminalEvent {
+    case key(Key)
+    case resize
+    case ignored
+}

@@ -1,0 +1,100 @@
+import PairEngine
+import ProxmoxAPI
+
+/// Draws a state into a frame. Pure: the same state always gives the same frame.
+public enum Render {
+    public static let minimumWidth = 80
+    public static let minimumHeight = 24
+
+    public static func frame(_ state: ConsoleState) -> Frame {
+        var frame = Frame(width: state.width, height: state.height)
+        guard state.width >= minimumWidth, state.height >= minimumHeight else {
+            tooSmall(&frame, state)
+            return frame
+        }
+        header(&frame, state)
+        switch (state.wallboard, state.screen) {
+        case (_, .help): HelpView.draw(&frame, state)
+        case (true, _): WallboardView.draw(&frame, state)
+        case (false, .dashboard): DashboardView.draw(&frame, state)
+        case (false, .logs): LogsView.draw(&frame, state)
+        }
+        footer(&frame, state)
+        return frame
+    }
+
+    static func tooSmall(_ frame: inout Frame, _ state: ConsoleState) {
+        let lines = ["terminal too small (need \(minimumWidth)x\(minimumHeight), have \(state.width)x\(state.height))",
+                     "enlarge the window, or use: pbsha status", "q quits"]
+        for (index, line) in lines.enumerated() {
+            let y = state.height / 2 - 1 + index
+            frame.put(line, x: max(0, (state.width - line.count) / 2), y: y, style: Style(index == 0 ? .warning : .normal, bold: index == 0))
+        }
+    }
+
+    /// Mode, pair, clock, data age and the overall verdict; always on the first row.
+    static func header(_ frame: inout Frame, _ state: ConsoleState) {
+        let bar = Style(.title, reverse: true)
+        frame.fill(y: 0, style: bar)
+        var x = frame.put(" pbsha ", x: 0, y: 0, style: Style(.title, bold: true, reverse: true))
+        x = frame.put(" \(state.mode.rawValue) ", x: x + 1, y: 0, style: Style(state.mode == .live ? .accent : .warning, bold: true, reverse: true))
+        frame.put(" \(state.pairName)", x: x, y: 0, style: bar)
+        let overall = state.report.map { $0.overall.rawValue.uppercased() } ?? "WAITING"
+        let age = state.lastRefresh.map { _ in state.state.map { "data \(Durations.format(Int(max(0, state.now - $0.observedAt)))) old" } ?? "reading…" } ?? "reading…"
+        let right = "\(clock(state.now)) \(age)\(state.refreshing ? " ↻" : "") "
+        let verdict = " \(overall) "
+        let verdictX = state.width - verdict.count
+        frame.put(right, x: verdictX - right.count - 1, y: 0, style: bar)
+        frame.put(verdict, x: verdictX, y: 0, style: Style(tone(state.report?.overall), bold: true, reverse: true))
+    }
+
+    static func footer(_ frame: inout Frame, _ state: ConsoleState) {
+        let y = state.height - 1
+        frame.fill(y: y, style: Style(.dim, reverse: true))
+        if let flash = state.flash {
+            frame.put(" \(flash.text)", x: 0, y: y, style: Style(.warning, bold: true, reverse: true))
+            return
+        }
+        let keys: String
+        if state.wallboard {
+            keys = " q quit  ? help   read-only wallboard"
+        } else {
+            switch state.screen {
+            case .dashboard: keys = " q quit  ? help  l logs  r refresh  Tab panel  j/k findings  f/b runbooks"
+            case .logs: keys = state.logs.viewer == nil ? " q quit  ? help  Enter open  j/k move  d dashboard  Esc back"
+                : " Esc close  / search  n/N next/prev  e first error  F follow  g/G top/end"
+            case .help: keys = " Esc back  q quit"
+            }
+        }
+        frame.put(keys, x: 0, y: y, style: Style(.dim, reverse: true))
+        if let notice = state.notice {
+            frame.put(" \(notice) ", x: max(0, state.width - notice.count - 2), y: y, style: Style(.warning, reverse: true))
+        }
+    }
+
+    static func tone(_ status: HealthStatus?) -> Tone {
+        switch status {
+        case .ok: return .ok
+        case .warning: return .warning
+        case .critical: return .critical
+        case .unknown, nil: return .unknown
+        }
+    }
+
+    static func tone(_ severity: Severity) -> Tone {
+        switch severity {
+        case .info: return .accent
+        case .warning: return .warning
+        case .critical: return .critical
+        }
+    }
+
+    /// `07:52:01Z`.
+    static func clock(_ epoch: Double) -> String { String(Timestamps.rfc3339(Int64(epoch)).dropFirst(11)) }
+
+    /// `2026-11-27 07:52`.
+    static func shortTime(_ epoch: Int64) -> String {
+        let text = Timestamps.rfc3339(epoch)
+        return String(text.prefix(10)) + " " + String(text.dropFirst(11).prefix(5))
+    }
+}

@@ -1,0 +1,260 @@
+import PairEngine
+import ProxmoxAPI
+
+/// The console's one state transition: a message in, the new state and the effects out.
+public enum Update {
+    /// Seconds between polls of a followed, still running task log.
+    static let followInterval = 2.0
+
+    public static func apply(_ state: inout ConsoleState, _ msg: Msg) -> [Effect] {
+        switch msg {
+        case .tick(let now):
+            state.now = now
+            if let flash = state.flash, flash.until <= now { state.flash = nil }
+            var effects: [Effect] = []
+            if !state.refreshing, state.lastRefresh.map({ now - $0 >= state.refreshInterval }) ?? true {
+                effects.append(startRefresh(&state))
+            }
+            if var viewer = state.logs.viewer, viewer.follow, viewer.active, !viewer.loading, now - viewer.lastPoll >= followInterval {
+                viewer.loading = true
+                viewer.lastPoll = now
+                state.logs.viewer = viewer
+                effects.append(.loadLog(node: viewer.task.node, upid: viewer.task.item.upid, from: viewer.lines.count + 1))
+            }
+            return effects
+        case let .resize(width, height):
+            state.width = width
+            state.height = height
+            return []
+        case let .observed(pair, report):
+            state.refreshing = false
+            state.state = pair
+            state.report = report
+            for node in [pair.primary, pair.secondary] {
+                if node.reachable { state.downSince[node.role] = nil } else if state.downSince[node.role] == nil { state.downSince[node.role] = state.now }
+            }
+            state.logs.selected = min(state.logs.selected, max(0, state.tasks.count - 1))
+            return []
+        case let .logLoaded(upid, from, lines, active):
+            guard var viewer = state.logs.viewer, viewer.task.item.upid == upid else { return [] }
+            if from <= 1 { viewer.lines = [] }
+            viewer.lines += lines
+            viewer.active = active
+            viewer.loading = false
+            viewer.error = nil
+            if let search = viewer.search { viewer.matches = LogSearch.matches(viewer.lines, search) }
+            if viewer.follow { viewer.top = max(0, viewer.lines.count - LogsView.visibleLines(state)) }
+            state.logs.viewer = viewer
+            return []
+        case let .logFailed(upid, message):
+            guard state.logs.viewer?.task.item.upid == upid else { return [] }
+            state.logs.viewer?.loading = false
+            state.logs.viewer?.error = message
+            return []
+        case .terminate:
+            state.quitRequested = true
+            return [.quit]
+        case .key(let key):
+            return KeyHandling.handle(&state, key)
+        }
+    }
+
+    static func startRefresh(_ state: inout ConsoleState) -> Effect {
+        state.refreshing = true
+        state.lastRefresh = state.now
+        return .refresh
+    }
+
+    static func flash(_ state: inout ConsoleState, _ text: String) {
+        state.flash = (text, state.now + 4)
+    }
+}
+
+/// What each key does on each screen (design.md section 6; `?` lists them).
+enum KeyHandling {
+    static func handle(_ state: inout ConsoleState, _ key: Key) -> [Effect] {
+        if state.logs.viewer?.input != nil, state.screen == .logs { return searchInput(&state, key) }
+        if state.wallboard { return wallboardKey(&state, key) }
+        switch key {
+        case .char("q"):
+            state.quitRequested = true
+            return [.quit]
+        case .char("?"):
+            if state.screen != .help { state.previous = state.screen }
+            state.screen = .help
+            return []
+        case .char("d"):
+            state.screen = .dashboard
+            return []
+        case .char("l"):
+            state.screen = .logs
+            return []
+        case .char("r"):
+            guard !state.refreshing else {
+                Update.flash(&state, "a refresh is already running")
+                return []
+            }
+            Update.flash(&state, "refreshing…")
+            return [Update.startRefresh(&state)]
+        case .char("f"), .char("b"):
+            Update.flash(&state, "the \(key == .char("f") ? "failover" : "failback") runbook is not part of this version yet; see docs/console.md")
+            return []
+        case .escape where state.screen == .help:
+            state.screen = state.previous
+            return []
+        default:
+            break
+        }
+        switch state.screen {
+        case .dashboard: return dashboardKey(&state, key)
+        case .logs: return logsKey(&state, key)
+        case .help:
+            if key == .escape { state.screen = state.previous }
+            return []
+        }
+    }
+
+    /// The wallboard starts nothing: quit and help only, every other key is refused out loud.
+    static func wallboardKey(_ state: inout ConsoleState, _ key: Key) -> [Effect] {
+        switch key {
+        case .char("q"):
+            state.quitRequested = true
+            return [.quit]
+        case .char("?"):
+            state.screen = .help
+            return []
+        case .escape where state.screen == .help:
+            state.screen = .dashboard
+            return []
+        default:
+            Update.flash(&state, "read-only wallboard: only q (quit) and ? (help) work here")
+            return []
+        }
+    }
+
+    static func dashboardKey(_ state: inout ConsoleState, _ key: Key) -> [Effect] {
+        let findings = state.report?.findings.count ?? 0
+        switch key {
+        case .tab: state.focus = (state.focus + 1) % 4
+        case .backTab: state.focus = (state.focus + 3) % 4
+        case .down, .char("j"): state.findingsTop = min(max(0, findings - 1), state.findingsTop + 1)
+        case .up, .char("k"): state.findingsTop = max(0, state.findingsTop - 1)
+        case .enter where state.focus == 2:
+            state.screen = .logs
+        case .escape: break
+        default: Update.flash(&state, "no action on this key here; ? lists the keys")
+        }
+        return []
+    }
+
+    static func logsKey(_ state: inout ConsoleState, _ key: Key) -> [Effect] {
+        if state.logs.viewer != nil { return viewerKey(&state, key) }
+        let count = state.tasks.count
+        switch key {
+        case .down, .char("j"): state.logs.selected = min(max(0, count - 1), state.logs.selected + 1)
+        case .up, .char("k"): state.logs.selected = max(0, state.logs.selected - 1)
+        case .pageDown: state.logs.selected = min(max(0, count - 1), state.logs.selected + 10)
+        case .pageUp: state.logs.selected = max(0, state.logs.selected - 10)
+        case .home, .char("g"): state.logs.selected = 0
+        case .end, .char("G"): state.logs.selected = max(0, count - 1)
+        case .enter:
+            guard state.tasks.indices.contains(state.logs.selected) else { return [] }
+            let task = state.tasks[state.logs.selected]
+            var viewer = LogViewer(task: task)
+            viewer.active = task.item.status == nil
+            viewer.follow = viewer.active
+            viewer.lastPoll = state.now
+            state.logs.viewer = viewer
+            return [.loadLog(node: task.node, upid: task.item.upid, from: 1)]
+        case .escape: state.screen = .dashboard
+        default: Update.flash(&state, "no action on this key here; ? lists the keys")
+        }
+        return []
+    }
+
+    static func viewerKey(_ state: inout ConsoleState, _ key: Key) -> [Effect] {
+        guard var viewer = state.logs.viewer else { return [] }
+        let page = LogsView.visibleLines(state)
+        let last = max(0, viewer.lines.count - page)
+        switch key {
+        case .escape:
+            state.logs.viewer = nil
+            return []
+        case .down, .char("j"): viewer.top = min(last, viewer.top + 1)
+        case .up, .char("k"): viewer.top = max(0, viewer.top - 1)
+        case .pageDown, .char(" "): viewer.top = min(last, viewer.top + page)
+        case .pageUp: viewer.top = max(0, viewer.top - page)
+        case .home, .char("g"): viewer.top = 0
+        case .end, .char("G"): viewer.top = last
+        case .char("F"):
+            viewer.follow.toggle()
+            if viewer.follow { viewer.top = last }
+        case .char("/"): viewer.input = ""
+        case .char("n"), .char("N"):
+            guard let target = LogSearch.next(viewer.matches, from: viewer.top, forward: key == .char("n")) else {
+                Update.flash(&state, viewer.search == nil ? "no search yet: press / first" : "no match for '\(viewer.search!)'")
+                return []
+            }
+            viewer.top = min(last, target)
+            viewer.follow = false
+        case .char("e"):
+            guard let line = LogSearch.firstError(viewer.lines) else {
+                Update.flash(&state, "no error line in this log")
+                return []
+            }
+            viewer.top = min(last, line)
+            viewer.follow = false
+        default:
+            Update.flash(&state, "no action on this key here; ? lists the keys")
+            return []
+        }
+        state.logs.viewer = viewer
+        return []
+    }
+
+    static func searchInput(_ state: inout ConsoleState, _ key: Key) -> [Effect] {
+        guard var viewer = state.logs.viewer, var input = viewer.input else { return [] }
+        switch key {
+        case .escape: viewer.input = nil
+        case .backspace: if !input.isEmpty { input.removeLast() }; viewer.input = input
+        case .enter:
+            viewer.input = nil
+            if input.isEmpty { break }
+            viewer.search = input
+            viewer.matches = LogSearch.matches(viewer.lines, input)
+            if let target = LogSearch.next(viewer.matches, from: viewer.top - 1, forward: true) {
+                viewer.top = min(max(0, viewer.lines.count - LogsView.visibleLines(state)), target)
+                viewer.follow = false
+            } else {
+                Update.flash(&state, "no match for '\(input)'")
+            }
+        case .char(let character): viewer.input = input + String(character)
+        default: break
+        }
+        state.logs.viewer = viewer
+        return []
+    }
+}
+
+/// Searching loaded log lines (case-insensitive substring).
+enum LogSearch {
+    static func matches(_ lines: [String], _ text: String) -> [Int] {
+        let needle = text.lowercased()
+        return lines.indices.filter { lines[$0].lowercased().contains(needle) }
+    }
+
+    /// The next match after (or before) line `from`, wrapping around.
+    static func next(_ matches: [Int], from: Int, forward: Bool) -> Int? {
+        guard !matches.isEmpty else { return nil }
+        if forward { return matches.first { $0 > from } ?? matches.first }
+        return matches.last { $0 < from } ?? matches.last
+    }
+
+    /// The first line that reports an error.
+    static func firstError(_ lines: [String]) -> Int? {
+        lines.firstIndex { line in
+            let lower = line.lowercased()
+            return lower.contains("task error") || lower.contains(" failed") || lower.contains("error:") || lower.contains(": error")
+        }
+    }
+}
