@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "ProxmoxAPITests", dependencies: ["ProxmoxAPI"]),
         .testTarget(name: "PairEngineTests", dependencies: ["PairEngine", "ProxmoxAPI"]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "PairEngine", "ProxmoxAPI"]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "PairEngine", "ProxmoxAPI"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "PairEngine", "ProxmoxAPI"], resources: [.copy("Golden")]),
         .testTarget(name: "pbshaTests", dependencies: ["Lab", "PairEngine"]),
     ],
     swiftLanguageModes: [.v6]

@@ -15,7 +15,7 @@ struct Spawned {
         return root.appendingPathComponent(".build/debug/pbsha").path
     }
 
-    static func start(_ arguments: [String], directory: String, environment: [String: String] = [:]) -> Spawned {
+    static func start(_ arguments: [String], directory: String, environment: [String: String] = [:], executable: String? = nil) -> Spawned {
         let out = "\(directory)/out-\(UUID().uuidString)"
         let err = out + ".err"
         var attributes = posix_spawnattr_t()
@@ -37,7 +37,7 @@ struct Spawned {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PBSHA") }
         env.merge(environment) { $1 }
         // env -C sets the working directory (Swift's Glibc does not export posix_spawn_file_actions_addchdir_np).
-        let argv = (["/usr/bin/env", "-C", directory, binary] + arguments).map { strdup($0) } + [nil]
+        let argv = (["/usr/bin/env", "-C", directory, executable ?? binary] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         var pid: pid_t = 0
         let result = posix_spawn(&pid, "/usr/bin/env", &actions, &attributes, argv, envp)
@@ -77,8 +77,8 @@ struct Spawned {
 
     /// Runs to completion and returns exit code, stdout and stderr.
     static func run(_ arguments: [String], directory: String, environment: [String: String] = [:],
-                    timeout: Double = 60) -> (code: Int32, out: String, err: String) {
-        let child = start(arguments, directory: directory, environment: environment)
+                    executable: String? = nil, timeout: Double = 60) -> (code: Int32, out: String, err: String) {
+        let child = start(arguments, directory: directory, environment: environment, executable: executable)
         let code = child.wait(timeout: timeout)
         return (code, child.stdout, child.stderr)
     }

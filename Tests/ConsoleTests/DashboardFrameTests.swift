@@ -1,0 +1,115 @@
+@testable import Console
+import Foundation
+import PairEngine
+import ProxmoxAPI
+import Testing
+
+@Suite struct DashboardFrameTests {
+    /// The whole 80x24 dashboard of a healthy pair, compared with the reviewed golden copy.
+    @Test func healthyDashboardAt80x24MatchesTheGolden() throws {
+        let frame = Render.frame(ConsoleFixture.state())
+        let url = try #require(Bundle.module.url(forResource: "dashboard-80x24", withExtension: "txt", subdirectory: "Golden"))
+        let golden = try String(contentsOf: url, encoding: .utf8)
+        #expect(frame.text == golden.trimmingCharacters(in: .newlines), "\nGOLDEN-BEGIN\n\(frame.text)\nGOLDEN-END")
+    }
+
+    @Test func everyRowFitsAndTheHeaderSaysModePairAndVerdict() {
+        for (width, height) in [(80, 24), (132, 43)] {
+            let frame = Render.frame(ConsoleFixture.state(width: width, height: height))
+            #expect(frame.lines.count == height)
+            #expect(frame.lines.allSatisfy { $0.count == width })
+            #expect(frame.lines[0].contains("LAB"))
+            #expect(frame.lines[0].contains("lab-pair"))
+            #expect(frame.lines[0].hasSuffix(" OK "))
+            #expect(frame.text.contains("PRIMARY pbs1") && frame.text.contains("SECONDARY pbs2"))
+            #expect(frame.text.contains("LAST SUCCESS"))
+            #expect(frame.text.contains("VERIFY OK mirror: last ok 2h ago  4 ok  0 failed  0 unverified"))
+        }
+    }
+
+    @Test func theWideLayoutShowsMore() {
+        let frame = Render.frame(ConsoleFixture.state(width: 132, height: 43))
+        #expect(frame.text.contains("clock +0s vs console"))
+        #expect(frame.lines[1].count == 132)
+    }
+
+    @Test func aDownNodeSaysSinceWhenAndWhyWhileTheOtherKeepsUpdating() {
+        var state = ConsoleFixture.state()
+        let pair = ConsoleFixture.down(ConsoleFixture.pair(), .primary)
+        _ = Update.apply(&state, .observed(pair, HealthReport.evaluate(pair, policy: ConsoleFixture.policy)))
+        _ = Update.apply(&state, .tick(Double(ConsoleFixture.now) + 185))
+        let text = Render.frame(state).text
+        #expect(text.contains("● DOWN since 06:00:02Z (3m)"))
+        #expect(text.contains("pbs1:8007 refused the connection"))
+        #expect(text.contains("● UP  3 ms  PBS 3.4.1"))
+        #expect(text.contains("CRITICAL primary (pbs1) is unreachable"))
+        #expect(Render.frame(state).lines[0].hasSuffix(" CRITICAL "))
+    }
+
+    @Test func aFailingSyncShowsFailuresAndTheFindingWorstFirst() {
+        let pair = ConsoleFixture.pair(syncStatuses: ["sync failed with some errors.", "sync failed with some errors.", "WARNINGS: 1", "OK"])
+        let frame = Render.frame(ConsoleFixture.state(pair))
+        #expect(frame.text.contains("last run ERROR"))
+        #expect(frame.text.contains("failures in a row: 3"))
+        let findings = frame.lines.drop { !$0.contains("FINDINGS") }.dropFirst()
+        #expect(findings.first?.hasPrefix(" CRITICAL sync failing for 3 runs in a row") == true)
+    }
+
+    @Test func asciiModeUsesNoLineDrawingCharacters() {
+        let text = Render.frame(ConsoleFixture.state(ascii: true)).text
+        #expect(!text.unicodeScalars.contains { $0.value > 0x7E && $0 != "●" })
+        #expect(text.contains("+- PRIMARY pbs1"))
+        #expect(text.contains("* UP") == true)
+    }
+
+    @Test func tooSmallSaysWhatIsNeeded() {
+        let frame = Render.frame(ConsoleFixture.state(width: 60, height: 20))
+        #expect(frame.text.contains("terminal too small (need 80x24, have 60x20)"))
+        #expect(frame.lines.count == 20 && frame.lines.allSatisfy { $0.count == 60 })
+    }
+}
+
+@Suite struct PaletteTests {
+    @Test func noColorMeansAttributesOnly() {
+        for tone in [Tone.normal, .ok, .warning, .critical, .unknown, .accent, .title, .dim] {
+            #expect(Palette.attributes(for: Style(tone), color: false).pair == 0)
+        }
+        #expect(Palette.attributes(for: Style(.critical), color: false) == .init(bold: true, reverse: true))
+        #expect(Palette.attributes(for: Style(.warning), color: false) == .init(bold: true))
+        #expect(Palette.attributes(for: Style(.unknown), color: false) == .init(underline: true))
+    }
+
+    @Test func colourMapsTonesToPairs() {
+        #expect(Palette.attributes(for: Style(.ok), color: true).pair == 1)
+        #expect(Palette.attributes(for: Style(.critical, bold: true), color: true) == .init(bold: true, pair: 3))
+    }
+
+    @Test func everyStatusIsAlsoAWord() {
+        // Without colour the verdict must still be readable: it is printed as a word.
+        let pair = ConsoleFixture.down(ConsoleFixture.pair(), .secondary)
+        let text = Render.frame(ConsoleFixture.state(pair)).text
+        #expect(text.contains("CRITICAL"))
+        #expect(text.contains("DOWN"))
+        #expect(text.contains("unknown: the secondary could not be read"))
+    }
+}
+
+@Suite struct FrameTests {
+    @Test func changesListsOnlyDifferentCells() {
+        var a = Frame(width: 4, height: 2)
+        a.put("ab", x: 0, y: 0)
+        var b = a
+        b.put("c", x: 3, y: 1)
+        #expect(b.changes(since: a).map { "\($0.x),\($0.y)" } == ["3,1"])
+        #expect(b.changes(since: nil).count == 8)
+        #expect(b.changes(since: Frame(width: 3, height: 2)).count == 8)
+    }
+
+    @Test func putClipsAtTheEdge() {
+        var frame = Frame(width: 5, height: 1)
+        frame.put("abcdefgh", x: 2, y: 0)
+        #expect(frame.lines == ["  abc"])
+        frame.put("zz", x: 0, y: 5)
+        #expect(frame.lines == ["  abc"])
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+/// Drives the real console in tmux against a running lab, the way an operator would.
+struct Tmux {
+    let socket = "pbsha-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    let directory: String
+
+    @discardableResult
+    func run(_ arguments: [String]) -> (code: Int32, out: String, err: String) {
+        Spawned.run(["-L", socket] + arguments, directory: directory, environment: ["TERM": "xterm-256color"], executable: "/usr/bin/tmux", timeout: 20)
+    }
+
+    func screen() -> String { run(["capture-pane", "-p", "-t", "t"]).out }
+
+    /// Polls the pane until `text` shows up.
+    func waitFor(_ text: String, timeout: Double = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if screen().contains(text) { return true }
+            usleep(100_000)
+        }
+        return false
+    }
+
+    func keys(_ keys: String...) { run(["send-keys", "-t", "t"] + keys) }
+
+    func kill() { run(["kill-server"]) }
+}
+
+@Suite(.serialized) struct TmuxConsoleTests {
+    /// Starts a lab and returns its config path, plus the lab process to stop.
+    func startLab(_ directory: String) throws -> (config: String, lab: Spawned) {
+        let state = "\(directory)/lab"
+        let lab = Spawned.start(["lab", "serve", "--state-dir", state], directory: directory)
+        guard lab.waitForOutput("ready") else { throw LabDidNotStart(stderr: lab.stderr) }
+        return ("\(state)/pbsha.toml", lab)
+    }
+
+    struct LabDidNotStart: Error { let stderr: String }
+
+    @Test func theConsoleShowsThePairOpensALogSurvivesResizeAndQuitsCleanly() throws {
+        let dir = Spawned.temporaryDirectory()
+        let (config, lab) = try startLab(dir)
+        defer { stopProcess(lab.pid) }
+        let tmux = Tmux(directory: dir)
+        defer { tmux.kill() }
+        tmux.run(["new-session", "-d", "-s", "t", "-x", "80", "-y", "24",
+                  "\(Spawned.binary) --config \(config); echo EXIT=$?; sleep 120"])
+        #expect(tmux.waitFor("LAST SUCCESS"), "\(tmux.screen())")
+        let dashboard = tmux.screen()
+        #expect(dashboard.contains("PRIMARY 127.0.0.1"))
+        #expect(dashboard.contains("SECONDARY 127.0.0.1"))
+        #expect(dashboard.contains("● UP"))
+        #expect(dashboard.contains("VERIFY OK mirror: last ok"))
+        #expect(dashboard.contains("RPO 4h"))
+
+        tmux.keys("l")
+        #expect(tmux.waitFor("LOGS  sync and verify tasks of both nodes"))
+        #expect(tmux.screen().contains("secondary  sync"))
+        tmux.keys("Enter")
+        #expect(tmux.waitFor("Starting datastore sync job 'primary-hub:main"), "\(tmux.screen())")
+        tmux.keys("/", "S", "u", "m", "m", "a", "r", "y", "Enter")
+        #expect(tmux.waitFor("search 'Summary': 1 match"), "\(tmux.screen())")
+
+        tmux.run(["resize-window", "-t", "t", "-x", "60", "-y", "20"])
+        #expect(tmux.waitFor("terminal too small (need 80x24, have 60x20)"), "\(tmux.screen())")
+        tmux.run(["resize-window", "-t", "t", "-x", "80", "-y", "24"])
+        #expect(tmux.waitFor("search 'Summary'"), "\(tmux.screen())")
+        tmux.keys("Escape")
+        tmux.keys("d")
+        #expect(tmux.waitFor("LAST SUCCESS"))
+
+        tmux.keys("q")
+        #expect(tmux.waitFor("EXIT=0"), "\(tmux.screen())")
+        // The alternate screen is gone: the shell line is back and no frame is left.
+        let after = tmux.screen()
+        #expect(!after.contains("LAST SUCCESS"))
+    }
+
+    @Test func theWallboardRefusesActionsAndQuitsOnQ() throws {
+        let dir = Spawned.temporaryDirectory()
+        let (config, lab) = try startLab(dir)
+        defer { stopProcess(lab.pid) }
+        let tmux = Tmux(directory: dir)
+        defer { tmux.kill() }
+        tmux.run(["new-session", "-d", "-s", "t", "-x", "80", "-y", "24",
+                  "NO_COLOR=1 \(Spawned.binary) wallboard --config \(config); echo EXIT=$?; sleep 120"])
+        #expect(tmux.waitFor("LAST SUCCESSFUL SYNC"), "\(tmux.screen())")
+        #expect(tmux.screen().contains("READ-ONLY"))
+        tmux.keys("f")
+        #expect(tmux.waitFor("read-only wallboard: only q (quit) and ? (help) work here"))
+        tmux.keys("q")
+        #expect(tmux.waitFor("EXIT=0"))
+    }
+
+    @Test func withoutATerminalTheConsolePrintsTheStatus() throws {
+        let dir = Spawned.temporaryDirectory()
+        let (config, lab) = try startLab(dir)
+        defer { stopProcess(lab.pid) }
+        let result = Spawned.run(["--config", config], directory: dir)
+        #expect(result.code == 0)
+        #expect(result.err.contains("no interactive terminal"))
+        #expect(result.out.contains("SYNC       primary-mirror"))
+    }
+}
+
+/// Stops a lab process and reaps it.
+func stopProcess(_ pid: pid_t) {
+    kill(pid, SIGTERM)
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+}
