@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Release-build measurements on the embedded lab:
+#   1. wall time of `pbsha status --json` (N runs)
+#   2. time from starting the console in tmux to the first full dashboard
+#   3. CPU seconds used by an idle wallboard over 60 s
+# Usage: bench/measure.sh [runs]   (builds the release binary first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-20}
+swift build -c release --product pbsha >/dev/null
+bin=$(swift build -c release --show-bin-path)/pbsha
+work=$(mktemp -d /tmp/pbsha-bench-XXXXXX)
+socket="pbsha-bench-$$"
+cleanup() { tmux -L "$socket" kill-server 2>/dev/null || true; kill "$lab" 2>/dev/null || true; wait "$lab" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+"$bin" lab serve --state-dir "$work/lab" > "$work/lab.out" 2>&1 &
+lab=$!
+for _ in $(seq 1 600); do grep -q ready "$work/lab.out" 2>/dev/null && break; sleep 0.1; done
+config="$work/lab/pbsha.toml"
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+echo "== status --json on the lab ($runs runs, release build)"
+times=()
+for _ in $(seq 1 "$runs"); do
+  start=$(now_ms); "$bin" status --json --config "$config" > /dev/null; end=$(now_ms)
+  times+=($((end - start)))
+done
+printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "min %d ms  median %d ms  max %d ms\n", a[1], a[int((NR+1)/2)], a[NR]}'
+
+echo "== time to first full dashboard (tmux 80x24)"
+start=$(now_ms)
+tmux -L "$socket" new-session -d -s b -x 80 -y 24 "$bin --config $config"
+until tmux -L "$socket" capture-pane -p -t b 2>/dev/null | grep -q "LAST SUCCESS" && \
+      tmux -L "$socket" capture-pane -p -t b | grep -q "FINDINGS (" ; do sleep 0.01; done
+end=$(now_ms)
+echo "first full dashboard after $((end - start)) ms (includes tmux start and polling at 10 ms)"
+tmux -L "$socket" send-keys -t b q
+sleep 0.5
+
+echo "== idle wallboard CPU over 60 s (refresh 5 s)"
+tmux -L "$socket" new-session -d -s w -x 80 -y 24 "$bin wallboard --config $config"
+sleep 3
+pid=$(pgrep -n -f "$bin wallboard")
+ticks=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+before=$(cpu "$pid"); sleep 60; after=$(cpu "$pid")
+awk -v t=$((after - before)) -v hz="$ticks" 'BEGIN {printf "wallboard used %.2f CPU s in 60 s = %.2f %% of one core\n", t / hz, t / hz / 60 * 100}'
+tmux -L "$socket" send-keys -t w q
