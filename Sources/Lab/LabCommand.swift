@@ -3,7 +3,7 @@ import PairEngine
 /// The `lab ctl` commands: fault injection and time travel.
 enum LabCommand {
     static let usage = """
-        commands: node primary|secondary|PVE-NAME down|up|hang; sync fail|heal; corrupt secondary N;
+        commands: node primary|secondary|PVE-NAME down|up|hang; sync fail|warn|heal; corrupt secondary N;
                   backup now; advance DURATION; show pve; status
         """
 
@@ -27,8 +27,12 @@ enum LabCommand {
         case ["sync", "fail"]:
             world.faults.syncFails = true
             return (true, "sync runs now fail (every group: connection reset); 'sync heal' ends it")
+        case ["sync", "warn"]:
+            world.faults.syncWarns = true
+            return (true, "sync runs now complete with a warning (WARNINGS: 1); 'sync heal' ends it")
         case ["sync", "heal"]:
             world.faults.syncFails = false
+            world.faults.syncWarns = false
             return (true, "sync runs succeed again from the next run")
         case let w where w.count == 3 && w[0] == "corrupt" && w[1] == "secondary":
             guard let count = Int(w[2]), count > 0 else { return (false, "corrupt takes a positive number, got '\(w[2])'") }

@@ -127,4 +127,6 @@ struct LabPVE: Codable, Sendable {
 /// Faults the operator injects with `lab ctl`.
 struct LabFaults: Codable, Sendable {
     var syncFails = false
+    /// Runs complete but log a warning, ending `WARNINGS: 1`.
+    var syncWarns = false
 }

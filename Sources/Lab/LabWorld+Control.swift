@@ -58,7 +58,7 @@ extension LabWorld {
             let n = node(role)
             return "\(role.rawValue): \(n.mode.rawValue), port \(n.port), \(n.snapshots.count) snapshots, \(n.tasks.count) tasks"
         }
-        return (["world time \(Timestamps.rfc3339(now)); sync \(faults.syncFails ? "failing (injected)" : "healthy")"] + nodes)
+        return (["world time \(Timestamps.rfc3339(now)); sync \(faults.syncFails ? "failing (injected)" : faults.syncWarns ? "warning (injected)" : "healthy")"] + nodes)
             .joined(separator: "\n")
     }
 

@@ -11,6 +11,9 @@ public struct LabWorld: Codable, Sendable {
     var secondary: LabPBS
     var pve: [LabPVE]
     var faults = LabFaults()
+    /// Before this time, an occasional sync run ends with a warning, so that the
+    /// history looks like a real one (the last day is kept clean).
+    var noisyHistoryEnd: Int64 = 0
 
     static let primaryStore = "main"
     static let secondaryStore = "mirror"
@@ -53,7 +56,7 @@ public struct LabWorld: Codable, Sendable {
                    tokens: [token(pveToken, [LabACL(path: "/", role: "PVEAuditor"), LabACL(path: "/storage", role: "PVEDatastoreAdmin")])],
                    backupUser: "pve@pbs!backup")
         }
-        var world = LabWorld(now: start, primary: primary, secondary: secondary, pve: hosts)
+        var world = LabWorld(now: start, primary: primary, secondary: secondary, pve: hosts, noisyHistoryEnd: now - 86_400)
         world.advance(to: now)
         return world
     }

@@ -41,7 +41,7 @@ struct LabCommandGroup: AsyncParsableCommand {
     /// `pbsha lab ctl --state-dir DIR COMMAND…`.
     struct Control: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "ctl", abstract: "Drive a running lab: node primary|secondary down|up|hang; sync fail|heal; "
+            commandName: "ctl", abstract: "Drive a running lab: node primary|secondary down|up|hang; sync fail|warn|heal; "
                 + "corrupt secondary N; backup now; advance DURATION; show pve; status.")
 
         @Option(name: .long, help: "The state directory of the running lab.")

@@ -59,6 +59,19 @@ import Testing
         await lab.stop()
     }
 
+    @Test func warningsCountAsFailuresAndTheHistoryHasSome() async throws {
+        let lab = try await RunningLab.start()
+        let history = try await lab.observe().0.secondary.syncTasks ?? []
+        #expect(history.contains { $0.status == "WARNINGS: 1" })
+        _ = try await lab.ctl("sync warn")
+        _ = try await lab.ctl("advance 1h")
+        let (state, report) = try await lab.observe()
+        #expect(state.secondary.syncTasks?.first?.status == "WARNINGS: 1")
+        #expect(report.sync.lastRunState == .warning)
+        #expect(report.sync.consecutiveFailures == 1)
+        await lab.stop()
+    }
+
     @Test func corruptedSnapshotsFailTheNextVerify() async throws {
         let lab = try await RunningLab.start()
         let message = try await lab.ctl("corrupt secondary 2")

@@ -1,5 +1,5 @@
 import Foundation
-import Lab
+@testable import Lab
 import PairEngine
 import ProxmoxAPI
 import Testing
@@ -37,9 +37,16 @@ import Testing
         await #expect { try await bad.version() } throws: { error in
             if case .unauthorized? = error as? APIError { return true } else { return false }
         }
-        // The PVE token exists only on PVE hosts; on PBS it is unknown.
         let client = PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: node.token)
         #expect(try await client.permissions()["/"]?["Sys.Audit"] == true)
+        // PVE's backup token may write to the datastore but not read the node's status.
+        let backup = await lab.runtime.inspect { world in world.primary.tokens.first { $0.authID == "pve@pbs!backup" }! }
+        let limited = PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: APIToken(authID: backup.authID, secret: backup.secret))
+        await #expect { try await limited.nodeStatus() } throws: { error in
+            (error as? APIError)?.missingPrivilege == "Sys.Audit"
+        }
+        #expect(try await limited.datastoreStatus("main").total > 0)
+        #expect(try await limited.syncJobs().isEmpty)
         await lab.stop()
     }
 
