@@ -9,7 +9,7 @@ struct RunningLab {
     let clock: ManualClock
     let config: PairConfig
 
-    static func start(timeout: Double = 2) async throws -> RunningLab {
+    static func start() async throws -> RunningLab {
         var template = Array((NSTemporaryDirectory() + "pbsha-labtest-XXXXXX").utf8CString)
         let directory = String(cString: mkdtemp(&template)!)
         // 06:20 UTC: twenty minutes after an hourly sync, so none is running.
@@ -18,11 +18,13 @@ struct RunningLab {
         return RunningLab(runtime: runtime, clock: clock, config: try ConfigLoader.load(path: runtime.configPath))
     }
 
-    func transport(timeout: Double = 2) throws -> PinnedHTTPSClient {
+    /// Ordinary calls get a generous timeout: the in-process lab shares the cooperative thread pool
+    /// with whatever else the test run does on two cores.
+    func transport(timeout: Double = 10) throws -> PinnedHTTPSClient {
         try PinnedHTTPSClient(limits: .init(connectTimeout: timeout, requestTimeout: timeout))
     }
 
-    func observe(timeout: Double = 2) async throws -> (PairState, HealthReport) {
+    func observe(timeout: Double = 10) async throws -> (PairState, HealthReport) {
         let state = await PairObserver(config: config, transport: try transport(timeout: timeout), clock: clock).observe()
         return (state, HealthReport.evaluate(state, policy: HealthPolicy(config)))
     }

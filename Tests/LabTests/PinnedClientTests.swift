@@ -53,15 +53,16 @@ import Testing
     @Test func aRefusedConnectionAndAHungNodeFailWithinTheirTimeouts() async throws {
         let lab = try await RunningLab.start()
         let node = lab.config.secondary
-        let client = PBSClient(transport: try lab.transport(timeout: 1), endpoint: node.endpoint, token: node.token)
+        let client = PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: node.token)
+        let impatient = PBSClient(transport: try lab.transport(timeout: 1), endpoint: node.endpoint, token: node.token)
         _ = try await lab.ctl("node secondary down")
         await #expect { try await client.version() } throws: { error in
             if case .connectionRefused? = error as? APIError { return true } else { return false }
         }
         _ = try await lab.ctl("node secondary hang")
         let started = Date()
-        await #expect(throws: APIError.requestTimeout(host: node.host, port: node.port, seconds: 1)) { try await client.version() }
-        #expect(Date().timeIntervalSince(started) < 3)
+        await #expect(throws: APIError.requestTimeout(host: node.host, port: node.port, seconds: 1)) { try await impatient.version() }
+        #expect(Date().timeIntervalSince(started) < 5)
         _ = try await lab.ctl("node secondary up")
         #expect(try await client.version().version == "3.4")
         await lab.stop()
@@ -70,7 +71,7 @@ import Testing
     @Test func responsesOverTheCapAreRefused() async throws {
         let lab = try await RunningLab.start()
         let node = lab.config.primary
-        let small = try PinnedHTTPSClient(limits: .init(connectTimeout: 2, requestTimeout: 2, maxResponseBytes: 1000))
+        let small = try PinnedHTTPSClient(limits: .init(connectTimeout: 10, requestTimeout: 10, maxResponseBytes: 1000))
         let client = PBSClient(transport: small, endpoint: node.endpoint, token: node.token)
         await #expect(throws: APIError.responseTooLarge(host: node.host, path: "/api2/json/admin/datastore/main/snapshots", limit: 1000)) {
             try await client.snapshots("main")
