@@ -94,6 +94,22 @@ struct Tmux {
         #expect(tmux.waitFor("EXIT=0"))
     }
 
+    @Test func anUnknownTermFallsBackAndSIGTERMRestoresTheTerminal() throws {
+        let dir = Spawned.temporaryDirectory()
+        let (config, lab) = try startLab(dir)
+        defer { stopProcess(lab.pid) }
+        let tmux = Tmux(directory: dir)
+        defer { tmux.kill() }
+        tmux.run(["new-session", "-d", "-s", "t", "-x", "80", "-y", "24",
+                  "TERM=xterm-ghostty exec \(Spawned.binary) --config \(config) 2>\(dir)/err; echo never"])
+        #expect(tmux.waitFor("TERM=xterm-ghostty unknown here; using xterm-256color"), "\(tmux.screen())")
+        let pane = tmux.run(["display-message", "-p", "-t", "t", "#{pane_pid}"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try #require(pid_t(pane))
+        tmux.run(["set-option", "-t", "t", "remain-on-exit", "on"])
+        kill(pid, SIGTERM)
+        #expect(tmux.waitFor("Pane is dead (status 0"), "\(tmux.screen())")
+    }
+
     @Test func withoutATerminalTheConsolePrintsTheStatus() throws {
         let dir = Spawned.temporaryDirectory()
         let (config, lab) = try startLab(dir)
