@@ -39,75 +39,80 @@ struct Tmux {
 
     struct LabDidNotStart: Error { let stderr: String }
 
-    @Test func theConsoleShowsThePairOpensALogSurvivesResizeAndQuitsCleanly() throws {
+    /// Starts a lab and, in a detached 80x24 tmux session, `command` (with `CONFIG` replaced
+    /// by the lab's config path); runs `body`, then stops both.
+    func withConsole(_ command: String, _ body: (Tmux, String) throws -> Void) throws {
         let dir = Spawned.temporaryDirectory()
         let (config, lab) = try startLab(dir)
         defer { stopProcess(lab.pid) }
         let tmux = Tmux(directory: dir)
         defer { tmux.kill() }
-        tmux.run(["new-session", "-d", "-s", "t", "-x", "80", "-y", "24",
-                  "\(Spawned.binary) --config \(config); echo EXIT=$?; sleep 120"])
-        #expect(tmux.waitFor("LAST SUCCESS"), "\(tmux.screen())")
-        let dashboard = tmux.screen()
-        #expect(dashboard.contains("PRIMARY 127.0.0.1"))
-        #expect(dashboard.contains("SECONDARY 127.0.0.1"))
-        #expect(dashboard.contains("● UP"))
-        #expect(dashboard.contains("VERIFY OK mirror: last ok"))
-        #expect(dashboard.contains("RPO 4h"))
+        let line = command.replacingOccurrences(of: "PBSHA", with: Spawned.binary).replacingOccurrences(of: "CONFIG", with: config)
+        tmux.run(["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", line])
+        try body(tmux, dir)
+    }
 
-        tmux.keys("l")
-        #expect(tmux.waitFor("LOGS  sync and verify tasks of both nodes"))
-        #expect(tmux.screen().contains("secondary  sync"))
-        tmux.keys("Enter")
-        #expect(tmux.waitFor("Starting datastore sync job 'primary-hub:main"), "\(tmux.screen())")
-        tmux.keys("/", "S", "u", "m", "m", "a", "r", "y", "Enter")
-        #expect(tmux.waitFor("search 'Summary': 1 match"), "\(tmux.screen())")
+    @Test func theConsoleShowsThePairOpensALogSurvivesResizeAndQuitsCleanly() throws {
+        try withConsole("PBSHA --config CONFIG; echo EXIT=$?; sleep 120") { tmux, _ in
+            #expect(tmux.waitFor("LAST SUCCESS"), "\(tmux.screen())")
+            let dashboard = tmux.screen()
+            #expect(dashboard.contains("PRIMARY 127.0.0.1"))
+            #expect(dashboard.contains("SECONDARY 127.0.0.1"))
+            #expect(dashboard.contains("● UP"))
+            #expect(dashboard.contains("VERIFY OK mirror: last ok"))
+            #expect(dashboard.contains("RPO 4h"))
 
-        tmux.run(["resize-window", "-t", "t", "-x", "60", "-y", "20"])
-        #expect(tmux.waitFor("terminal too small (need 80x24, have 60x20)"), "\(tmux.screen())")
-        tmux.run(["resize-window", "-t", "t", "-x", "80", "-y", "24"])
-        #expect(tmux.waitFor("search 'Summary'"), "\(tmux.screen())")
-        tmux.keys("Escape")
-        tmux.keys("d")
-        #expect(tmux.waitFor("LAST SUCCESS"))
+            tmux.keys("l")
+            #expect(tmux.waitFor("LOGS  sync and verify tasks of both nodes"))
+            #expect(tmux.screen().contains("secondary  sync"))
+            tmux.keys("Enter")
+            #expect(tmux.waitFor("Starting datastore sync job 'primary-hub:main"), "\(tmux.screen())")
+            tmux.keys("/", "S", "u", "m", "m", "a", "r", "y", "Enter")
+            #expect(tmux.waitFor("search 'Summary': 1 match"), "\(tmux.screen())")
 
-        tmux.keys("q")
-        #expect(tmux.waitFor("EXIT=0"), "\(tmux.screen())")
-        // The alternate screen is gone: the shell line is back and no frame is left.
-        let after = tmux.screen()
-        #expect(!after.contains("LAST SUCCESS"))
+            tmux.run(["resize-window", "-t", "t", "-x", "60", "-y", "20"])
+            #expect(tmux.waitFor("terminal too small (need 80x24, have 60x20)"), "\(tmux.screen())")
+            tmux.run(["resize-window", "-t", "t", "-x", "80", "-y", "24"])
+            #expect(tmux.waitFor("search 'Summary'"), "\(tmux.screen())")
+            tmux.keys("Escape")
+            tmux.keys("d")
+            #expect(tmux.waitFor("LAST SUCCESS"))
+
+            tmux.keys("q")
+            #expect(tmux.waitFor("EXIT=0"), "\(tmux.screen())")
+            // The alternate screen is gone: the shell line is back and no frame is left.
+            let after = tmux.screen()
+            #expect(!after.contains("LAST SUCCESS"))
+        }
     }
 
     @Test func theWallboardRefusesActionsAndQuitsOnQ() throws {
-        let dir = Spawned.temporaryDirectory()
-        let (config, lab) = try startLab(dir)
-        defer { stopProcess(lab.pid) }
-        let tmux = Tmux(directory: dir)
-        defer { tmux.kill() }
-        tmux.run(["new-session", "-d", "-s", "t", "-x", "80", "-y", "24",
-                  "NO_COLOR=1 \(Spawned.binary) wallboard --config \(config); echo EXIT=$?; sleep 120"])
-        #expect(tmux.waitFor("LAST SUCCESSFUL SYNC"), "\(tmux.screen())")
-        #expect(tmux.screen().contains("READ-ONLY"))
-        tmux.keys("f")
-        #expect(tmux.waitFor("read-only wallboard: only q (quit) and ? (help) work here"))
-        tmux.keys("q")
-        #expect(tmux.waitFor("EXIT=0"))
+        try withConsole("NO_COLOR=1 PBSHA wallboard --config CONFIG; echo EXIT=$?; sleep 120") { tmux, _ in
+            #expect(tmux.waitFor("LAST SUCCESSFUL SYNC"), "\(tmux.screen())")
+            #expect(tmux.screen().contains("READ-ONLY"))
+            tmux.keys("f")
+            #expect(tmux.waitFor("read-only wallboard: only q (quit) and ? (help) work here"))
+            tmux.keys("q")
+            #expect(tmux.waitFor("EXIT=0"))
+        }
     }
 
     @Test func anUnknownTermFallsBackAndSIGTERMRestoresTheTerminal() throws {
-        let dir = Spawned.temporaryDirectory()
-        let (config, lab) = try startLab(dir)
-        defer { stopProcess(lab.pid) }
-        let tmux = Tmux(directory: dir)
-        defer { tmux.kill() }
-        tmux.run(["new-session", "-d", "-s", "t", "-x", "80", "-y", "24",
-                  "TERM=xterm-ghostty exec \(Spawned.binary) --config \(config) 2>\(dir)/err; echo never"])
-        #expect(tmux.waitFor("TERM=xterm-ghostty unknown here; using xterm-256color"), "\(tmux.screen())")
-        let pane = tmux.run(["display-message", "-p", "-t", "t", "#{pane_pid}"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        let pid = try #require(pid_t(pane))
-        tmux.run(["set-option", "-t", "t", "remain-on-exit", "on"])
-        kill(pid, SIGTERM)
-        #expect(tmux.waitFor("Pane is dead (status 0"), "\(tmux.screen())")
+        try withConsole("TERM=xterm-ghostty exec PBSHA --config CONFIG") { tmux, _ in
+            #expect(tmux.waitFor("TERM=xterm-ghostty unknown here; using xterm-256color"), "\(tmux.screen())")
+            let pane = tmux.run(["display-message", "-p", "-t", "t", "#{pane_pid}"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+            let pid = try #require(pid_t(pane))
+            tmux.run(["set-option", "-g", "remain-on-exit", "on"])
+            kill(pid, SIGTERM)
+            let deadline = Date().addingTimeInterval(10)
+            var dead = ""
+            while Date() < deadline, dead != "1 0" {
+                dead = tmux.run(["display-message", "-p", "-t", "t", "#{pane_dead} #{pane_dead_status}"]).out
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                usleep(100_000)
+            }
+            #expect(dead == "1 0", "pane_dead and exit status after SIGTERM: \(dead)")
+        }
     }
 
     @Test func withoutATerminalTheConsolePrintsTheStatus() throws {
