@@ -42,14 +42,14 @@ extension LabWorld {
                     && LabAccess.has(token, "Datastore.Audit", on: "/datastore/\(job.store)")
                     && LabAccess.has(token, "Remote.Audit", on: "/remote/\(job.remote ?? "")")
             }
-            return .json(Envelope(data: s[0] == "admin" ? jobs.map { withStatus($0, role) } : jobs, digest: "lab"))
+            return s[0] == "admin" ? .json(Envelope(data: jobs.map { withStatus($0, role) }, digest: "lab")) : .json(Envelope(data: jobs, digest: "lab"))
         case 2 where s == ["admin", "verify"] || s == ["config", "verify"]:
             let jobs = [node.verifyJob].compactMap { $0 }.filter { job in
                 (request.value("store") ?? job.store) == job.store
                     && (LabAccess.has(token, "Datastore.Audit", on: "/datastore/\(job.store)")
                         || LabAccess.has(token, "Datastore.Verify", on: "/datastore/\(job.store)"))
             }
-            return .json(Envelope(data: s[0] == "admin" ? jobs.map { withStatus($0, role) } : jobs))
+            return s[0] == "admin" ? .json(Envelope(data: jobs.map { withStatus($0, role) })) : .json(Envelope(data: jobs))
         case 2 where s == ["config", "remote"]:
             let remotes = [node.remote].compactMap { $0 }.filter { LabAccess.has(token, "Remote.Audit", on: "/remote/\($0.name)") }
             return .json(Envelope(data: remotes, digest: "lab"))
@@ -114,17 +114,13 @@ extension LabWorld {
     }
 
     /// A sync job row with the schedule status PBS derives from its last task.
-    func withStatus(_ job: SyncJob, _ role: NodeRole) -> SyncJob {
-        var job = job
+    func withStatus(_ job: SyncJob, _ role: NodeRole) -> ScheduledJob<SyncJob> {
         let workerID = "\(job.remote ?? "-"):\(job.remoteStore):\(job.store)::\(job.id)"
-        job.schedulerStatus = scheduleStatus(role, jobID: job.id, type: "syncjob", workerID: workerID, schedule: job.schedule)
-        return job
+        return ScheduledJob(job, status: scheduleStatus(role, jobID: job.id, type: "syncjob", workerID: workerID, schedule: job.schedule))
     }
 
-    func withStatus(_ job: VerifyJob, _ role: NodeRole) -> VerifyJob {
-        var job = job
-        job.schedulerStatus = scheduleStatus(role, jobID: job.id, type: "verificationjob", workerID: "\(job.store):\(job.id)", schedule: job.schedule)
-        return job
+    func withStatus(_ job: VerifyJob, _ role: NodeRole) -> ScheduledJob<VerifyJob> {
+        ScheduledJob(job, status: scheduleStatus(role, jobID: job.id, type: "verificationjob", workerID: "\(job.store):\(job.id)", schedule: job.schedule))
     }
 
     private func scheduleStatus(_ role: NodeRole, jobID: String, type: String, workerID: String, schedule: String?) -> JobScheduleStatus {

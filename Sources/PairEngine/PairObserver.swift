@@ -75,8 +75,8 @@ public struct PairObserver: Sendable {
 
     /// The secondary's job configuration.
     private struct SecondaryExtras: Sendable {
-        var jobs: Result<[SyncJob], APIError>
-        var verifyJobs: Result<[VerifyJob], APIError>
+        var jobs: Result<[ScheduledJob<SyncJob>], APIError>
+        var verifyJobs: Result<[ScheduledJob<VerifyJob>], APIError>
         var remotes: Result<[RemoteConfig], APIError>
     }
 

@@ -47,9 +47,9 @@ public struct NodeReading: Sendable {
     /// Recent verification tasks of the datastore, newest first.
     public var verifyTasks: [TaskListItem]?
     // Secondary only.
-    public var syncJob: SyncJob?
+    public var syncJob: ScheduledJob<SyncJob>?
     public var syncJobListed = true
-    public var verifyJobs: [VerifyJob]?
+    public var verifyJobs: [ScheduledJob<VerifyJob>]?
     public var remote: RemoteConfig?
 
     public init(role: NodeRole, host: String, datastoreName: String) {

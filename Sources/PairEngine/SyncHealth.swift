@@ -38,11 +38,11 @@ enum SyncRules {
             return (summary, findings)
         }
         summary.schedule = job.schedule
-        summary.nextRun = job.schedulerStatus.nextRun
+        summary.nextRun = job.status.nextRun
         summary.rateLimit = job.rateIn
         summary.removeVanished = job.removeVanished
-        summary.lastRunEnd = job.schedulerStatus.lastRunEndtime
-        summary.lastRunState = runState(job.schedulerStatus)
+        summary.lastRunEnd = job.status.lastRunEndtime
+        summary.lastRunState = runState(job.status)
 
         // Success and failures come from task history, never from last-run-endtime alone.
         let finished = (node.syncTasks ?? []).filter { $0.endtime != nil && $0.status != nil }.sorted { $0.starttime > $1.starttime }
@@ -59,8 +59,8 @@ enum SyncRules {
             } else if history.isEmpty, summary.lastRunState == .never {
                 findings.append(Finding(.critical, "sync-never-ran", "sync job '\(policy.syncJob)' has never run", subject: subject))
             }
-        } else if job.schedulerStatus.lastRunState == "OK" {
-            summary.lastSuccessEnd = job.schedulerStatus.lastRunEndtime
+        } else if job.status.lastRunState == "OK" {
+            summary.lastSuccessEnd = job.status.lastRunEndtime
         }
 
         if let end = summary.lastSuccessEnd {
@@ -101,7 +101,7 @@ enum SyncRules {
     }
 
     /// "Did not run": the next run is overdue by a whole interval. No schedule: runs only by hand.
-    private static func scheduleFindings(_ job: SyncJob, now: Int64, subject: String) -> [Finding] {
+    private static func scheduleFindings(_ job: ScheduledJob<SyncJob>, now: Int64, subject: String) -> [Finding] {
         guard let schedule = job.schedule else {
             return [Finding(.warning, "sync-no-schedule", "sync job '\(job.id)' has no schedule; it only runs when started by hand", subject: subject)]
         }
@@ -109,8 +109,8 @@ enum SyncRules {
         do { event = try CalendarEvent(schedule) } catch {
             return [Finding(.warning, "sync-schedule-unreadable", "cannot read the schedule '\(schedule)' of '\(job.id)': \(error.message)", subject: subject)]
         }
-        guard job.schedulerStatus.lastRunState != nil || job.schedulerStatus.lastRunUPID == nil,
-              let due = job.schedulerStatus.nextRun, let following = event.next(after: due) else { return [] }
+        guard job.status.lastRunState != nil || job.status.lastRunUPID == nil,
+              let due = job.status.nextRun, let following = event.next(after: due) else { return [] }
         let interval = following - due
         guard now > due + interval else { return [] }
         return [Finding(.critical, "sync-not-running",

@@ -44,14 +44,14 @@ enum VerifyRules {
                     "no verify job on the secondary's datastore '\(node.datastoreName)'; synced copies are never checked", subject: subject))
             }
             let newest = jobs.compactMap { job -> (Int64, String)? in
-                guard let end = job.schedulerStatus.lastRunEndtime, let state = job.schedulerStatus.lastRunState else { return nil }
+                guard let end = job.status.lastRunEndtime, let state = job.status.lastRunState else { return nil }
                 return (end, state)
             }.max { $0.0 < $1.0 }
             summary.lastRunEnd = newest?.0
             if let state = newest?.1 {
                 summary.lastRunState = TaskOutcome(state).isOK ? "ok" : "error"
             } else {
-                summary.lastRunState = jobs.contains { $0.schedulerStatus.lastRunUPID != nil } ? "running" : "never"
+                summary.lastRunState = jobs.contains { $0.status.lastRunUPID != nil } ? "running" : "never"
             }
         }
         let successes = (node.verifyTasks ?? []).filter { $0.outcome?.isOK == true }.compactMap(\.endtime)

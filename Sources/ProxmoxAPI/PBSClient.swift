@@ -36,7 +36,7 @@ public struct PBSClient: Sendable {
     }
 
     /// Sync jobs with their schedule status (`/admin/sync`), pull direction by default.
-    public func syncJobs(store: String? = nil) async throws(APIError) -> [SyncJob] {
+    public func syncJobs(store: String? = nil) async throws(APIError) -> [ScheduledJob<SyncJob>] {
         try await connection.get(APIPath.json("/admin/sync", [("store", store)]))
     }
 
@@ -45,7 +45,7 @@ public struct PBSClient: Sendable {
         try await connection.get(APIPath.json("/config/sync"))
     }
 
-    public func verifyJobs(store: String? = nil) async throws(APIError) -> [VerifyJob] {
+    public func verifyJobs(store: String? = nil) async throws(APIError) -> [ScheduledJob<VerifyJob>] {
         try await connection.get(APIPath.json("/admin/verify", [("store", store)]))
     }
 

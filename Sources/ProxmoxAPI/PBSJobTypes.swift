@@ -1,4 +1,4 @@
-/// A sync job: the `/config/sync` fields, plus the schedule status that `/admin/sync` adds.
+/// A sync job's configuration (`/config/sync`). `/admin/sync` answers `ScheduledJob<SyncJob>`.
 public struct SyncJob: Codable, Sendable, Equatable {
     public var id: String
     public var store: String
@@ -17,7 +17,6 @@ public struct SyncJob: Codable, Sendable, Equatable {
     public var comment: String?
     public var transferLast: Int?
     public var syncDirection: String?
-    public var schedulerStatus: JobScheduleStatus
 
     enum CodingKeys: String, CodingKey {
         case id, store, ns, remote, schedule, owner, comment
@@ -33,8 +32,7 @@ public struct SyncJob: Codable, Sendable, Equatable {
     }
 
     public init(id: String, store: String, remote: String?, remoteStore: String, schedule: String?,
-                removeVanished: Bool? = nil, owner: String? = nil, rateIn: String? = nil,
-                schedulerStatus: JobScheduleStatus = JobScheduleStatus()) {
+                removeVanished: Bool? = nil, owner: String? = nil, rateIn: String? = nil) {
         self.id = id
         self.store = store
         self.remote = remote
@@ -43,53 +41,10 @@ public struct SyncJob: Codable, Sendable, Equatable {
         self.removeVanished = removeVanished
         self.owner = owner
         self.rateIn = rateIn
-        self.schedulerStatus = schedulerStatus
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(String.self, forKey: .id)
-        store = try c.decode(String.self, forKey: .store)
-        ns = try c.decodeIfPresent(String.self, forKey: .ns)
-        remote = try c.decodeIfPresent(String.self, forKey: .remote)
-        remoteStore = try c.decode(String.self, forKey: .remoteStore)
-        remoteNs = try c.decodeIfPresent(String.self, forKey: .remoteNs)
-        removeVanished = try c.decodeIfPresent(Bool.self, forKey: .removeVanished)
-        maxDepth = try c.decodeIfPresent(Int.self, forKey: .maxDepth)
-        groupFilter = try c.decodeIfPresent([String].self, forKey: .groupFilter)
-        schedule = try c.decodeIfPresent(String.self, forKey: .schedule)
-        rateIn = try c.decodeIfPresent(String.self, forKey: .rateIn)
-        burstIn = try c.decodeIfPresent(String.self, forKey: .burstIn)
-        owner = try c.decodeIfPresent(String.self, forKey: .owner)
-        comment = try c.decodeIfPresent(String.self, forKey: .comment)
-        transferLast = try c.decodeIfPresent(Int.self, forKey: .transferLast)
-        syncDirection = try c.decodeIfPresent(String.self, forKey: .syncDirection)
-        schedulerStatus = try JobScheduleStatus(from: decoder)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(store, forKey: .store)
-        try c.encodeIfPresent(ns, forKey: .ns)
-        try c.encodeIfPresent(remote, forKey: .remote)
-        try c.encode(remoteStore, forKey: .remoteStore)
-        try c.encodeIfPresent(remoteNs, forKey: .remoteNs)
-        try c.encodeIfPresent(removeVanished, forKey: .removeVanished)
-        try c.encodeIfPresent(maxDepth, forKey: .maxDepth)
-        try c.encodeIfPresent(groupFilter, forKey: .groupFilter)
-        try c.encodeIfPresent(schedule, forKey: .schedule)
-        try c.encodeIfPresent(rateIn, forKey: .rateIn)
-        try c.encodeIfPresent(burstIn, forKey: .burstIn)
-        try c.encodeIfPresent(owner, forKey: .owner)
-        try c.encodeIfPresent(comment, forKey: .comment)
-        try c.encodeIfPresent(transferLast, forKey: .transferLast)
-        try c.encodeIfPresent(syncDirection, forKey: .syncDirection)
-        try schedulerStatus.encode(to: encoder)
     }
 }
 
-/// A verification job with its schedule status (`/admin/verify`).
+/// A verification job's configuration (`/config/verify`). `/admin/verify` answers `ScheduledJob<VerifyJob>`.
 public struct VerifyJob: Codable, Sendable, Equatable {
     public var id: String
     public var store: String
@@ -98,7 +53,6 @@ public struct VerifyJob: Codable, Sendable, Equatable {
     public var outdatedAfter: Int?
     public var schedule: String?
     public var comment: String?
-    public var schedulerStatus: JobScheduleStatus
 
     enum CodingKeys: String, CodingKey {
         case id, store, ns, schedule, comment
@@ -106,38 +60,40 @@ public struct VerifyJob: Codable, Sendable, Equatable {
         case outdatedAfter = "outdated-after"
     }
 
-    public init(id: String, store: String, schedule: String?, ignoreVerified: Bool? = nil,
-                outdatedAfter: Int? = nil, schedulerStatus: JobScheduleStatus = JobScheduleStatus()) {
+    public init(id: String, store: String, schedule: String?, ignoreVerified: Bool? = nil, outdatedAfter: Int? = nil) {
         self.id = id
         self.store = store
         self.schedule = schedule
         self.ignoreVerified = ignoreVerified
         self.outdatedAfter = outdatedAfter
-        self.schedulerStatus = schedulerStatus
+    }
+}
+
+/// A job row of `/admin/sync` or `/admin/verify`: the configuration with PBS's schedule
+/// status flattened into the same JSON object. Reads like the config (`row.schedule`).
+@dynamicMemberLookup
+public struct ScheduledJob<Config: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    public var config: Config
+    public var status: JobScheduleStatus
+
+    public init(_ config: Config, status: JobScheduleStatus = JobScheduleStatus()) {
+        self.config = config
+        self.status = status
+    }
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<Config, Value>) -> Value {
+        get { config[keyPath: path] }
+        set { config[keyPath: path] = newValue }
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(String.self, forKey: .id)
-        store = try c.decode(String.self, forKey: .store)
-        ns = try c.decodeIfPresent(String.self, forKey: .ns)
-        ignoreVerified = try c.decodeIfPresent(Bool.self, forKey: .ignoreVerified)
-        outdatedAfter = try c.decodeIfPresent(Int.self, forKey: .outdatedAfter)
-        schedule = try c.decodeIfPresent(String.self, forKey: .schedule)
-        comment = try c.decodeIfPresent(String.self, forKey: .comment)
-        schedulerStatus = try JobScheduleStatus(from: decoder)
+        config = try Config(from: decoder)
+        status = try JobScheduleStatus(from: decoder)
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(store, forKey: .store)
-        try c.encodeIfPresent(ns, forKey: .ns)
-        try c.encodeIfPresent(ignoreVerified, forKey: .ignoreVerified)
-        try c.encodeIfPresent(outdatedAfter, forKey: .outdatedAfter)
-        try c.encodeIfPresent(schedule, forKey: .schedule)
-        try c.encodeIfPresent(comment, forKey: .comment)
-        try schedulerStatus.encode(to: encoder)
+        try config.encode(to: encoder)
+        try status.encode(to: encoder)
     }
 }
 

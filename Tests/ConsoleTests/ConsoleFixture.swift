@@ -32,12 +32,12 @@ enum ConsoleFixture {
             node.snapshots = (0..<4).map { snapshot($0 < 2 ? "100" : "101", now - 86_400 + Int64($0) * 3600) }
             nodes.append(node)
         }
-        nodes[1].syncJob = SyncJob(id: "primary-mirror", store: "mirror", remote: "primary-hub", remoteStore: "main", schedule: "hourly",
-                                   rateIn: "200 MiB", schedulerStatus: JobScheduleStatus(nextRun: now + 1800, lastRunUPID: "U",
+        nodes[1].syncJob = ScheduledJob(SyncJob(id: "primary-mirror", store: "mirror", remote: "primary-hub", remoteStore: "main", schedule: "hourly",
+                                   rateIn: "200 MiB"), status: JobScheduleStatus(nextRun: now + 1800, lastRunUPID: "U",
                                                                                           lastRunState: syncStatuses.first, lastRunEndtime: now - 1758))
         nodes[1].syncTasks = syncStatuses.enumerated().map { task("syncjob", "primary-hub:main:mirror::primary-mirror", start: now - 1800 - Int64($0) * 3600, status: $1) }
-        nodes[1].verifyJobs = [VerifyJob(id: "v", store: "mirror", schedule: "daily",
-                                         schedulerStatus: JobScheduleStatus(lastRunUPID: "V", lastRunState: "OK", lastRunEndtime: now - 7200))]
+        nodes[1].verifyJobs = [ScheduledJob(VerifyJob(id: "v", store: "mirror", schedule: "daily"),
+                                         status: JobScheduleStatus(lastRunUPID: "V", lastRunState: "OK", lastRunEndtime: now - 7200))]
         nodes[1].remote = RemoteConfig(name: "primary-hub", host: "pbs1", port: nil, authID: "sync@pbs!s", fingerprint: nil)
         nodes[1].verifyTasks = [task("verificationjob", "mirror:v", start: now - 7300, status: "OK")]
         var pve = PVEReading(name: "pve-a", host: "pve1", storageID: "backup-primary")

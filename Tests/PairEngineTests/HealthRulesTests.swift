@@ -14,8 +14,8 @@ import Testing
     @Test func ageComesFromTheLastSuccessNotTheLastRun() {
         var fixture = PairFixture()
         fixture.syncHistory(["sync failed with some errors.", "OK"])
-        fixture.state.secondary.syncJob?.schedulerStatus.lastRunState = "sync failed with some errors."
-        fixture.state.secondary.syncJob?.schedulerStatus.lastRunEndtime = PairFixture.now - 3500
+        fixture.state.secondary.syncJob?.status.lastRunState = "sync failed with some errors."
+        fixture.state.secondary.syncJob?.status.lastRunEndtime = PairFixture.now - 3500
         let sync = fixture.report.sync
         #expect(sync.lastRunEnd == PairFixture.now - 3500)
         #expect(sync.lastSuccessEnd == PairFixture.now - 7200 + 100)
@@ -59,8 +59,8 @@ import Testing
         var fixture = PairFixture()
         fixture.state.secondary.syncTasks = [PairFixture.syncTask(start: PairFixture.now - 60, status: nil),
                                              PairFixture.syncTask(start: PairFixture.now - 3600, status: "OK")]
-        fixture.state.secondary.syncJob?.schedulerStatus.lastRunState = nil
-        fixture.state.secondary.syncJob?.schedulerStatus.lastRunEndtime = nil
+        fixture.state.secondary.syncJob?.status.lastRunState = nil
+        fixture.state.secondary.syncJob?.status.lastRunEndtime = nil
         #expect(fixture.report.sync.lastRunState == .running)
         #expect(fixture.report.sync.consecutiveFailures == 0)
         #expect(fixture.report.sync.ageSeconds == 3500)
@@ -76,9 +76,9 @@ import Testing
     @Test func aSyncThatDidNotRunIsNoticed() {
         var fixture = PairFixture()
         // Due 61 minutes ago on an hourly schedule: a whole interval overdue.
-        fixture.state.secondary.syncJob?.schedulerStatus.nextRun = PairFixture.now - 3660
+        fixture.state.secondary.syncJob?.status.nextRun = PairFixture.now - 3660
         #expect(fixture.finding("sync-not-running")?.severity == .critical)
-        fixture.state.secondary.syncJob?.schedulerStatus.nextRun = PairFixture.now - 1800
+        fixture.state.secondary.syncJob?.status.nextRun = PairFixture.now - 1800
         #expect(fixture.finding("sync-not-running") == nil)
     }
 

@@ -25,12 +25,12 @@ struct PairFixture {
             node.snapshots = snapshots
             if index == 0 { primary = node } else { secondary = node }
         }
-        secondary.syncJob = SyncJob(id: "primary-mirror", store: "mirror", remote: "primary-hub", remoteStore: "main", schedule: "hourly",
-                                    schedulerStatus: JobScheduleStatus(nextRun: Self.now + 1800, lastRunUPID: "U", lastRunState: "OK",
+        secondary.syncJob = ScheduledJob(SyncJob(id: "primary-mirror", store: "mirror", remote: "primary-hub", remoteStore: "main", schedule: "hourly"),
+                                    status: JobScheduleStatus(nextRun: Self.now + 1800, lastRunUPID: "U", lastRunState: "OK",
                                                                        lastRunEndtime: Self.now - 1700))
         secondary.syncTasks = [Self.syncTask(start: Self.now - 1800, status: "OK")]
-        secondary.verifyJobs = [VerifyJob(id: "v", store: "mirror", schedule: "daily",
-                                          schedulerStatus: JobScheduleStatus(lastRunUPID: "V", lastRunState: "OK", lastRunEndtime: Self.now - 3600))]
+        secondary.verifyJobs = [ScheduledJob(VerifyJob(id: "v", store: "mirror", schedule: "daily"),
+                                          status: JobScheduleStatus(lastRunUPID: "V", lastRunState: "OK", lastRunEndtime: Self.now - 3600))]
         secondary.verifyTasks = [Self.task("verificationjob", "mirror:v", start: Self.now - 3700, end: Self.now - 3600, status: "OK")]
         secondary.remote = RemoteConfig(name: "primary-hub", host: "pbs1", port: nil, authID: "sync@pbs!s", fingerprint: Self.fingerprint.description)
         state = PairState(observedAt: Double(Self.now), primary: primary, secondary: secondary, pve: [])

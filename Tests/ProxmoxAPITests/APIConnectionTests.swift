@@ -51,9 +51,9 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
 
     @Test func decodesSyncJobRowsWithFlattenedStatus() throws {
         let row = #"{"id":"pull","store":"s1","remote":"a","remote-store":"s0","schedule":"*:0/15","next-run":100,"last-run-upid":"U","last-run-state":"WARNINGS: 2","last-run-endtime":90}"#
-        let job = try JSONDecoder().decode(SyncJob.self, from: Data(row.utf8))
-        #expect(job.schedulerStatus == JobScheduleStatus(nextRun: 100, lastRunUPID: "U", lastRunState: "WARNINGS: 2", lastRunEndtime: 90))
-        #expect(TaskOutcome(job.schedulerStatus.lastRunState!) == .warnings(2))
+        let job = try JSONDecoder().decode(ScheduledJob<SyncJob>.self, from: Data(row.utf8))
+        #expect(job.status == JobScheduleStatus(nextRun: 100, lastRunUPID: "U", lastRunState: "WARNINGS: 2", lastRunEndtime: 90))
+        #expect(TaskOutcome(job.status.lastRunState!) == .warnings(2))
         #expect(TaskOutcome("sync failed with some errors.") == .error("sync failed with some errors."))
     }
 }
