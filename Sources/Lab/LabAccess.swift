@@ -1,3 +1,5 @@
+import Foundation
+
 /// Roles, privileges and token checks, modelled on PBS's and PVE's ACL rules:
 /// an entry on a path grants its role's privileges there and on every path below it.
 enum LabAccess {
@@ -51,5 +53,3 @@ enum LabAccess {
         return tokens.first { $0.authID == id && $0.secret == secret }
     }
 }
-
-import Foundation

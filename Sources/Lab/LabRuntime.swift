@@ -157,7 +157,7 @@ public actor LabRuntime {
         return result
     }
 
-    /// Reads the world for tests and `lab ctl status`.
+    /// Reads the world (for tests).
     public func inspect<T: Sendable>(_ body: @Sendable (LabWorld) -> T) -> T {
         tick()
         return body(world)

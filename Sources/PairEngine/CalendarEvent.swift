@@ -1,3 +1,5 @@
+import Foundation
+
 /// A PBS calendar event (job `schedule`): `[WEEKDAYS] [[YEARS-]MONTHS-DAYS] [HOURS:]MINUTES[:SECONDS]`
 /// or a keyword such as `hourly`. Evaluated in the node's local time, given as a UTC offset.
 public struct CalendarEvent: Sendable, Equatable, CustomStringConvertible {
@@ -248,5 +250,3 @@ struct Civil {
 func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
     a >= 0 ? a / b : -((-a + b - 1) / b)
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Durations as the config writes them: `90s`, `15m`, `4h`, `8d`, or combined (`1h30m`).
 public enum Durations {
     /// A duration that could not be read, with what was wrong.
@@ -45,5 +47,3 @@ public enum Durations {
         }
     }
 }
-
-import Foundation

@@ -1,3 +1,4 @@
+import Foundation
 import ProxmoxAPI
 
 /// Rules about each node on its own: reachability, access, datastore, maintenance, clocks.
@@ -91,5 +92,3 @@ public enum Bytes {
         return unit == 0 ? "\(bytes) B" : String(format: value >= 100 ? "%.0f %@" : "%.1f %@", value, units[unit])
     }
 }
-
-import Foundation

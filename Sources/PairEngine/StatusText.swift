@@ -1,3 +1,4 @@
+import Foundation
 import ProxmoxAPI
 
 /// The `pbsha status` text form: fits 80 columns, reads top-down at a glance.
@@ -106,5 +107,3 @@ public enum CheckLine {
         return "PBSHA \(status) - \(text) | \(perf.joined(separator: " "))"
     }
 }
-
-import Foundation

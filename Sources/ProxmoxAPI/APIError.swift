@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything that can go wrong talking to a PBS or PVE node, each with what to do about it.
 public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Nothing listens on the port, or the host refused the connection.
@@ -101,5 +103,3 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
 private func format(_ seconds: Double) -> String {
     seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// `GET /admin/datastore`: one datastore.
 public struct DatastoreListItem: Codable, Sendable, Equatable {
     public var store: String
@@ -168,5 +170,3 @@ public struct NamespaceListItem: Codable, Sendable, Equatable {
     public var comment: String?
     public init(ns: String) { self.ns = ns }
 }
-
-import Foundation

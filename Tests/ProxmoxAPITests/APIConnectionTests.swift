@@ -1,3 +1,4 @@
+import Foundation
 import ProxmoxAPI
 import Testing
 
@@ -57,5 +58,3 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
         #expect(TaskOutcome("sync failed with some errors.") == .error("sync failed with some errors."))
     }
 }
-
-import Foundation
