@@ -13,6 +13,25 @@ struct App: AsyncParsableCommand {
     @OptionGroup var source: PairSource
     @OptionGroup var screen: ScreenOptions
 
+    /// Like ArgumentParser's own entry point, but a usage error exits 2 (design.md section 4),
+    /// not 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Output.error(fullMessage(for: error))
+                Foundation.exit(Exit.usage.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
+
     func run() async throws {
         try await Screens.open(source: source, options: screen, wallboard: false)
     }

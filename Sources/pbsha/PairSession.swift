@@ -18,13 +18,14 @@ struct PairSession {
             let lab = try await LabRuntime.start(stateDir: directory)
             return PairSession(config: try load(lab.configPath), transport: transport, lab: lab)
         }
+        let path: String
         do {
-            let path = try ConfigLoader.locate(explicit: source.config)
-            return PairSession(config: try load(path), transport: transport, lab: nil)
+            path = try ConfigLoader.locate(explicit: source.config)
         } catch {
             Output.error("pbsha: \(error)")
             throw Exit.usage
         }
+        return PairSession(config: try load(path), transport: transport, lab: nil)
     }
 
     private static func load(_ path: String) throws -> PairConfig {

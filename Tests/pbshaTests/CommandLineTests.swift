@@ -26,6 +26,18 @@ import Testing
         #expect(result.err.contains("pbsha --lab"))
     }
 
+    @Test func usageAndConfigErrorsExitTwoWithOneClearMessage() throws {
+        let dir = Spawned.temporaryDirectory()
+        try "[pair]\nname = \n".write(toFile: "\(dir)/bad.toml", atomically: true, encoding: .utf8)
+        let bad = Spawned.run(["status", "--config", "\(dir)/bad.toml"], directory: dir)
+        #expect(bad.code == 2)
+        #expect(bad.err == "pbsha: \(dir)/bad.toml: not valid TOML at line 2, column 8: Error while parsing key-value pair: expected value, saw '\\n'\n")
+        let refresh = Spawned.run(["--refresh", "1"], directory: dir)
+        #expect(refresh.code == 2)
+        #expect(refresh.err.contains("--refresh must be at least 2 seconds"))
+        #expect(Spawned.run(["status", "--bogus"], directory: dir).code == 2)
+    }
+
     @Test func checkWithoutConfigIsUnknown() {
         let dir = Spawned.temporaryDirectory()
         let result = Spawned.run(["check", "--config", "\(dir)/missing.toml"], directory: dir)
