@@ -45,8 +45,11 @@ enum SyncRules {
         summary.lastRunState = runState(job.status)
 
         // Success and failures come from task history, never from last-run-endtime alone.
+        // A token without Sys.Audit on /system/tasks gets an empty list, not an error:
+        // then only the job's own last run can be used, and the operator is told.
         let finished = (node.syncTasks ?? []).filter { $0.endtime != nil && $0.status != nil }.sorted { $0.starttime > $1.starttime }
-        if let history = node.syncTasks {
+        let historyHidden = node.syncTasks?.isEmpty == true && job.status.lastRunUPID != nil
+        if let history = node.syncTasks, !historyHidden {
             let success = finished.first { $0.outcome?.isOK == true }
             summary.lastSuccessEnd = success?.endtime
             summary.lastSuccessStart = success?.starttime
@@ -59,8 +62,18 @@ enum SyncRules {
             } else if history.isEmpty, summary.lastRunState == .never {
                 findings.append(Finding(.critical, "sync-never-ran", "sync job '\(policy.syncJob)' has never run", subject: subject))
             }
-        } else if job.status.lastRunState == "OK" {
-            summary.lastSuccessEnd = job.status.lastRunEndtime
+        } else if let state = job.status.lastRunState {
+            if TaskOutcome(state).isOK {
+                summary.lastSuccessEnd = job.status.lastRunEndtime
+            } else {
+                summary.consecutiveFailures = 1
+                summary.lastError = state
+            }
+            if historyHidden {
+                findings.append(Finding(.warning, "sync-history-hidden",
+                    "the token sees no task history of '\(policy.syncJob)' (grant Sys.Audit on /system/tasks); age and failures come from the last run only",
+                    subject: subject))
+            }
         }
 
         if let end = summary.lastSuccessEnd {

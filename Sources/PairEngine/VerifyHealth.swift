@@ -56,6 +56,14 @@ enum VerifyRules {
         }
         let successes = (node.verifyTasks ?? []).filter { $0.outcome?.isOK == true }.compactMap(\.endtime)
         summary.lastSuccessEnd = successes.max()
+        // Without Sys.Audit on /system/tasks the history is empty; fall back to the jobs' own last runs.
+        if node.verifyTasks?.isEmpty == true, let jobs = node.verifyJobs, jobs.contains(where: { $0.status.lastRunUPID != nil }) {
+            summary.lastSuccessEnd = jobs.filter { $0.status.lastRunState.map { TaskOutcome($0).isOK } ?? false }
+                .compactMap(\.status.lastRunEndtime).max()
+            findings.append(Finding(.warning, "verify-history-hidden",
+                "the token sees no verify task history (grant Sys.Audit on /system/tasks); verify age comes from the jobs' last runs",
+                subject: subject))
+        }
         if let end = summary.lastSuccessEnd {
             let age = Int(now - end)
             summary.ageSeconds = age

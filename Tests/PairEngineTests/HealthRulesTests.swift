@@ -66,6 +66,20 @@ import Testing
         #expect(fixture.report.sync.ageSeconds == 3500)
     }
 
+    @Test func aHiddenTaskHistoryFallsBackToTheJobAndSaysSo() {
+        var fixture = PairFixture()
+        fixture.state.secondary.syncTasks = []
+        fixture.state.secondary.verifyTasks = []
+        #expect(fixture.report.sync.ageSeconds == 1700)
+        #expect(fixture.finding("sync-history-hidden")?.message.contains("Sys.Audit on /system/tasks") == true)
+        #expect(fixture.report.verify.ageSeconds == 3600)
+        #expect(fixture.finding("verify-history-hidden")?.severity == .warning)
+        #expect(fixture.finding("verify-never-succeeded") == nil)
+        fixture.state.secondary.syncJob?.status.lastRunState = "sync failed with some errors."
+        #expect(fixture.report.sync.consecutiveFailures == 1)
+        #expect(fixture.finding("sync-failing")?.severity == .warning)
+    }
+
     @Test func noSuccessInHistoryIsCritical() {
         var fixture = PairFixture()
         fixture.syncHistory(["error trying to connect", "error trying to connect"])
