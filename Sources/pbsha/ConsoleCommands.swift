@@ -50,7 +50,7 @@ enum Screens {
             return
         }
         let session = try await PairSession.open(source)
-        let reader = PairReader(config: session.config, transport: session.transport, readOnly: wallboard)
+        let reader = session.reader(readOnly: wallboard)
         let state = ConsoleState(mode: source.lab ? .lab : .live, wallboard: wallboard, pairName: session.config.name,
                                  rpoSeconds: session.config.rpoSeconds, width: 80, height: 24, now: Date().timeIntervalSince1970,
                                  refreshInterval: options.refresh, ascii: options.ascii)

@@ -37,10 +37,9 @@ struct PairSession {
         }
     }
 
-    /// One read of the pair and its verdict.
-    func observe() async -> (PairState, HealthReport) {
-        let state = await PairObserver(config: config, transport: transport).observe()
-        return (state, HealthReport.evaluate(state, policy: HealthPolicy(config)))
+    /// The engine's view of the pair; `status`, `check` and the wallboard only ever read.
+    func reader(readOnly: Bool) -> PairReader {
+        PairReader(config: config, transport: transport, readOnly: readOnly)
     }
 
     func close() async {

@@ -18,7 +18,7 @@ struct StatusCommand: AsyncParsableCommand {
     /// Reads the pair once and prints it; exit 3 when a node could not be reached.
     static func show(_ source: PairSource, json: Bool) async throws {
         let session = try await PairSession.open(source)
-        let (state, report) = await session.observe()
+        let (state, report) = await session.reader(readOnly: true).observe()
         await session.close()
         if json {
             Output.line(StatusDocument.build(state, report, config: session.config).serialized())
@@ -44,7 +44,7 @@ struct CheckCommand: AsyncParsableCommand {
             Output.line("PBSHA UNKNOWN - cannot load the config; run `pbsha status` for details")
             throw ExitCode(3)
         }
-        let (_, report) = await session.observe()
+        let (_, report) = await session.reader(readOnly: true).observe()
         await session.close()
         Output.line(CheckLine.render(report, config: session.config))
         throw ExitCode(report.overall.exitCode)
