@@ -7,7 +7,6 @@ public struct DriftSummary: Sendable, Equatable {
     /// Of those, the ones older than the start of the last successful sync: the sync skipped them.
     public var missedBySync: Int
     public var onlyOnSecondary: Int
-    public var examplesMissing: [String]
 }
 
 /// Compares the primary's snapshots with the secondary's, mapping namespaces the way the
@@ -37,7 +36,7 @@ enum DriftRules {
         missing.sort { $0.item.backupTime > $1.item.backupTime }
         let missed = missing.filter { snapshot in lastSuccessStart.map { snapshot.item.backupTime < $0 } ?? false }
         let summary = DriftSummary(missingOnSecondary: missing.count, missedBySync: missed.count,
-                                   onlyOnSecondary: onlyOnSecondary, examplesMissing: missing.prefix(5).map(\.name))
+                                   onlyOnSecondary: onlyOnSecondary)
         var findings: [Finding] = []
         if !missed.isEmpty {
             findings.append(Finding(.warning, "drift-missed",

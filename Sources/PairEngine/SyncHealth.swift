@@ -18,7 +18,6 @@ public struct SyncSummary: Sendable, Equatable {
     public var consecutiveFailures: Int
     public var lastError: String?
     public var rateLimit: String?
-    public var removeVanished: Bool?
     public var status: HealthStatus
 }
 
@@ -40,7 +39,6 @@ enum SyncRules {
         summary.schedule = job.schedule
         summary.nextRun = job.status.nextRun
         summary.rateLimit = job.rateIn
-        summary.removeVanished = job.removeVanished
         summary.lastRunEnd = job.status.lastRunEndtime
         summary.lastRunState = runState(job.status)
 

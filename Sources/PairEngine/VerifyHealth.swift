@@ -11,15 +11,13 @@ public struct VerifySummary: Sendable, Equatable {
     public var snapshotsOK: Int?
     public var snapshotsFailed: Int?
     public var snapshotsUnverified: Int?
-    /// Names of failed snapshots, newest first.
-    public var failed: [String]
     public var status: HealthStatus
 }
 
 /// Rules about verification on the secondary.
 enum VerifyRules {
     static func evaluate(_ node: NodeReading, now: Int64, policy: HealthPolicy) -> (VerifySummary, [Finding]) {
-        var summary = VerifySummary(datastore: node.datastoreName, failed: [], status: .unknown)
+        var summary = VerifySummary(datastore: node.datastoreName, status: .unknown)
         guard node.reachable else { return (summary, []) }
         var findings: [Finding] = []
         let subject = "verify:\(node.datastoreName)"
@@ -29,7 +27,6 @@ enum VerifyRules {
             summary.snapshotsFailed = failed.count
             summary.snapshotsOK = snapshots.filter { $0.item.verification?.state == "ok" }.count
             summary.snapshotsUnverified = snapshots.filter { $0.item.verification == nil }.count
-            summary.failed = failed.map(\.name)
             if !failed.isEmpty {
                 let examples = failed.prefix(3).map(\.name).joined(separator: ", ")
                 findings.append(Finding(.critical, "verify-failed",

@@ -23,5 +23,4 @@ public final class ManualClock: WallClock, @unchecked Sendable {
 
     public func advance(by seconds: Double) { lock.withLock { current += seconds } }
 
-    public func set(_ value: Double) { lock.withLock { current = value } }
 }

@@ -12,7 +12,7 @@ public struct Endpoint: Sendable, Equatable {
 }
 
 /// One HTTP request to a node's API.
-public struct HTTPRequest: Sendable, Equatable {
+public struct HTTPRequest: Sendable {
     public var method: String
     /// The path including the query string, e.g. `/api2/json/version`.
     public var path: String
@@ -26,10 +26,6 @@ public struct HTTPRequest: Sendable, Equatable {
         self.body = body
     }
 
-    public static func == (a: HTTPRequest, b: HTTPRequest) -> Bool {
-        a.method == b.method && a.path == b.path && a.body == b.body
-            && a.headers.map { "\($0.0)=\($0.1)" } == b.headers.map { "\($0.0)=\($0.1)" }
-    }
 }
 
 /// A whole HTTP response.
