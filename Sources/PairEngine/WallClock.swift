@@ -22,5 +22,4 @@ public final class ManualClock: WallClock, @unchecked Sendable {
     public func now() -> Double { lock.withLock { current } }
 
     public func advance(by seconds: Double) { lock.withLock { current += seconds } }
-
 }
