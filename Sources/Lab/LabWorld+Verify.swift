@@ -16,10 +16,6 @@ extension LabWorld {
             return start - verified.startTime > outdated
         }
         let workerID = "\(store):\(job.id)"
-        self[role].taskCounter += 1
-        let upid = UPID.pbs(node: node(role).nodeName, pid: 0x2F1A, pstart: 0x1C9E3, taskID: node(role).taskCounter,
-                            startTime: start, workerType: "verificationjob", workerID: workerID, authID: "root@pam")
-        self[role].taskCounter -= 1
         var log: [(Int64, String)] = [
             (0, "Starting datastore verify job '\(workerID)'"),
             (0, "task triggered by schedule '\(job.schedule ?? "manual")'"),
@@ -40,7 +36,6 @@ extension LabWorld {
                                                        Double(snapshot.newBytes) / 1_048_576, Double(snapshot.size) / 1_048_576, seconds)))
             }
             elapsed += seconds
-            self[role].snapshots[index].verification = .init(state: snapshot.corrupt ? "failed" : "ok", upid: upid.raw)
         }
         let status: String
         if failed.isEmpty {
@@ -52,6 +47,10 @@ extension LabWorld {
             status = "verification failed - please check the log for details"
             log.append((elapsed, "TASK ERROR: \(status)"))
         }
-        addTask(role, type: "verificationjob", id: workerID, start: start, duration: elapsed, status: status, lines: log)
+        // Each checked snapshot remembers the task that verified it, as PBS does.
+        let upid = addTask(role, type: "verificationjob", id: workerID, start: start, duration: elapsed, status: status, lines: log)
+        for index in due {
+            self[role].snapshots[index].verification = .init(state: node(role).snapshots[index].corrupt ? "failed" : "ok", upid: upid)
+        }
     }
 }
