@@ -18,6 +18,8 @@ public actor LabRuntime {
     private var worldAnchor: Int64
     private var ticker: Task<Void, Never>?
     private var controlChannel: (any Channel)?
+    /// Events ran since the last save.
+    private var unsaved = false
 
     public nonisolated var configPath: String { "\(stateDir)/pbsha.toml" }
     nonisolated var statePath: String { "\(stateDir)/lab-state.json" }
@@ -94,17 +96,13 @@ public actor LabRuntime {
         return try await server.start(port: 0)
     }
 
+    /// Moves the world along every second and saves it when something happened (a restart
+    /// replays the time since `savedAt`, so an idle lab need not write at all).
     private func startTicking() {
         ticker = Task { [weak self] in
-            var sinceSave = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                await self?.tick()
-                sinceSave += 1
-                if sinceSave >= 15 {
-                    sinceSave = 0
-                    try? await self?.save()
-                }
+                try? await self?.tickAndSave()
             }
         }
     }
@@ -112,7 +110,12 @@ public actor LabRuntime {
     /// Moves the world to the time the clock says.
     func tick() {
         let target = worldAnchor + Int64((clock.now() - realAnchor) * speed)
-        if target > world.now { world.advance(to: target) }
+        if target > world.now, world.advance(to: target) { unsaved = true }
+    }
+
+    private func tickAndSave() throws {
+        tick()
+        if unsaved { try save() }
     }
 
     private func answerPBS(_ role: NodeRole, _ request: LabRequest) -> LabResponse? {
@@ -140,6 +143,7 @@ public actor LabRuntime {
     }
 
     func save() throws {
+        unsaved = false
         let data = try JSONEncoder().encode(SavedLab(savedAt: clock.now(), world: world))
         try LabFiles.writePrivate(String(decoding: data, as: UTF8.self), to: statePath)
     }

@@ -61,13 +61,17 @@ public struct LabWorld: Codable, Sendable {
         return world
     }
 
-    /// Runs every scheduled event up to `target`, in time order.
-    public mutating func advance(to target: Int64) {
+    /// Runs every scheduled event up to `target`, in time order; true if any ran.
+    @discardableResult
+    public mutating func advance(to target: Int64) -> Bool {
+        var ran = false
         while let (time, event) = nextEvent(), time <= target {
             now = max(now, time)
             run(event, at: time)
+            ran = true
         }
         now = max(now, target)
+        return ran
     }
 
     enum Event { case backup(Int), sync, verify(NodeRole) }
