@@ -27,7 +27,7 @@ enum DashboardView {
         let inner = x + 2
         let limit = width - 4
         guard let reading else {
-            frame.put("waiting for the first read…", x: inner, y: y + 1, style: Style(.dim), limit: limit)
+            frame.put("waiting for the first read...", x: inner, y: y + 1, style: Style(.dim), limit: limit)
             return
         }
         guard reading.reachable else {
@@ -150,7 +150,7 @@ enum DashboardView {
         let focused = state.focus == 3
         frame.put("FINDINGS (\(findings.count), worst first)", x: 1, y: y, style: Style(focused ? .accent : .title, bold: true))
         guard !findings.isEmpty else {
-            frame.put(state.report == nil ? "waiting for the first read…" : "none: the pair looks healthy", x: 3, y: y + 1, style: Style(.ok))
+            frame.put(state.report == nil ? "waiting for the first read..." : "none: the pair looks healthy", x: 3, y: y + 1, style: Style(.ok))
             return
         }
         var row = y + 1

@@ -84,12 +84,12 @@ public struct Frame: Sendable, Equatable {
 /// Line-drawing characters: Unicode box drawing, or ASCII when the locale is not UTF-8.
 public struct Glyphs: Sendable, Equatable {
     public let horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight: Character
-    public let barFull, barEmpty, arrow, bullet: Character
+    public let barFull, barEmpty, arrow, bullet, refreshing: Character
 
     public static let unicode = Glyphs(horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└",
-                                       bottomRight: "┘", barFull: "█", barEmpty: "░", arrow: "→", bullet: "●")
+                                       bottomRight: "┘", barFull: "█", barEmpty: "░", arrow: "→", bullet: "●", refreshing: "↻")
     public static let ascii = Glyphs(horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+",
-                                     bottomRight: "+", barFull: "#", barEmpty: ".", arrow: ">", bullet: "*")
+                                     bottomRight: "+", barFull: "#", barEmpty: ".", arrow: ">", bullet: "*", refreshing: "~")
 }
 
 extension Frame {

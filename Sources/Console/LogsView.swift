@@ -22,7 +22,7 @@ enum LogsView {
         frame.put(columns, x: 0, y: 2, style: Style(.dim, bold: true))
         let rows = state.height - 5
         guard !tasks.isEmpty else {
-            frame.put(state.state == nil ? "waiting for the first read…" : "no sync or verify tasks in the history read", x: 2, y: 3, style: Style(.dim))
+            frame.put(state.state == nil ? "waiting for the first read..." : "no sync or verify tasks in the history read", x: 2, y: 3, style: Style(.dim))
             return
         }
         let top = max(0, min(state.logs.selected - rows / 2, tasks.count - rows))
@@ -52,7 +52,7 @@ enum LogsView {
                   x: 1, y: 1, style: Style(.title, bold: true), limit: state.width - 2)
         let page = visibleLines(state)
         if viewer.lines.isEmpty {
-            let message = viewer.error.map { "cannot load the log: \($0)" } ?? (viewer.loading ? "loading…" : "the log is empty")
+            let message = viewer.error.map { "cannot load the log: \($0)" } ?? (viewer.loading ? "loading..." : "the log is empty")
             frame.put(message, x: 2, y: 2, style: Style(viewer.error == nil ? .dim : .critical), limit: state.width - 4)
         }
         let matchSet = Set(viewer.matches)

@@ -40,8 +40,8 @@ public enum Render {
         x = frame.put(" \(state.mode.rawValue) ", x: x + 1, y: 0, style: Style(state.mode == .live ? .accent : .warning, bold: true, reverse: true))
         frame.put(" \(state.pairName)", x: x, y: 0, style: bar)
         let overall = state.report.map { $0.overall.rawValue.uppercased() } ?? "WAITING"
-        let age = state.lastRefresh.map { _ in state.state.map { "data \(Durations.format(Int(max(0, state.now - $0.observedAt)))) old" } ?? "reading…" } ?? "reading…"
-        let right = "\(clock(state.now)) \(age)\(state.refreshing ? " ↻" : "") "
+        let age = state.state.map { "data \(Durations.format(Int(max(0, state.now - $0.observedAt)))) old" } ?? "reading..."
+        let right = "\(clock(state.now)) \(age)\(state.refreshing ? " \(state.glyphs.refreshing)" : "") "
         let verdict = " \(overall) "
         let verdictX = state.width - verdict.count
         frame.put(right, x: verdictX - right.count - 1, y: 0, style: bar)

@@ -94,7 +94,7 @@ enum KeyHandling {
                 Update.flash(&state, "a refresh is already running")
                 return []
             }
-            Update.flash(&state, "refreshing…")
+            Update.flash(&state, "refreshing...")
             return [Update.startRefresh(&state)]
         case .char("f"), .char("b"):
             Update.flash(&state, "the \(key == .char("f") ? "failover" : "failback") runbook is not part of this version yet; see docs/console.md")

@@ -19,10 +19,8 @@ public struct PairObserver: Sendable {
         async let primary = read(.primary, config.primary)
         async let secondary = read(.secondary, config.secondary)
         async let hosts = readPVE()
-        let state = PairState(observedAt: 0, primary: await primary, secondary: await secondary, pve: await hosts)
-        var finished = state
-        finished.observedAt = clock.now()
-        return finished
+        let (primaryReading, secondaryReading, pveReadings) = (await primary, await secondary, await hosts)
+        return PairState(observedAt: clock.now(), primary: primaryReading, secondary: secondaryReading, pve: pveReadings)
     }
 
     private func read(_ role: NodeRole, _ node: NodeConfig) async -> NodeReading {

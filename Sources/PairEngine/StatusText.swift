@@ -21,8 +21,8 @@ public enum StatusText {
             lines.append("DRIFT      unknown (snapshot lists unavailable)")
         }
         for (reading, target) in zip(state.pve, report.targets) {
-            let where_ = reading.failure == nil ? "-> \(target?.rawValue ?? "?") (\(reading.storage?.server ?? "no entry"))" : "unreachable"
-            lines.append("PVE        \(reading.name): \(reading.storageID) \(where_)")
+            let destination = reading.failure == nil ? "-> \(target?.rawValue ?? "?") (\(reading.storage?.server ?? "no entry"))" : "unreachable"
+            lines.append("PVE        \(reading.name): \(reading.storageID) \(destination)")
         }
         lines.append(String(repeating: "-", count: width))
         if report.findings.isEmpty {

@@ -56,10 +56,19 @@ import Testing
     }
 
     @Test func asciiModeUsesNoLineDrawingCharacters() {
-        let text = Render.frame(ConsoleFixture.state(ascii: true)).text
-        #expect(!text.unicodeScalars.contains { $0.value > 0x7E && $0 != "●" })
+        var state = ConsoleFixture.state(ascii: true)
+        _ = Update.apply(&state, .key(.char("r")))
+        #expect(state.refreshing)
+        let text = Render.frame(state).text
+        #expect(!text.unicodeScalars.contains { $0.value > 0x7E }, "\n\(text)")
         #expect(text.contains("+- PRIMARY pbs1"))
         #expect(text.contains("* UP") == true)
+        var logs = state
+        _ = Update.apply(&logs, .key(.char("l")))
+        let wallboard = ConsoleFixture.state(wallboard: true, ascii: true)
+        for other in [Render.frame(logs).text, Render.frame(wallboard).text] {
+            #expect(!other.unicodeScalars.contains { $0.value > 0x7E }, "\n\(other)")
+        }
     }
 
     @Test func tooSmallSaysWhatIsNeeded() {
