@@ -13,7 +13,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
-        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
@@ -50,7 +49,6 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         // ncursesw behind a function-only C shim (no globals or macros reach Swift).
@@ -71,11 +69,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ProxmoxAPITests", dependencies: ["ProxmoxAPI"]),
+        // Test helpers: child processes, and HTTPS servers pbsha did not write (python3 + OpenSSL).
+        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Scripts"]),
+        .testTarget(name: "ProxmoxAPITests", dependencies: ["ProxmoxAPI", "TestSupport"]),
         .testTarget(name: "PairEngineTests", dependencies: ["PairEngine", "ProxmoxAPI"]),
-        .testTarget(name: "LabTests", dependencies: ["Lab", "PairEngine", "ProxmoxAPI"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "PairEngine", "ProxmoxAPI", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "PairEngine", "ProxmoxAPI"], resources: [.copy("Golden")]),
-        .testTarget(name: "pbshaTests", dependencies: ["Lab", "PairEngine"]),
+        .testTarget(name: "pbshaTests", dependencies: ["Lab", "PairEngine", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

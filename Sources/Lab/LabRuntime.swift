@@ -67,7 +67,7 @@ public actor LabRuntime {
         let certs = "\(stateDir)/certs"
         try FileManager.default.createDirectory(atPath: certs, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         for role in NodeRole.allCases {
-            let identity = try LabIdentity.load(named: world.node(role).nodeName, in: certs)
+            let identity = try LabIdentity.load(named: world.node(role).nodeName, in: certs) { try LabIdentity.pbs(nodeName: $0) }
             let server = LabHTTPSServer(context: try identity.serverContext(), group: group) { [weak self] request in
                 await self?.answerPBS(role, request)
             }
@@ -79,7 +79,7 @@ public actor LabRuntime {
         }
         for index in world.pve.indices {
             let host = world.pve[index]
-            let identity = try LabIdentity.load(named: host.name, in: certs)
+            let identity = try LabIdentity.load(named: host.name, in: certs) { try LabIdentity.pve(nodeName: $0) }
             let server = LabHTTPSServer(context: try identity.serverContext(), group: group) { [weak self] request in
                 await self?.answerPVE(index, request)
             }

@@ -84,7 +84,7 @@ public enum ConfigLoader {
             let name = try table.string("name")
             if hosts.contains(where: { $0.name == name }) { throw table.error("name", "\"\(name)\" is used by two [[pve]] tables") }
             hosts.append(PVEHostConfig(
-                name: name, host: try table.string("host"), port: try table.port(default: 8006),
+                name: name, host: try table.host(), port: try table.port(default: 8006),
                 fingerprint: try table.fingerprint(), token: try table.token(), storage: try table.string("storage"),
                 node: try table.string("node"), testVMID: try table.optionalInt("test-vmid"), method: method,
                 remoteShell: try table.optionalString("remote-shell"), failoverStorage: failoverStorage))
@@ -113,7 +113,7 @@ public enum ConfigLoader {
     }
 
     private static func node(_ table: TableReader) throws(ConfigError) -> NodeConfig {
-        NodeConfig(host: try table.string("host"), port: try table.port(default: 8007), fingerprint: try table.fingerprint(),
+        NodeConfig(host: try table.host(), port: try table.port(default: 8007), fingerprint: try table.fingerprint(),
                    token: try table.token(), datastore: try table.string("datastore"))
     }
 }

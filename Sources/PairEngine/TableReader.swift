@@ -68,6 +68,20 @@ struct TableReader {
         return seconds
     }
 
+    /// A node's address: a DNS name, an IPv4 address or an IPv6 literal (brackets optional).
+    func host() throws(ConfigError) -> String {
+        let text = try string("host").trimmingCharacters(in: .whitespaces)
+        let host = text.hasPrefix("[") && text.hasSuffix("]") ? String(text.dropFirst().dropLast()) : text
+        if host.contains("/") || host.contains("[") || host.contains("]") {
+            throw error("host", "expected a host name or an address without scheme, path or brackets around a port, got \"\(text)\"; "
+                        + "e.g. host = \"pbs1.example.com\", \"192.168.1.10\" or \"fd00::10\"")
+        }
+        if host.filter({ $0 == ":" }).count == 1 {
+            throw error("host", "\"\(text)\" has a port in it; put the port in the port key")
+        }
+        return host
+    }
+
     func fingerprint() throws(ConfigError) -> Fingerprint {
         let text = try string("fingerprint")
         guard let fingerprint = Fingerprint(text) else {

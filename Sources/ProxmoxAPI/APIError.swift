@@ -26,8 +26,12 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
     case responseTooLarge(host: String, path: String, limit: Int)
     /// The body was not the JSON shape the client expects.
     case decoding(host: String, path: String, detail: String)
-    /// The connection closed before a whole response arrived.
+    /// The server closed the connection (cleanly) before a whole response arrived.
     case truncated(host: String, path: String)
+    /// The connection broke while the request was under way (reset, broken pipe).
+    case connectionLost(host: String, path: String, detail: String)
+    /// The server answered over TLS, but not in HTTP.
+    case notHTTP(host: String, path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -61,13 +65,18 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(host) sent an answer to \(path) that pbsha cannot read: \(detail)"
         case let .truncated(host, path):
             return "\(host) closed the connection before answering \(path) completely"
+        case let .connectionLost(host, path, detail):
+            return "the connection to \(host) broke while asking for \(path) (\(detail)); check the node and the network between"
+        case let .notHTTP(host, path, detail):
+            return "\(host) answered \(path) with something that is not HTTP (\(detail)); check that host and port name the PBS API (port 8007)"
         }
     }
 
     /// True when the node itself could not be reached (as opposed to refusing a request).
     public var isUnreachable: Bool {
         switch self {
-        case .connectionRefused, .connectTimeout, .requestTimeout, .fingerprintMismatch, .tls, .truncated: return true
+        case .connectionRefused, .connectTimeout, .requestTimeout, .fingerprintMismatch, .tls, .truncated,
+             .connectionLost, .notHTTP: return true
         default: return false
         }
     }

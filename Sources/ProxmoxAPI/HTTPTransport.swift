@@ -9,6 +9,11 @@ public struct Endpoint: Sendable, Equatable {
         self.port = port
         self.fingerprint = fingerprint
     }
+
+    /// `host:port` as the `Host` header wants it: an IPv6 literal goes in brackets.
+    public var authority: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
 }
 
 /// One HTTP request to a node's API.

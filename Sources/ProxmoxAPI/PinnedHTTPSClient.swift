@@ -6,7 +6,11 @@ import NIOPosix
 import NIOSSL
 
 /// An HTTPS transport that trusts exactly one certificate per endpoint: the one whose
-/// SHA-256 fingerprint is configured. The comparison is done here, never by a CA store.
+/// SHA-256 fingerprint is configured. The comparison is done here, never by a CA store,
+/// and the fingerprint is the whole of trust: the certificate's names, validity dates,
+/// issuer and CA flags are not looked at, as with `proxmox-backup-client` and PVE's
+/// `fingerprint` option. A real PBS's self-signed certificate names only loopback, the node
+/// name and its FQDN, so a node reached by IP would otherwise be refused.
 ///
 /// One request per connection (`Connection: close`); PBS answers fast enough that pooling
 /// buys nothing at a 5-second refresh, and a fresh connection notices a changed
@@ -32,8 +36,9 @@ public struct PinnedHTTPSClient: HTTPTransport {
 
     public init(limits: Limits = Limits(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
-        // Full verification so that the custom callback runs; the callback replaces it.
-        tls.certificateVerification = .fullVerification
+        // Verification on so that the custom callback runs (it replaces the chain, expiry and
+        // CA checks); no hostname check after it, because the pin already decided.
+        tls.certificateVerification = .noHostnameVerification
         tls.trustRoots = .certificates([])
         tls.minimumTLSVersion = .tlsv12
         self.sslContext = try NIOSSLContext(configuration: tls)
@@ -77,7 +82,7 @@ public struct PinnedHTTPSClient: HTTPTransport {
             let channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
             exchange.attach(channel)
             var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: request.path)
-            head.headers.add(name: "Host", value: "\(endpoint.host):\(endpoint.port)")
+            head.headers.add(name: "Host", value: endpoint.authority)
             head.headers.add(name: "Accept", value: "application/json")
             head.headers.add(name: "Connection", value: "close")
             for (name, value) in request.headers { head.headers.add(name: name, value: value) }
@@ -151,15 +156,30 @@ private final class Exchange: Sendable {
         promise.completeWith(result.mapError { $0 as any Error })
     }
 
-    /// Turns a pipeline error into an APIError, recognising a refused certificate.
+    /// Set when TLS ended without close_notify: harmless if the HTTP framing says the
+    /// answer was whole (PBS always sends Content-Length), the cause if it was not.
+    let uncleanShutdown = NIOLockedValueBox(false)
+
+    /// Turns a pipeline error into an APIError naming its cause: a refused certificate, a
+    /// TLS failure, a broken or early-closed connection, or an answer that is not HTTP.
     func failure(from error: any Error) -> APIError {
+        let host = endpoint.host
         if let presented = presented.withLockedValue({ $0 }), presented != endpoint.fingerprint {
-            return .fingerprintMismatch(host: endpoint.host, expected: endpoint.fingerprint, presented: presented)
+            return .fingerprintMismatch(host: host, expected: endpoint.fingerprint, presented: presented)
         }
-        if error is NIOSSLError || error is BoringSSLError {
-            return .tls(host: endpoint.host, detail: String(describing: error))
+        if let cause = TLSFailure.describe(error) { return .tls(host: host, detail: cause) }
+        if let error = error as? IOError {
+            return .connectionLost(host: host, path: path, detail: String(cString: strerror(error.errnoCode)))
         }
-        return .truncated(host: endpoint.host, path: path)
+        let endedEarly = (error as? HTTPParserError) == .invalidEOFState || (error as? ChannelError) == .eof
+        if endedEarly, uncleanShutdown.withLockedValue({ $0 }) {
+            return .tls(host: host, detail: TLSFailure.describe(NIOSSLError.uncleanShutdown)!)
+        }
+        if endedEarly { return .truncated(host: host, path: path) }
+        if let error = error as? HTTPParserError {
+            return .notHTTP(host: host, path: path, detail: String(describing: error))
+        }
+        return .connectionLost(host: host, path: path, detail: String(describing: error))
     }
 }
 
@@ -189,6 +209,11 @@ private final class ResponseCollector: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if (error as? NIOSSLError) == .uncleanShutdown {
+            // Decided when the connection closes: the HTTP decoder knows whether the answer was whole.
+            exchange.uncleanShutdown.withLockedValue { $0 = true }
+            return
+        }
         exchange.finish(.failure(exchange.failure(from: error)))
     }
 

@@ -109,6 +109,25 @@ struct ConfigFixture {
         #expect(error?.message.contains("unknown key") == true)
     }
 
+    @Test(arguments: [("192.168.1.10", "192.168.1.10"), ("fd00::10", "fd00::10"), ("[::1]", "::1"), ("pbs1", "pbs1")])
+    func hostsAreNamesOrAddressesIPv6WithOrWithoutBrackets(written: String, read: String) throws {
+        let fixture = try ConfigFixture()
+        let text = ConfigFixture.text().replacingOccurrences(of: "\"pbs1.example.com\"", with: "\"\(written)\"")
+        #expect(try fixture.load(text).primary.host == read)
+        #expect(try fixture.load(text).primary.endpoint.authority == (read.contains(":") ? "[\(read)]:8007" : "\(read):8007"))
+    }
+
+    @Test(arguments: [("pbs1.example.com:8007", "has a port in it; put the port in the port key"),
+                      ("https://pbs1.example.com", "without scheme, path or brackets"),
+                      ("[::1]:8007", "without scheme, path or brackets")])
+    func aHostWithAPortOrSchemeIsRefused(written: String, message: String) throws {
+        let fixture = try ConfigFixture()
+        let text = ConfigFixture.text().replacingOccurrences(of: "\"pbs1.example.com\"", with: "\"\(written)\"")
+        let error = try #require(fixture.error(text))
+        #expect(error.key == "primary.host")
+        #expect(error.message.contains(message), "\(error.message)")
+    }
+
     @Test func aBadFingerprintSaysWhereToGetTheRightOne() throws {
         let fixture = try ConfigFixture()
         let error = fixture.error(ConfigFixture.text().replacingOccurrences(of: "fingerprint = \"\(ConfigFixture.fingerprint)\"", with: "fingerprint = \"aa:bb\""))

@@ -1,21 +1,22 @@
 import Foundation
 
-/// Runs the built `pbsha` binary as a child process with a clean signal mask
-/// (Foundation.Process would pass on a blocked mask; see docs/testing.md).
-struct Spawned {
-    let pid: pid_t
-    let stdoutPath: String
-    let stderrPath: String
+/// Runs the built `pbsha` binary (or another program) as a child process with a clean
+/// signal mask: Foundation.Process would pass on the blocked mask of the thread that
+/// starts it, and the child could then be neither resized nor stopped with SIGTERM.
+public struct Spawned: Sendable {
+    public let pid: pid_t
+    public let stdoutPath: String
+    public let stderrPath: String
 
     /// The `pbsha` executable next to the test bundle.
-    static var binary: String {
+    public static var binary: String {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("pbsha").path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return root.appendingPathComponent(".build/debug/pbsha").path
     }
 
-    static func start(_ arguments: [String], directory: String, environment: [String: String] = [:], executable: String? = nil) -> Spawned {
+    public static func start(_ arguments: [String], directory: String, environment: [String: String] = [:], executable: String? = nil) -> Spawned {
         let out = "\(directory)/out-\(UUID().uuidString)"
         let err = out + ".err"
         var attributes = posix_spawnattr_t()
@@ -47,11 +48,11 @@ struct Spawned {
         return Spawned(pid: pid, stdoutPath: out, stderrPath: err)
     }
 
-    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
     /// Waits for the exit status, killing the child after `timeout` seconds.
-    func wait(timeout: Double = 60) -> Int32 {
+    public func wait(timeout: Double = 60) -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
         var status: Int32 = 0
         while waitpid(pid, &status, WNOHANG) == 0 {
@@ -66,7 +67,7 @@ struct Spawned {
     }
 
     /// Polls stdout until it contains `text`.
-    func waitForOutput(_ text: String, timeout: Double = 60) -> Bool {
+    public func waitForOutput(_ text: String, timeout: Double = 60) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if stdout.contains(text) { return true }
@@ -76,14 +77,14 @@ struct Spawned {
     }
 
     /// Runs to completion and returns exit code, stdout and stderr.
-    static func run(_ arguments: [String], directory: String, environment: [String: String] = [:],
+    public static func run(_ arguments: [String], directory: String, environment: [String: String] = [:],
                     executable: String? = nil, timeout: Double = 60) -> (code: Int32, out: String, err: String) {
         let child = start(arguments, directory: directory, environment: environment, executable: executable)
         let code = child.wait(timeout: timeout)
         return (code, child.stdout, child.stderr)
     }
 
-    static func temporaryDirectory() -> String {
+    public static func temporaryDirectory() -> String {
         var template = Array((NSTemporaryDirectory() + "pbsha-e2e-XXXXXX").utf8CString)
         return String(cString: mkdtemp(&template)!)
     }

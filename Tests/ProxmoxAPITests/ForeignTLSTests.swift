@@ -1,0 +1,94 @@
+import Foundation
+import ProxmoxAPI
+import TestSupport
+import Testing
+
+/// The pinned client against HTTPS servers it did not meet before: python3's `ssl`
+/// (OpenSSL) with certificates made by the openssl command line.
+@Suite(.serialized) struct ForeignTLSTests {
+    let certificates: ForeignCertificates
+    let token = APIToken(authID: "monitor@pbs!console", secret: "0b5c7a0e-7c2d-4f0e-9d41-5a8c3e2f1b6d")
+
+    init() throws { certificates = try ForeignCertificates.shared() }
+
+    private func client(_ server: ForeignServer, host: String = "127.0.0.1", pin: String) throws -> PBSClient {
+        let transport = try PinnedHTTPSClient(limits: .init(connectTimeout: 5, requestTimeout: 10))
+        return PBSClient(transport: transport, endpoint: Endpoint(host: host, port: server.port, fingerprint: Fingerprint(pin)!), token: token)
+    }
+
+    /// (a) no subjectAltName, (b) names that are not the address connected to, (c) expired.
+    @Test(arguments: ["no-san", "elsewhere", "expired"])
+    func aMatchingPinIsTheWholeOfTrust(certificate: String) async throws {
+        let server = try ForeignServer(.pbsPrimary, certificate: certificate, certificates: certificates, token: (token.authID, token.secret))
+        defer { server.stop() }
+        let client = try client(server, pin: try certificates.fingerprint(certificate))
+        #expect(try await client.version() == VersionInfo(version: "4.1", release: "2", repoid: "4b8bd4c5e0bb1b3c"))
+        #expect(try await client.datastoreStatus("main").total == 4_000_787_030_016)
+    }
+
+    /// (d) the certificate names the address exactly, but it is not the pinned one.
+    @Test func aMatchingNameWithTheWrongPinIsRefusedShowingBoth() async throws {
+        let server = try ForeignServer(.pbsPrimary, certificate: "loopback", certificates: certificates, token: (token.authID, token.secret))
+        defer { server.stop() }
+        let expected = Fingerprint(try certificates.fingerprint("elsewhere"))!
+        let presented = Fingerprint(try certificates.fingerprint("loopback"))!
+        let client = try client(server, pin: expected.description)
+        await #expect(throws: APIError.fingerprintMismatch(host: "127.0.0.1", expected: expected, presented: presented)) {
+            try await client.version()
+        }
+        let message = APIError.fingerprintMismatch(host: "127.0.0.1", expected: expected, presented: presented).description
+        #expect(message.contains(expected.description) && message.contains(presented.description))
+        #expect(server.requests.isEmpty, "nothing may be sent to a server whose certificate was refused")
+        #expect(server.loggedError(containing: "ALERT_CERTIFICATE_UNKNOWN"), "the refusal is told to the server as a TLS alert")
+    }
+
+    /// (e) an IPv6 literal: the connection works and `Host` carries brackets.
+    @Test func ipv6LiteralsConnectAndSendABracketedHostHeader() async throws {
+        let server = try ForeignServer(.pbsPrimary, certificate: "primary", certificates: certificates, bind: "::1",
+                                       token: (token.authID, token.secret))
+        defer { server.stop() }
+        let client = try client(server, host: "::1", pin: try certificates.fingerprint("primary"))
+        #expect(try await client.version().version == "4.1")
+        #expect(server.requests == ["GET /api2/json/version host=[::1]:\(server.port)"])
+    }
+
+    @Test func aServerThatReallyClosesEarlySaysSo() async throws {
+        let server = try ForeignServer(.closeBeforeAnswer, certificate: "elsewhere", certificates: certificates)
+        defer { server.stop() }
+        let client = try client(server, pin: try certificates.fingerprint("elsewhere"))
+        await #expect(throws: APIError.truncated(host: "127.0.0.1", path: "/api2/json/version")) { try await client.version() }
+    }
+
+    /// Each TLS-level failure is named for what it is, never as "closed the connection".
+    @Test(arguments: [
+        (ForeignServer.Mode.uncleanMidBody, [String](), "unclean shutdown"),
+        (.eofInHandshake, [], "closed the connection during the TLS handshake"),
+        (.plainHTTP, [], "did not answer in TLS"),
+        (.pbsPrimary, ["--max-tls", "1.1"], "alert protocol_version"),
+        (.pbsPrimary, ["--max-tls", "1.2", "--ciphers", "ARIA128-GCM-SHA256"], "alert handshake_failure"),
+        (.pbsPrimary, ["--require-client-cert"], "demands a client certificate"),
+    ])
+    func tlsFailuresNameTheirCause(mode: ForeignServer.Mode, options: [String], cause: String) async throws {
+        let server = try ForeignServer(mode, certificate: "elsewhere", certificates: certificates, token: (token.authID, token.secret), extra: options)
+        defer { server.stop() }
+        let client = try client(server, pin: try certificates.fingerprint("elsewhere"))
+        await #expect {
+            try await client.version()
+        } throws: { error in
+            guard case let .tls(host, detail)? = error as? APIError else { return false }
+            let message = (error as! APIError).description
+            return host == "127.0.0.1" && detail.contains(cause) && !message.contains("closed the connection before")
+        }
+    }
+
+    @Test func anAnswerThatIsNotHTTPIsNamed() async throws {
+        let server = try ForeignServer(.notHTTP, certificate: "elsewhere", certificates: certificates)
+        defer { server.stop() }
+        let client = try client(server, pin: try certificates.fingerprint("elsewhere"))
+        await #expect {
+            try await client.version()
+        } throws: { error in
+            if case .notHTTP? = error as? APIError { return true } else { return false }
+        }
+    }
+}
