@@ -3,13 +3,17 @@ import PairEngine
 /// The `lab ctl` commands: fault injection and time travel.
 enum LabCommand {
     static let usage = """
-        commands: node primary|secondary|PVE-NAME down|up|hang; sync fail|warn|heal; corrupt secondary N;
-                  backup now; advance DURATION; show pve; status
+        commands: node primary|secondary|PVE-NAME down|up|hang; node primary|secondary maintenance offline|read-only|off;
+                  sync fail|warn|heal; corrupt secondary N; backup now; advance DURATION; show pve; status
         """
 
     static func run(_ words: [String], on world: inout LabWorld, servers: [String: LabHTTPSServer],
                     anchor: inout Int64) async -> (ok: Bool, message: String) {
         switch words {
+        case let w where w.count == 4 && w[0] == "node" && w[2] == "maintenance":
+            guard let role = NodeRole(rawValue: w[1]) else { return (false, "maintenance mode is a PBS datastore's; use primary or secondary") }
+            guard ["offline", "read-only", "off"].contains(w[3]) else { return (false, "unknown maintenance mode '\(w[3])'; use offline, read-only or off") }
+            return (true, world.setMaintenance(role, w[3] == "off" ? nil : w[3]))
         case let w where w.count == 3 && w[0] == "node":
             guard let mode = NodeMode(rawValue: w[2]) else { return (false, "unknown mode '\(w[2])'; use down, up or hang") }
             guard let server = servers[w[1]] else {

@@ -67,9 +67,30 @@ struct LabToken: Codable, Sendable {
     var acl: [LabACL]
 }
 
+/// One ACL entry: a role on a path, by default propagating to the paths below.
 struct LabACL: Codable, Sendable {
     var path: String
     var role: String
+    var propagate = true
+
+    init(path: String, role: String, propagate: Bool = true) {
+        self.path = path
+        self.role = role
+        self.propagate = propagate
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        path = try container.decode(String.self, forKey: .path)
+        role = try container.decode(String.self, forKey: .role)
+        propagate = try container.decodeIfPresent(Bool.self, forKey: .propagate) ?? true
+    }
+}
+
+/// A PBS user: its tokens have at most the privileges its own ACL entries give it.
+struct LabUser: Codable, Sendable {
+    var userid: String
+    var acl: [LabACL]
 }
 
 /// A simulated Proxmox Backup Server.
@@ -86,6 +107,8 @@ struct LabPBS: Codable, Sendable {
     var snapshots: [LabSnapshot] = []
     var tasks: [LabTask] = []
     var tokens: [LabToken]
+    /// The users owning the tokens (`root@pam` always exists).
+    var users: [LabUser] = []
     var syncJob: SyncJob?
     var verifyJob: VerifyJob?
     var remote: RemoteConfig?
@@ -96,6 +119,13 @@ struct LabPBS: Codable, Sendable {
     var taskCounter: UInt64 = 0
 
     var usedBytes: Int64 { baseBytes + snapshots.reduce(0) { $0 + $1.newBytes } }
+
+    /// Why the datastore refuses an operation in its maintenance mode, in PBS's words; nil
+    /// when it allows it. Offline refuses everything but lookups, read-only refuses writes.
+    func maintenanceRefusal(writing: Bool) -> String? {
+        guard let mode = MaintenanceMode(maintenance), mode.type == "offline" || (writing && mode.type == "read-only") else { return nil }
+        return "datastore '\(datastore)' is unavailable: \(mode.type) maintenance mode: \(mode.message ?? "")"
+    }
 }
 
 /// A guest on a PVE host.

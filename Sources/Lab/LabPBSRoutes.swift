@@ -8,12 +8,13 @@ extension LabWorld {
         let node = self.node(role)
         let s = request.segments
         if s == ["ping"] { return .json(Envelope(data: Pong())) }
-        guard let token = LabAccess.authenticate(request.authorization, tokens: node.tokens, pve: false) else {
+        guard let caller = LabAccess.authenticate(request.authorization, tokens: node.tokens, users: node.users) else {
             return .error(401, "authentication failed - invalid credentials")
         }
         guard request.method == "GET" else { return .notFound(request) }
+        // A fixed privilege in the router: PBS answers 403 without saying which one.
         func need(_ privilege: String, _ path: String) -> LabResponse? {
-            LabAccess.has(token, privilege, on: path) ? nil : .error(403, "permission check failed - missing \(privilege) on \(path)")
+            caller.has(privilege, on: path) ? nil : .error(403, "permission check failed")
         }
         switch s.count {
         case 1 where s[0] == "version":
@@ -25,53 +26,62 @@ extension LabWorld {
             return .json(Envelope(data: NodeStatus(uptime: 86_400 * 41, cpu: 0.07, loadavg: [0.21, 0.3, 0.28],
                                                    memory: .init(total: 64 << 30, used: 21 << 30, free: 43 << 30), info: nil)))
         case 2 where s == ["admin", "datastore"]:
-            let visible = LabAccess.has(token, "Datastore.Audit", on: "/datastore/\(node.datastore)")
-                || LabAccess.has(token, "Datastore.Backup", on: "/datastore/\(node.datastore)")
+            let visible = caller.has("Datastore.Audit", on: "/datastore/\(node.datastore)")
+                || caller.has("Datastore.Backup", on: "/datastore/\(node.datastore)")
             return .json(Envelope(data: visible ? [DatastoreListItem(store: node.datastore, maintenance: node.maintenance)] : []))
         case 4 where s[0] == "admin" && s[1] == "datastore":
-            guard s[2] == node.datastore else { return .error(400, "datastore '\(s[2])' does not exist") }
+            // The privilege check comes first, so a caller without it learns nothing about the name.
             let path = "/datastore/\(s[2])"
-            if !LabAccess.has(token, "Datastore.Audit", on: path) && !LabAccess.has(token, "Datastore.Backup", on: path) {
+            let audit = caller.has("Datastore.Audit", on: path)
+            if !audit && !caller.has("Datastore.Backup", on: path) {
                 return .error(403, "permission check failed - missing Datastore.Audit|Datastore.Backup on \(path)")
             }
+            guard s[2] == node.datastore else { return .error(400, "no such datastore '\(s[2])'") }
+            if let refusal = node.maintenanceRefusal(writing: false) { return .error(400, refusal) }
             if let ns = request.value("ns"), !ns.isEmpty { return .error(404, "namespace '\(ns)' does not exist") }
-            return datastoreRoute(node, s[3], request) ?? .notFound(request)
+            // With Datastore.Backup alone a caller sees only the groups it owns.
+            let visible = audit ? node.snapshots : node.snapshots.filter { caller.owns($0.owner) }
+            return datastoreRoute(node, visible, s[3], request) ?? .notFound(request)
         case 2 where s == ["admin", "sync"] || s == ["config", "sync"]:
             let jobs = [node.syncJob].compactMap { $0 }.filter { job in
                 (request.value("store") ?? job.store) == job.store
-                    && LabAccess.has(token, "Datastore.Audit", on: "/datastore/\(job.store)")
-                    && LabAccess.has(token, "Remote.Audit", on: "/remote/\(job.remote ?? "")")
+                    && caller.has("Datastore.Audit", on: "/datastore/\(job.store)")
+                    && caller.has("Remote.Audit", on: "/remote/\(job.remote ?? "")")
             }
             return s[0] == "admin" ? .json(Envelope(data: jobs.map { withStatus($0, role) }, digest: "lab")) : .json(Envelope(data: jobs, digest: "lab"))
         case 2 where s == ["admin", "verify"] || s == ["config", "verify"]:
             let jobs = [node.verifyJob].compactMap { $0 }.filter { job in
                 (request.value("store") ?? job.store) == job.store
-                    && (LabAccess.has(token, "Datastore.Audit", on: "/datastore/\(job.store)")
-                        || LabAccess.has(token, "Datastore.Verify", on: "/datastore/\(job.store)"))
+                    && (caller.has("Datastore.Audit", on: "/datastore/\(job.store)")
+                        || caller.has("Datastore.Verify", on: "/datastore/\(job.store)"))
             }
             return s[0] == "admin" ? .json(Envelope(data: jobs.map { withStatus($0, role) })) : .json(Envelope(data: jobs))
         case 2 where s == ["config", "remote"]:
-            let remotes = [node.remote].compactMap { $0 }.filter { LabAccess.has(token, "Remote.Audit", on: "/remote/\($0.name)") }
+            let remotes = [node.remote].compactMap { $0 }.filter { caller.has("Remote.Audit", on: "/remote/\($0.name)") }
             return .json(Envelope(data: remotes, digest: "lab"))
         case 3 where s[0] == "nodes" && s[2] == "tasks":
-            return .json(taskList(node, request, token: token))
+            return .json(taskList(node, request, caller: caller))
         case 5 where s[0] == "nodes" && s[2] == "tasks":
-            guard let task = node.tasks.last(where: { $0.upid == s[3] }) else { return .error(400, "no such task '\(s[3])'") }
-            guard task.parsed.authID == token.authID || LabAccess.has(token, "Sys.Audit", on: "/system/tasks") else {
-                return .error(403, "permission check failed")
+            guard let upid = try? UPID(s[3]) else { return .error(400, "parameter verification failed - 'upid': unable to parse UPID '\(s[3])'") }
+            guard caller.mayRead(task: upid) else { return .error(400, "task access not allowed") }
+            let task = node.tasks.last { $0.upid == s[3] }
+            switch s[4] {
+            case "status":
+                // A task PBS no longer (or never) knew reads as stopped with an unknown result.
+                let running = task?.running(at: now) ?? false
+                return .json(Envelope(data: TaskStatus(upid: upid, running: running, exitstatus: task?.status ?? "unknown", endtime: task?.end)))
+            case "log":
+                guard let task else { return .error(400, "unable to open task log \"\(s[3])\" - No such file or directory (os error 2)") }
+                return .json(taskLog(task, request))
+            default:
+                return .notFound(request)
             }
-            if s[4] == "status" {
-                let running = task.running(at: now)
-                return .json(Envelope(data: TaskStatus(upid: task.parsed, running: running, exitstatus: task.status, endtime: task.end)))
-            }
-            if s[4] == "log" { return .json(taskLog(task, request)) }
-            return .notFound(request)
         case 2 where s == ["access", "permissions"]:
             var paths = Set(["/", "/access", "/datastore", "/remote", "/system"])
-            paths.formUnion(token.acl.map(\.path))
+            paths.formUnion(caller.acl.map(\.path))
             var map: PermissionMap = [:]
             for path in paths {
-                let privileges = LabAccess.privileges(of: token, on: path)
+                let privileges = caller.privileges(on: path)
                 if !privileges.isEmpty { map[path] = Dictionary(uniqueKeysWithValues: privileges.map { ($0, true) }) }
             }
             return .json(Envelope(data: map))
@@ -80,12 +90,13 @@ extension LabWorld {
         }
     }
 
-    private func datastoreRoute(_ node: LabPBS, _ call: String, _ request: LabRequest) -> LabResponse? {
+    /// One datastore call over the snapshots the caller may see.
+    private func datastoreRoute(_ node: LabPBS, _ visible: [LabSnapshot], _ call: String, _ request: LabRequest) -> LabResponse? {
         switch call {
         case "status":
             var counts = DatastoreStatus.Counts()
             for type in ["vm", "ct"] {
-                let snapshots = node.snapshots.filter { $0.type == type }
+                let snapshots = visible.filter { $0.type == type }
                 guard !snapshots.isEmpty else { continue }
                 let entry = DatastoreStatus.TypeCounts(groups: Set(snapshots.map(\.id)).count, snapshots: snapshots.count)
                 if type == "vm" { counts.vm = entry } else { counts.ct = entry }
@@ -96,10 +107,10 @@ extension LabWorld {
         case "snapshots":
             let type = request.value("backup-type")
             let id = request.value("backup-id")
-            let items = node.snapshots.filter { (type == nil || $0.type == type) && (id == nil || $0.id == id) }.map { $0.listItem(now: now) }
+            let items = visible.filter { (type == nil || $0.type == type) && (id == nil || $0.id == id) }.map { $0.listItem(now: now) }
             return .json(Envelope(data: items))
         case "groups":
-            let groups = Dictionary(grouping: node.snapshots, by: \.group).map { _, snapshots -> GroupListItem in
+            let groups = Dictionary(grouping: visible, by: \.group).map { _, snapshots -> GroupListItem in
                 let last = snapshots.filter { $0.finished <= now }.map(\.time).max() ?? 0
                 let newest = snapshots.max { $0.time < $1.time }!
                 return GroupListItem(backupType: newest.type, backupID: newest.id, lastBackup: last, backupCount: snapshots.count,
@@ -138,8 +149,7 @@ extension LabWorld {
         return status
     }
 
-    private func taskList(_ node: LabPBS, _ request: LabRequest, token: LabToken) -> Envelope<[TaskListItem]> {
-        let seeAll = LabAccess.has(token, "Sys.Audit", on: "/system/tasks")
+    private func taskList(_ node: LabPBS, _ request: LabRequest, caller: LabCaller) -> Envelope<[TaskListItem]> {
         let typeFilter = request.value("typefilter")
         let store = request.value("store")
         let since = request.value("since").flatMap { Int64($0) }
@@ -149,7 +159,7 @@ extension LabWorld {
         let matching = node.tasks.reversed().filter { task in
             let upid = task.parsed
             guard task.start <= now else { return false }
-            if !seeAll && upid.authID != token.authID { return false }
+            if !caller.mayRead(task: upid) { return false }
             if let typeFilter, !upid.workerType.contains(typeFilter) { return false }
             if let userFilter, !upid.authID.contains(userFilter) { return false }
             if let since, task.start < since { return false }
@@ -180,7 +190,7 @@ extension LabWorld {
     private func taskLog(_ task: LabTask, _ request: LabRequest) -> TaskLogPage {
         let visible = zip(task.offsets, task.lines).filter { task.start + $0.0 <= now }
         let lines = visible.enumerated().map { index, line in
-            TaskLogLine(n: index + 1, t: "\(Timestamps.rfc3339(task.start + line.0, utcOffset: 0)): \(line.1)")
+            TaskLogLine(n: index + 1, t: "\(Timestamps.rfc3339(task.start + line.0, numericOffset: 0)): \(line.1)")
         }
         let start = max(1, request.int("start") ?? 0)
         let limit = request.int("limit") ?? 50

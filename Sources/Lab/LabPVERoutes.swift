@@ -5,7 +5,7 @@ extension LabWorld {
     public func handlePVE(_ index: Int, _ request: LabRequest) -> LabResponse {
         guard pve.indices.contains(index) else { return .notFound(request) }
         let host = pve[index]
-        guard let token = LabAccess.authenticate(request.authorization, tokens: host.tokens, pve: true) else {
+        guard let token = LabAccess.authenticate(request.authorization, tokens: host.tokens, users: nil) else {
             return .error(401, "authentication failure")
         }
         guard request.method == "GET" else { return .notFound(request) }
@@ -17,13 +17,13 @@ extension LabWorld {
             let type = request.value("type")
             let visible = [host.storage].filter { entry in
                 (type == nil || entry.type == type)
-                    && (LabAccess.has(token, "Datastore.Audit", on: "/storage/\(entry.storage)")
-                        || LabAccess.has(token, "Datastore.AllocateSpace", on: "/storage/\(entry.storage)"))
+                    && (token.has("Datastore.Audit", on: "/storage/\(entry.storage)")
+                        || token.has("Datastore.AllocateSpace", on: "/storage/\(entry.storage)"))
             }
             return .json(Envelope(data: visible))
         case _ where s.count == 2 && s[0] == "storage":
             guard s[1] == host.storage.storage else { return .error(500, "storage '\(s[1])' does not exist") }
-            guard LabAccess.has(token, "Datastore.Allocate", on: "/storage/\(s[1])") else { return .error(403, "Permission check failed (/storage/\(s[1]), Datastore.Allocate)") }
+            guard token.has("Datastore.Allocate", on: "/storage/\(s[1])") else { return .error(403, "Permission check failed (/storage/\(s[1]), Datastore.Allocate)") }
             return .json(Envelope(data: host.storage))
         default:
             return .notFound(request)

@@ -6,7 +6,7 @@ extension LabWorld {
     /// storage entry points at. Nothing lands when that PBS is down or refuses writes.
     mutating func runBackups(host index: Int, at time: Int64) {
         let host = pve[index]
-        guard let role = target(of: host.storage), node(role).mode == .up, MaintenanceMode(node(role).maintenance) == nil else { return }
+        guard let role = target(of: host.storage), node(role).mode == .up, node(role).maintenanceRefusal(writing: true) == nil else { return }
         var cursor = time
         for guest in host.guests {
             let seed = Self.mix(Int64(guest.vmid) &* 7919 &+ time)

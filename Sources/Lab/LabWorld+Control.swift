@@ -9,16 +9,26 @@ extension LabWorld {
             if mode != .down {
                 let missed = node(role).missedWhileDown
                 self[role].missedWhileDown = []
-                if let sync = node(role).syncJob, missed.contains(sync.id) { runSync(at: now, trigger: "schedule 'hourly' (missed while down)") }
-                if let verify = node(role).verifyJob, missed.contains(verify.id) { runVerify(role, at: now) }
+                if let sync = node(role).syncJob, missed.contains(sync.id) { runJob(.sync, at: now, missed: true) }
+                if let verify = node(role).verifyJob, missed.contains(verify.id) { runJob(.verify(role), at: now, missed: true) }
             }
             return "\(name) is \(mode.rawValue)"
         }
         if let index = pve.firstIndex(where: { $0.name == name }) {
+            // PVE's backup jobs do not repeat missed slots (repeat-missed is off by default):
+            // a host that comes back waits for its next slot.
+            if pve[index].mode == .down, mode != .down { pve[index].lastBackup = now }
             pve[index].mode = mode
             return "\(name) is \(mode.rawValue)"
         }
         return nil
+    }
+
+    /// Puts a node's datastore into a maintenance mode (`offline`, `read-only`) or out of it,
+    /// the way `PUT /config/datastore/{name} maintenance-mode=…` does.
+    mutating func setMaintenance(_ role: NodeRole, _ type: String?) -> String {
+        self[role].maintenance = type.map { "type=\($0),message=set%20by%20lab%20ctl" }
+        return "\(node(role).datastore) on \(role.rawValue): " + (type.map { "\($0) maintenance" } ?? "no maintenance")
     }
 
     /// Damages the `count` newest snapshots on a node; its next verify finds them.

@@ -27,6 +27,15 @@ extension LabWorld {
             fail("error trying to connect: operation timed out", after: 60)
             return
         }
+        if let refusal = secondary.maintenanceRefusal(writing: true) {
+            fail(refusal, after: 0)
+            return
+        }
+        if let refusal = primary.maintenanceRefusal(writing: false) {
+            log.append((0, "could not query remote for namespaces: \(refusal)"))
+            fail("\(refusal)", after: 1)
+            return
+        }
         log.append((0, "Syncing datastore '\(job.remoteStore)', root namespace into datastore '\(job.store)', root namespace"))
         let source = primary.snapshots.filter { $0.finished <= start }
         let groups = Array(Set(source.map(\.group))).sorted()
@@ -51,8 +60,16 @@ extension LabWorld {
                 log.append((elapsed, "skipped: \(older.count) snapshot(s) (\(Timestamps.rfc3339(first.time)) .. \(Timestamps.rfc3339(last.time))) - older than the newest snapshot present on sync target"))
             }
             if let resync = wanted.last(where: { $0.time == newest }) {
+                // The newest snapshot is always pulled again; a manifest that differs (a
+                // verify state written on either side) is replaced by the source's.
                 log.append((elapsed, "re-sync snapshot \(resync.name)"))
-                log.append((elapsed, "no data changes"))
+                if let local = secondary.snapshots.firstIndex(where: { $0.group == group && $0.time == newest }),
+                   secondary.snapshots[local].verification != resync.verification {
+                    secondary.snapshots[local].verification = resync.verification
+                    log.append((elapsed, "sync archive index.json.blob"))
+                } else {
+                    log.append((elapsed, "no data changes"))
+                }
             }
             for snapshot in wanted where snapshot.time > newest {
                 log.append((elapsed, "sync snapshot \(snapshot.name)"))
@@ -63,9 +80,9 @@ extension LabWorld {
                 log.append((elapsed, "downloaded \(Bytes.format(snapshot.newBytes)) (\(Bytes.format(rate))/s)"))
                 log.append((elapsed, "got backup log file \"client.log.blob\""))
                 log.append((elapsed, "sync snapshot \(snapshot.name) done"))
+                // The manifest travels byte for byte, the source's verify state included.
                 var copy = snapshot
                 copy.owner = job.owner ?? "root@pam"
-                copy.verification = nil
                 copy.corrupt = false
                 copy.finished = start + elapsed
                 secondary.snapshots.append(copy)

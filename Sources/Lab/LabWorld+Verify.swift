@@ -16,6 +16,11 @@ extension LabWorld {
             return start - verified.startTime > outdated
         }
         let workerID = "\(store):\(job.id)"
+        if let refusal = node(role).maintenanceRefusal(writing: false) {
+            addTask(role, type: "verificationjob", id: workerID, start: start, duration: 0, status: refusal,
+                    lines: [(0, "Starting datastore verify job '\(workerID)'"), (0, "TASK ERROR: \(refusal)")])
+            return
+        }
         var log: [(Int64, String)] = [
             (0, "Starting datastore verify job '\(workerID)'"),
             (0, "task triggered by schedule '\(job.schedule ?? "manual")'"),

@@ -29,17 +29,22 @@ public struct LabWorld: Codable, Sendable {
         let start = now - history
         func token(_ id: String, _ acl: [LabACL]) -> LabToken { LabToken(authID: id, secret: UUID().uuidString.lowercased(), acl: acl) }
         let monitor = [LabACL(path: "/", role: "Audit"), LabACL(path: "/remote", role: "RemoteAudit")]
-        let primary = LabPBS(
+        var primary = LabPBS(
             role: .primary, nodeName: "pbs-primary", datastore: primaryStore, totalBytes: 4 << 40, baseBytes: 180 << 30,
             tokens: [token(monitorToken, monitor), token(syncToken, [LabACL(path: "/datastore/\(primaryStore)", role: "DatastoreReader")]),
                      token("pve@pbs!backup", [LabACL(path: "/datastore/\(primaryStore)", role: "DatastoreBackup")])],
+            users: [LabUser(userid: "monitor@pbs", acl: monitor),
+                    LabUser(userid: "sync@pbs", acl: [LabACL(path: "/datastore/\(primaryStore)", role: "DatastoreReader")]),
+                    LabUser(userid: "pve@pbs", acl: [LabACL(path: "/datastore/\(primaryStore)", role: "DatastoreBackup")])],
             lastRun: ["verify-main": start])
         var secondary = LabPBS(
             role: .secondary, nodeName: "pbs-secondary", datastore: secondaryStore, totalBytes: 6 << 40, baseBytes: 150 << 30,
             tokens: [token(monitorToken, monitor)],
+            users: [LabUser(userid: "monitor@pbs", acl: monitor)],
             lastRun: [syncJobID: start, "verify-mirror": start])
         secondary.syncJob = SyncJob(id: syncJobID, store: secondaryStore, remote: remoteName, remoteStore: primaryStore,
                                     schedule: "hourly", removeVanished: false, owner: "root@pam", rateIn: "200 MiB")
+        primary.verifyJob = VerifyJob(id: "verify-main", store: primaryStore, schedule: "02:00", ignoreVerified: true, outdatedAfter: 30)
         secondary.verifyJob = VerifyJob(id: "verify-mirror", store: secondaryStore, schedule: "03:30", ignoreVerified: true, outdatedAfter: 30)
         let guestsA = [LabGuest(vmid: 100, kind: "qemu", name: "web-1", diskBytes: 32 << 30),
                        LabGuest(vmid: 101, kind: "qemu", name: "db-1", diskBytes: 96 << 30),
@@ -104,11 +109,28 @@ public struct LabWorld: Codable, Sendable {
         case .sync:
             guard let id = secondary.syncJob?.id else { return }
             secondary.lastRun[id] = time
-            if secondary.mode == .down { secondary.missedWhileDown.insert(id) } else { runSync(at: time, trigger: "schedule 'hourly'") }
+            if secondary.mode == .down { secondary.missedWhileDown.insert(id) } else { runJob(.sync, at: time) }
         case .verify(let role):
             guard let id = node(role).verifyJob?.id else { return }
             self[role].lastRun[id] = time
-            if node(role).mode == .down { self[role].missedWhileDown.insert(id) } else { runVerify(role, at: time) }
+            if node(role).mode == .down { self[role].missedWhileDown.insert(id) } else { runJob(.verify(role), at: time) }
+        }
+    }
+
+    /// Runs a PBS job now. Like PBS's scheduler, the next run is the schedule's next event
+    /// after this run's *end*, so a run longer than the interval skips the slots it covered.
+    mutating func runJob(_ event: Event, at time: Int64, missed: Bool = false) {
+        switch event {
+        case .sync:
+            guard let job = secondary.syncJob else { return }
+            runSync(at: time, trigger: "schedule '\(job.schedule ?? "manual")'\(missed ? " (missed while down)" : "")")
+            secondary.lastRun[job.id] = secondary.tasks.last?.end ?? time
+        case .verify(let role):
+            guard let job = node(role).verifyJob else { return }
+            runVerify(role, at: time)
+            self[role].lastRun[job.id] = node(role).tasks.last?.end ?? time
+        case .backup:
+            return
         }
     }
 

@@ -21,7 +21,7 @@ public struct HealthReport: Sendable {
         findings += NodeRules.skew(state.primary, state.secondary, policy: policy)
         findings += NodeRules.remote(state.secondary, policy: policy)
         let (sync, syncFindings) = SyncRules.evaluate(state.secondary, now: secondaryNow, policy: policy)
-        let (verify, verifyFindings) = VerifyRules.evaluate(state.secondary, now: secondaryNow, policy: policy)
+        let (verify, verifyFindings) = VerifyRules.evaluate(state.secondary, primary: state.primary, now: secondaryNow, policy: policy)
         let (drift, driftFindings) = DriftRules.evaluate(primary: state.primary, secondary: state.secondary,
                                                           lastSuccessStart: sync.lastSuccessStart)
         findings += syncFindings + verifyFindings + driftFindings

@@ -56,6 +56,7 @@ public enum StatusDocument {
             ("last-run-state", .text(verify.lastRunState)),
             ("snapshots-ok", .int(verify.snapshotsOK)), ("snapshots-failed", .int(verify.snapshotsFailed)),
             ("snapshots-unverified", .int(verify.snapshotsUnverified)),
+            ("snapshots-verified-upstream-only", .int(verify.snapshotsVerifiedUpstreamOnly)),
             ("age-seconds", .int(verify.ageSeconds)), ("status", .string(verify.status.rawValue)),
         ])
     }

@@ -13,7 +13,7 @@ public enum StatusText {
             lines += nodeLines(node)
         }
         lines.append(syncLine(report.sync, rpo: config.rpoSeconds))
-        lines.append(verifyLine(report.verify))
+        lines += verifyLines(report.verify)
         if let drift = report.drift {
             lines.append("DRIFT      \(drift.missingOnSecondary) missing on secondary (\(drift.missedBySync) missed by sync), "
                          + "\(drift.onlyOnSecondary) only on secondary")
@@ -58,11 +58,12 @@ public enum StatusText {
         return "SYNC       \(sync.job) \(age) (RPO \(Durations.format(rpo))), \(next), failures \(sync.consecutiveFailures)  \(sync.status.rawValue.uppercased())"
     }
 
-    static func verifyLine(_ verify: VerifySummary) -> String {
-        guard verify.status != .unknown || verify.snapshotsOK != nil else { return "VERIFY     \(verify.datastore): unknown" }
+    static func verifyLines(_ verify: VerifySummary) -> [String] {
+        guard verify.status != .unknown || verify.snapshotsOK != nil else { return ["VERIFY     \(verify.datastore): unknown"] }
         let age = verify.ageSeconds.map { "last ok \(Durations.format($0)) ago" } ?? "never ok"
-        return "VERIFY     \(verify.datastore) \(age), \(verify.snapshotsOK ?? 0) ok, \(verify.snapshotsFailed ?? 0) failed, "
-            + "\(verify.snapshotsUnverified ?? 0) unverified  \(verify.status.rawValue.uppercased())"
+        return ["VERIFY     \(verify.datastore) \(age), \(verify.snapshotsOK ?? 0) ok, \(verify.snapshotsFailed ?? 0) failed, "
+                    + "\(verify.snapshotsUnverified ?? 0) unverified  \(verify.status.rawValue.uppercased())",
+                "           verified upstream only: \(verify.snapshotsVerifiedUpstreamOnly ?? 0) (ok on the primary, not checked here)"]
     }
 
     /// Word-wraps `text` to `width`, continuation lines indented.

@@ -43,10 +43,13 @@ enum SyncRules {
         summary.lastRunState = runState(job.status)
 
         // Success and failures come from task history, never from last-run-endtime alone.
-        // A token without Sys.Audit on /system/tasks gets an empty list, not an error:
-        // then only the job's own last run can be used, and the operator is told.
+        // PBS hides the job's tasks from a token that has neither Sys.Audit on /system/tasks
+        // nor the privileges to run the job; it then gets a shorter list, not an error. That
+        // shows as the job's last run missing from the list: then only that run can be used,
+        // and the operator is told.
         let finished = (node.syncTasks ?? []).filter { $0.endtime != nil && $0.status != nil }.sorted { $0.starttime > $1.starttime }
-        let historyHidden = node.syncTasks?.isEmpty == true && job.status.lastRunUPID != nil
+        let listed = Set((node.syncTasks ?? []).map(\.upid))
+        let historyHidden = node.syncTasks != nil && job.status.lastRunUPID.map { !listed.contains($0) } == true
         if let history = node.syncTasks, !historyHidden {
             let success = finished.first { $0.outcome?.isOK == true }
             summary.lastSuccessEnd = success?.endtime
@@ -69,7 +72,8 @@ enum SyncRules {
             }
             if historyHidden {
                 findings.append(Finding(.warning, "sync-history-hidden",
-                    "the token sees no task history of '\(policy.syncJob)' (grant Sys.Audit on /system/tasks); age and failures come from the last run only",
+                    "the token cannot read the task history of '\(policy.syncJob)' (grant Sys.Audit on /system/tasks, or Datastore.Backup and "
+                        + "Remote.Read to run the job); age and failures come from the last run only",
                     subject: subject))
             }
         }

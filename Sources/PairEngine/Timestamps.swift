@@ -9,9 +9,13 @@ public enum Timestamps {
                       second / 3600, second % 3600 / 60, second % 60)
     }
 
-    /// RFC 3339 with the given offset from UTC, as PBS writes task log lines.
+    /// RFC 3339 with the given offset from UTC; `Z` for UTC.
     public static func rfc3339(_ epoch: Int64, utcOffset: Int) -> String {
-        guard utcOffset != 0 else { return rfc3339(epoch) }
+        utcOffset == 0 ? rfc3339(epoch) : rfc3339(epoch, numericOffset: utcOffset)
+    }
+
+    /// RFC 3339 with a numeric offset even in UTC (`+00:00`), as PBS writes task log lines.
+    public static func rfc3339(_ epoch: Int64, numericOffset utcOffset: Int) -> String {
         let local = rfc3339(epoch + Int64(utcOffset)).dropLast()
         let sign = utcOffset < 0 ? "-" : "+"
         let minutes = abs(utcOffset) / 60

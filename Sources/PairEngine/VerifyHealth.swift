@@ -8,15 +8,19 @@ public struct VerifySummary: Sendable, Equatable {
     public var lastRunState: String?
     public var lastSuccessEnd: Int64?
     public var ageSeconds: Int?
+    /// Snapshots the secondary itself verified ok.
     public var snapshotsOK: Int?
     public var snapshotsFailed: Int?
     public var snapshotsUnverified: Int?
+    /// Snapshots whose `ok` state came with the manifest a sync copied from the primary:
+    /// it says nothing about the secondary's own chunks.
+    public var snapshotsVerifiedUpstreamOnly: Int?
     public var status: HealthStatus
 }
 
 /// Rules about verification on the secondary.
 enum VerifyRules {
-    static func evaluate(_ node: NodeReading, now: Int64, policy: HealthPolicy) -> (VerifySummary, [Finding]) {
+    static func evaluate(_ node: NodeReading, primary: NodeReading, now: Int64, policy: HealthPolicy) -> (VerifySummary, [Finding]) {
         var summary = VerifySummary(datastore: node.datastoreName, status: .unknown)
         guard node.reachable else { return (summary, []) }
         var findings: [Finding] = []
@@ -24,8 +28,11 @@ enum VerifyRules {
 
         if let snapshots = node.snapshots?.filter({ $0.item.size != nil }) {
             let failed = snapshots.filter { $0.item.verification?.state == "failed" }.sorted { $0.item.backupTime > $1.item.backupTime }
+            let copied = CopiedVerifyStates(secondary: node, primary: primary)
+            let ok = snapshots.filter { $0.item.verification?.state == "ok" }
             summary.snapshotsFailed = failed.count
-            summary.snapshotsOK = snapshots.filter { $0.item.verification?.state == "ok" }.count
+            summary.snapshotsVerifiedUpstreamOnly = ok.filter(copied.contains).count
+            summary.snapshotsOK = ok.count - (summary.snapshotsVerifiedUpstreamOnly ?? 0)
             summary.snapshotsUnverified = snapshots.filter { $0.item.verification == nil }.count
             if !failed.isEmpty {
                 let examples = failed.prefix(3).map(\.name).joined(separator: ", ")
@@ -51,14 +58,19 @@ enum VerifyRules {
                 summary.lastRunState = jobs.contains { $0.status.lastRunUPID != nil } ? "running" : "never"
             }
         }
-        let successes = (node.verifyTasks ?? []).filter { $0.outcome?.isOK == true }.compactMap(\.endtime)
-        summary.lastSuccessEnd = successes.max()
-        // Without Sys.Audit on /system/tasks the history is empty; fall back to the jobs' own last runs.
-        if node.verifyTasks?.isEmpty == true, let jobs = node.verifyJobs, jobs.contains(where: { $0.status.lastRunUPID != nil }) {
+        // Only the verify job's runs count: one manual verify of one snapshot says little.
+        let jobRuns = (node.verifyTasks ?? []).filter { $0.workerType == "verificationjob" }
+        summary.lastSuccessEnd = jobRuns.filter { $0.outcome?.isOK == true }.compactMap(\.endtime).max()
+        // History is hidden when a job's last run is not in the list the token was given (no
+        // Sys.Audit on /system/tasks and no Datastore.Verify); then the jobs' own last runs count.
+        let listed = Set(jobRuns.map(\.upid))
+        let unseen = (node.verifyJobs ?? []).compactMap(\.status.lastRunUPID).filter { !listed.contains($0) }
+        if node.verifyTasks != nil, !unseen.isEmpty, let jobs = node.verifyJobs {
             summary.lastSuccessEnd = jobs.filter { $0.status.lastRunState.map { TaskOutcome($0).isOK } ?? false }
                 .compactMap(\.status.lastRunEndtime).max()
             findings.append(Finding(.warning, "verify-history-hidden",
-                "the token sees no verify task history (grant Sys.Audit on /system/tasks); verify age comes from the jobs' last runs",
+                "the token cannot read the verify job's task history (grant Sys.Audit on /system/tasks, or Datastore.Verify); "
+                    + "verify age comes from the jobs' last runs",
                 subject: subject))
         }
         if let end = summary.lastSuccessEnd {
@@ -75,5 +87,31 @@ enum VerifyRules {
         }
         summary.status = HealthStatus(worstOf: findings)
         return (summary, findings)
+    }
+}
+
+/// Which of the secondary's verify states were copied from the primary by sync. A state is
+/// copied when its UPID is the one the primary's copy of the same snapshot carries, or, where
+/// the primary no longer has the snapshot, when the UPID names another node than the
+/// secondary. Nodes may share a name, so the name decides only when there is no primary copy;
+/// a secondary whose name is unknown counts every such state as copied (the cautious side).
+struct CopiedVerifyStates {
+    private let primaryUPIDs: [String: String?]
+    private let secondaryNode: String?
+
+    init(secondary: NodeReading, primary: NodeReading) {
+        var upids: [String: String?] = [:]
+        for snapshot in primary.snapshots ?? [] { upids[snapshot.name] = snapshot.item.verification?.upid }
+        primaryUPIDs = upids
+        let ownUPIDs = (secondary.syncTasks ?? []).map(\.upid) + (secondary.verifyTasks ?? []).map(\.upid)
+            + [secondary.syncJob?.status.lastRunUPID].compactMap { $0 }
+        secondaryNode = ownUPIDs.lazy.compactMap { try? UPID($0).node }.first
+    }
+
+    func contains(_ snapshot: NamespacedSnapshot) -> Bool {
+        guard let upid = snapshot.item.verification?.upid else { return false }
+        if let primaryUPID = primaryUPIDs[snapshot.name] { return primaryUPID == upid }
+        guard let secondaryNode, let node = try? UPID(upid).node else { return true }
+        return node != secondaryNode
     }
 }

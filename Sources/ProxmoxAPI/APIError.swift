@@ -52,7 +52,11 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unauthorized(host, message):
             return "\(host) rejected the API token (\(message)); check auth-id and secret-file, and that the token is enabled and not expired"
         case let .forbidden(host, path, message):
-            return "\(host) refused \(path): \(message); grant the token the named privilege (see docs/configuration.md)"
+            if let privilege = missingPrivilege {
+                return "\(host) refused \(path): \(message); grant the token \(privilege) there (see docs/configuration.md)"
+            }
+            return "\(host) refused \(path): \(message); the node did not say which privilege is missing: "
+                + "compare the token's ACLs (and its user's) with docs/configuration.md"
         case let .notFound(host, path, message):
             return "\(host) has no \(path): \(message)"
         case let .badRequest(host, path, message):

@@ -9,9 +9,12 @@ enum ConsoleFixture {
                                      primaryFingerprint: nil, primaryHost: "pbs1", primaryDatastore: "main",
                                      secondaryHost: "pbs2", secondaryDatastore: "mirror")
 
-    static func snapshot(_ id: String, _ time: Int64, verified: String? = "ok") -> NamespacedSnapshot {
+    /// The secondary's own verify job run, which verified its snapshots.
+    static let verifyRun = task("verificationjob", "mirror:v", start: now - 7300, status: "OK")
+
+    static func snapshot(_ id: String, _ time: Int64, verified: String? = "ok", by verifier: String = verifyRun.upid) -> NamespacedSnapshot {
         NamespacedSnapshot(ns: "", item: SnapshotListItem(backupType: "vm", backupID: id, backupTime: time, files: [], size: 100,
-                                                          owner: "root@pam", verification: verified.map { .init(state: $0, upid: "V") }))
+                                                          owner: "root@pam", verification: verified.map { .init(state: $0, upid: verifier) }))
     }
 
     static func task(_ type: String, _ id: String, start: Int64, status: String?) -> TaskListItem {
@@ -29,17 +32,19 @@ enum ConsoleFixture {
             node.clockSkew = 0
             node.datastore = DatastoreListItem(store: store)
             node.status = DatastoreStatus(total: 4 << 40, used: 1 << 40, avail: 3 << 40, counts: .init(vm: .init(groups: 2, snapshots: 4)))
-            node.snapshots = (0..<4).map { snapshot($0 < 2 ? "100" : "101", now - 86_400 + Int64($0) * 3600) }
+            let verifier = role == .primary ? UPID.pbs(node: "pbs1", pid: 1, pstart: 1, taskID: 3, startTime: now - 9000, workerType: "verificationjob",
+                                                       workerID: "main:v", authID: "root@pam").raw : verifyRun.upid
+            node.snapshots = (0..<4).map { snapshot($0 < 2 ? "100" : "101", now - 86_400 + Int64($0) * 3600, by: verifier) }
             nodes.append(node)
         }
-        nodes[1].syncJob = ScheduledJob(SyncJob(id: "primary-mirror", store: "mirror", remote: "primary-hub", remoteStore: "main", schedule: "hourly",
-                                   rateIn: "200 MiB"), status: JobScheduleStatus(nextRun: now + 1800, lastRunUPID: "U",
-                                                                                          lastRunState: syncStatuses.first, lastRunEndtime: now - 1758))
         nodes[1].syncTasks = syncStatuses.enumerated().map { task("syncjob", "primary-hub:main:mirror::primary-mirror", start: now - 1800 - Int64($0) * 3600, status: $1) }
+        nodes[1].syncJob = ScheduledJob(SyncJob(id: "primary-mirror", store: "mirror", remote: "primary-hub", remoteStore: "main", schedule: "hourly",
+                                   rateIn: "200 MiB"), status: JobScheduleStatus(nextRun: now + 1800, lastRunUPID: nodes[1].syncTasks?.first?.upid,
+                                                                                          lastRunState: syncStatuses.first, lastRunEndtime: now - 1758))
         nodes[1].verifyJobs = [ScheduledJob(VerifyJob(id: "v", store: "mirror", schedule: "daily"),
-                                         status: JobScheduleStatus(lastRunUPID: "V", lastRunState: "OK", lastRunEndtime: now - 7200))]
+                                         status: JobScheduleStatus(lastRunUPID: verifyRun.upid, lastRunState: "OK", lastRunEndtime: now - 7200))]
         nodes[1].remote = RemoteConfig(name: "primary-hub", host: "pbs1", port: nil, authID: "sync@pbs!s", fingerprint: nil)
-        nodes[1].verifyTasks = [task("verificationjob", "mirror:v", start: now - 7300, status: "OK")]
+        nodes[1].verifyTasks = [verifyRun]
         var pve = PVEReading(name: "pve-a", host: "pve1", storageID: "backup-primary")
         pve.version = VersionInfo(version: "8.3.2", release: "8.3", repoid: "x")
         pve.storage = PVEStorage(storage: "backup-primary", type: "pbs", server: "pbs1", datastore: "main", fingerprint: nil, username: nil)

@@ -25,13 +25,13 @@ import Testing
 
     @Test func rpoWarningAtThreeQuartersAndCriticalAtTheRPO() {
         var fixture = PairFixture()
-        fixture.state.secondary.syncTasks = [PairFixture.syncTask(start: PairFixture.now - 10_900, status: "OK")]
+        fixture.setSyncTasks([PairFixture.syncTask(start: PairFixture.now - 10_900, status: "OK")])
         #expect(fixture.finding("sync-stale")?.severity == .warning)   // 10 800 s = 75 %
         #expect(fixture.report.sync.status == .warning)
-        fixture.state.secondary.syncTasks = [PairFixture.syncTask(start: PairFixture.now - 14_500, status: "OK")]
+        fixture.setSyncTasks([PairFixture.syncTask(start: PairFixture.now - 14_500, status: "OK")])
         #expect(fixture.finding("sync-stale")?.severity == .critical)
         #expect(fixture.finding("sync-stale")?.message.contains("past the RPO of 4h") == true)
-        fixture.state.secondary.syncTasks = [PairFixture.syncTask(start: PairFixture.now - 10_000, status: "OK")]
+        fixture.setSyncTasks([PairFixture.syncTask(start: PairFixture.now - 10_000, status: "OK")])
         #expect(fixture.finding("sync-stale") == nil)
     }
 
@@ -57,8 +57,8 @@ import Testing
 
     @Test func aRunningTaskNeitherSucceedsNorFails() {
         var fixture = PairFixture()
-        fixture.state.secondary.syncTasks = [PairFixture.syncTask(start: PairFixture.now - 60, status: nil),
-                                             PairFixture.syncTask(start: PairFixture.now - 3600, status: "OK")]
+        fixture.setSyncTasks([PairFixture.syncTask(start: PairFixture.now - 60, status: nil),
+                                             PairFixture.syncTask(start: PairFixture.now - 3600, status: "OK")])
         fixture.state.secondary.syncJob?.status.lastRunState = nil
         fixture.state.secondary.syncJob?.status.lastRunEndtime = nil
         #expect(fixture.report.sync.lastRunState == .running)
@@ -78,6 +78,45 @@ import Testing
         fixture.state.secondary.syncJob?.status.lastRunState = "sync failed with some errors."
         #expect(fixture.report.sync.consecutiveFailures == 1)
         #expect(fixture.finding("sync-failing")?.severity == .warning)
+    }
+
+    @Test func historyIsHiddenOnlyWhenTheJobsLastRunIsMissingFromIt() {
+        var fixture = PairFixture()
+        // A token that may run the job sees its runs without Sys.Audit: nothing is hidden.
+        fixture.state.secondary.verifyTasks = [PairFixture.secondaryVerify]
+        #expect(fixture.finding("sync-history-hidden") == nil)
+        #expect(fixture.finding("verify-history-hidden") == nil)
+        // A token that sees only its own manual runs does not see the scheduled ones.
+        let manual = PairFixture.task("syncjob", "primary-hub:main:mirror::primary-mirror", start: PairFixture.now - 90_000,
+                                      end: PairFixture.now - 89_900, status: "OK")
+        fixture.state.secondary.syncTasks = [manual]
+        #expect(fixture.finding("sync-history-hidden")?.severity == .warning)
+        #expect(fixture.report.sync.ageSeconds == 1700, "the job's own last run decides")
+    }
+
+    @Test func verifyAgeComesFromTheJobsRunsNotFromAManualVerify() {
+        var fixture = PairFixture()
+        let manual = PairFixture.task("verify_snapshot", "mirror:/vm/100/6A0F0000", start: PairFixture.now - 100, end: PairFixture.now - 50, status: "OK")
+        fixture.state.secondary.verifyTasks = [manual, PairFixture.secondaryVerify]
+        #expect(fixture.report.verify.ageSeconds == 3600)
+    }
+
+    @Test func copiedVerifyStatesAreCountedApart() {
+        var fixture = PairFixture()
+        // The newest snapshot's state came with the primary's manifest: same UPID on both.
+        let newest = fixture.state.primary.snapshots![2]
+        fixture.state.secondary.snapshots![2] = newest
+        // An older one the primary pruned, verified on another node: copied too.
+        let pruned = PairFixture.snapshot("100", PairFixture.now - 90_000, verified: "ok", by: PairFixture.primaryVerify)
+        fixture.state.secondary.snapshots!.append(pruned)
+        #expect(fixture.report.verify.snapshotsVerifiedUpstreamOnly == 2)
+        #expect(fixture.report.verify.snapshotsOK == 2)
+        // Both nodes called "pbs": with the primary's copy at hand the UPID decides, not the name.
+        let sameName = UPID.pbs(node: "pbs2", pid: 9, pstart: 9, taskID: 9, startTime: PairFixture.now - 6000,
+                                workerType: "verificationjob", workerID: "main:v", authID: "root@pam").raw
+        fixture.state.primary.snapshots![0].item.verification = .init(state: "ok", upid: sameName)
+        fixture.state.secondary.snapshots![0].item.verification = .init(state: "ok", upid: sameName)
+        #expect(fixture.report.verify.snapshotsVerifiedUpstreamOnly == 3)
     }
 
     @Test func noSuccessInHistoryIsCritical() {
@@ -130,8 +169,9 @@ import Testing
 
     @Test func staleOrMissingVerification() {
         var fixture = PairFixture()
-        fixture.state.secondary.verifyTasks = [PairFixture.task("verificationjob", "mirror:v", start: PairFixture.now - 9 * 86_400,
-                                                                 end: PairFixture.now - 9 * 86_400 + 60, status: "OK")]
+        let old = PairFixture.task("verificationjob", "mirror:v", start: PairFixture.now - 9 * 86_400, end: PairFixture.now - 9 * 86_400 + 60, status: "OK")
+        fixture.state.secondary.verifyTasks = [old]
+        fixture.state.secondary.verifyJobs?[0].status.lastRunUPID = old.upid
         #expect(fixture.finding("verify-stale")?.severity == .warning)
         fixture.state.secondary.verifyJobs = []
         #expect(fixture.finding("verify-job-missing")?.severity == .warning)

@@ -10,8 +10,13 @@ struct PairFixture {
                               primaryFingerprint: fingerprint, primaryHost: "pbs1", primaryDatastore: "main",
                               secondaryHost: "pbs2", secondaryDatastore: "mirror")
 
+    /// The UPIDs of the verify job runs on each node that verified the fixture's snapshots.
+    static let primaryVerify = UPID.pbs(node: "pbs1", pid: 1, pstart: 1, taskID: 7, startTime: now - 5000,
+                                        workerType: "verificationjob", workerID: "main:v", authID: "root@pam").raw
+    static let secondaryVerify = task("verificationjob", "mirror:v", start: now - 3700, end: now - 3600, status: "OK")
+
     init() {
-        let snapshots = (0..<3).map { Self.snapshot("100", Self.now - Int64(3 - $0) * 7200, verified: "ok") }
+        let times = (0..<3).map { Self.now - Int64(3 - $0) * 7200 }
         var primary = NodeReading(role: .primary, host: "pbs1", datastoreName: "main")
         var secondary = NodeReading(role: .secondary, host: "pbs2", datastoreName: "mirror")
         for index in 0..<2 {
@@ -22,24 +27,27 @@ struct PairFixture {
             node.clockSkew = 0
             node.datastore = DatastoreListItem(store: node.datastoreName)
             node.status = DatastoreStatus(total: 1000, used: 300, avail: 700, counts: .init(vm: .init(groups: 1, snapshots: 3)))
-            node.snapshots = snapshots
+            node.snapshots = times.map { Self.snapshot("100", $0, verified: "ok", by: index == 0 ? Self.primaryVerify : Self.secondaryVerify.upid) }
             if index == 0 { primary = node } else { secondary = node }
         }
+        let lastSync = Self.syncTask(start: Self.now - 1800, status: "OK")
         secondary.syncJob = ScheduledJob(SyncJob(id: "primary-mirror", store: "mirror", remote: "primary-hub", remoteStore: "main", schedule: "hourly"),
-                                    status: JobScheduleStatus(nextRun: Self.now + 1800, lastRunUPID: "U", lastRunState: "OK",
+                                    status: JobScheduleStatus(nextRun: Self.now + 1800, lastRunUPID: lastSync.upid, lastRunState: "OK",
                                                                        lastRunEndtime: Self.now - 1700))
-        secondary.syncTasks = [Self.syncTask(start: Self.now - 1800, status: "OK")]
+        secondary.syncTasks = [lastSync]
         secondary.verifyJobs = [ScheduledJob(VerifyJob(id: "v", store: "mirror", schedule: "daily"),
-                                          status: JobScheduleStatus(lastRunUPID: "V", lastRunState: "OK", lastRunEndtime: Self.now - 3600))]
-        secondary.verifyTasks = [Self.task("verificationjob", "mirror:v", start: Self.now - 3700, end: Self.now - 3600, status: "OK")]
+                                          status: JobScheduleStatus(lastRunUPID: Self.secondaryVerify.upid, lastRunState: "OK", lastRunEndtime: Self.now - 3600))]
+        secondary.verifyTasks = [Self.secondaryVerify]
         secondary.remote = RemoteConfig(name: "primary-hub", host: "pbs1", port: nil, authID: "sync@pbs!s", fingerprint: Self.fingerprint.description)
         state = PairState(observedAt: Double(Self.now), primary: primary, secondary: secondary, pve: [])
     }
 
-    static func snapshot(_ id: String, _ time: Int64, verified: String? = nil, size: Int64? = 100) -> NamespacedSnapshot {
+    /// A snapshot; `verified` names the state and `by` the verify task's UPID (the secondary's own by default).
+    static func snapshot(_ id: String, _ time: Int64, verified: String? = nil, by verifier: String = secondaryVerify.upid,
+                         size: Int64? = 100) -> NamespacedSnapshot {
         NamespacedSnapshot(ns: "", item: SnapshotListItem(
             backupType: "vm", backupID: id, backupTime: time, files: [], size: size, owner: "root@pam",
-            verification: verified.map { .init(state: $0, upid: "V") }))
+            verification: verified.map { .init(state: $0, upid: verifier) }))
     }
 
     static func task(_ type: String, _ id: String, start: Int64, end: Int64?, status: String?) -> TaskListItem {
@@ -51,11 +59,18 @@ struct PairFixture {
         task("syncjob", "primary-hub:main:mirror::primary-mirror", start: start, end: status == nil ? nil : start + 100, status: status)
     }
 
+    /// Replaces the sync history; the job's last run is the newest of it, as on PBS.
+    mutating func setSyncTasks(_ tasks: [TaskListItem]) {
+        state.secondary.syncTasks = tasks
+        state.secondary.syncJob?.status.lastRunUPID = tasks.max { $0.starttime < $1.starttime }?.upid
+    }
+
     /// Sync history, newest first: statuses of runs one hour apart ending before `now`.
     mutating func syncHistory(_ statuses: [String]) {
         state.secondary.syncTasks = statuses.enumerated().map { index, status in
             Self.syncTask(start: Self.now - Int64(index + 1) * 3600, status: status)
         }
+        state.secondary.syncJob?.status.lastRunUPID = state.secondary.syncTasks?.first?.upid
     }
 
     var report: HealthReport { HealthReport.evaluate(state, policy: policy) }

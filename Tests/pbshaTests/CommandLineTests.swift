@@ -73,6 +73,11 @@ import Testing
         #expect(((nodes["primary"]?["datastore"] as? [String: Any])?["snapshots"] as? Int ?? 0) > 600)
         #expect((document["sync"] as? [String: Any])?["age-seconds"] is Int)
         #expect((document["verify"] as? [String: Any])?["snapshots-failed"] as? Int == 0)
+        // The lab's primary verifies too, and sync copies its verify states: they are counted apart.
+        #expect(((document["verify"] as? [String: Any])?["snapshots-verified-upstream-only"] as? Int ?? 0) > 0)
+        #expect(((document["verify"] as? [String: Any])?["snapshots-ok"] as? Int ?? 0) > 0)
+        let text = Spawned.run(["status"] + config, directory: dir)
+        #expect(text.out.contains("verified upstream only: "), "\(text.out)")
         #expect(document["drift"] is [String: Any])
         #expect((document["pve"] as? [Any])?.count == 2)
 

@@ -1,0 +1,58 @@
+import Foundation
+@testable import Lab
+import PairEngine
+import ProxmoxAPI
+import Testing
+
+/// Maintenance mode and scheduling as PBS and PVE do them, through pbsha's client.
+@Suite(.serialized) struct LabRulesTests {
+    @Test func maintenanceModesRefuseWhatPBSRefuses() async throws {
+        let lab = try await RunningLab.start()
+        let node = lab.config.secondary
+        let client = PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: node.token)
+        _ = try await lab.ctl("node secondary maintenance offline")
+        let offline = "datastore 'mirror' is unavailable: offline maintenance mode: set by lab ctl"
+        await #expect(throws: APIError.badRequest(host: node.host, path: "/admin/datastore/mirror/status?verbose=1", message: offline)) {
+            try await client.datastoreStatus("mirror")
+        }
+        // The list is configuration, not datastore access: it still answers, naming the mode.
+        #expect(try await client.datastores().first?.maintenance == "type=offline,message=set%20by%20lab%20ctl")
+
+        _ = try await lab.ctl("node secondary maintenance read-only")
+        #expect(try await client.datastoreStatus("mirror").total > 0, "reads are allowed in read-only mode")
+        _ = try await lab.ctl("advance 1h")
+        let refused = try await client.syncJobs(store: "mirror")[0].status
+        #expect(refused.lastRunState == "datastore 'mirror' is unavailable: read-only maintenance mode: set by lab ctl")
+
+        _ = try await lab.ctl("node secondary maintenance off")
+        _ = try await lab.ctl("advance 1h")
+        #expect(try await client.syncJobs(store: "mirror")[0].status.lastRunState == "OK")
+        await lab.stop()
+    }
+
+    @Test func nextRunFollowsTheLastRunsEnd() {
+        var world = LabWorld.sample()
+        let job = try! #require(world.secondary.syncJob)
+        let last = try! #require(world.secondary.tasks.last { $0.parsed.workerType == "syncjob" })
+        #expect(world.secondary.lastRun[job.id] == last.end)
+        let row = world.withStatus(job, .secondary)
+        #expect(row.status.nextRun == (try? CalendarEvent("hourly").next(after: last.end)) ?? nil)
+        // A run that lasts past the next slot skips it, as PBS's scheduler does.
+        world.secondary.lastRun[job.id] = last.start + 3700
+        #expect(world.nextEvent().map { $0.0 } != (try? CalendarEvent("hourly").next(after: last.start)) ?? nil)
+    }
+
+    @Test func aPVEHostBackAfterAnOutageWaitsForItsNextSlot() {
+        var world = LabWorld.sample()
+        _ = world.setMode("pve-a", .down)
+        world.advance(to: world.now + 9 * 3600)
+        let before = world.primary.snapshots.count
+        let back = world.now
+        _ = world.setMode("pve-a", .up)
+        world.advance(to: world.now + 60)
+        #expect(world.primary.snapshots.count == before, "no backups for the missed slots")
+        world.advance(to: world.now + 5 * 3600)
+        let new = world.primary.snapshots.filter { $0.time > back - 1 }
+        #expect(!new.isEmpty && new.allSatisfy { $0.time >= back }, "nothing dated in the past")
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+@testable import Lab
+import PairEngine
+import ProxmoxAPI
+
+/// pbsha's own clients against a lab world held in memory: requests go through
+/// `LabWorld.handlePBS` exactly as over HTTPS, but a test can set up any ACL or owner first.
+/// Port 1 is the primary, port 2 the secondary.
+final class WorldTransport: HTTPTransport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var state: LabWorld
+
+    init(_ world: LabWorld) { state = world }
+
+    /// Reads or changes the world between requests.
+    func world<T>(_ body: (inout LabWorld) -> T) -> T { lock.withLock { body(&state) } }
+
+    func send(_ request: HTTPRequest, to endpoint: Endpoint) async throws(APIError) -> HTTPResponse {
+        let authorization = request.headers.first { $0.0 == "Authorization" }?.1
+        let labRequest = LabRequest(method: request.method, target: request.path, authorization: authorization)
+        let response = world { $0.handlePBS(endpoint.port == 1 ? .primary : .secondary, labRequest) }
+        return HTTPResponse(status: response.status, body: response.body)
+    }
+
+    /// A client of `role` authenticating as `authID` (the token must exist in the world).
+    func client(_ role: NodeRole, as authID: String) -> PBSClient {
+        let token = world { $0.node(role).tokens.first { $0.authID == authID }! }
+        let endpoint = Endpoint(host: role.rawValue, port: role == .primary ? 1 : 2, fingerprint: Fingerprint(String(repeating: "00", count: 32))!)
+        return PBSClient(transport: self, endpoint: endpoint, token: APIToken(authID: token.authID, secret: token.secret))
+    }
+}
+
+extension LabWorld {
+    /// The default lab world, as `lab serve` makes it, at a fixed time (made once: a value,
+    /// so every test changes its own copy).
+    static func sample() -> LabWorld { made }
+    private static let made = LabWorld.fresh(now: 1_795_759_200 + 1200)
+
+    /// Adds (or replaces) a token and its owning user on a node.
+    mutating func grant(_ role: NodeRole, token authID: String, _ tokenACL: [LabACL], user userACL: [LabACL]) {
+        let userID = String(authID.prefix { $0 != "!" })
+        self[role].tokens.removeAll { $0.authID == authID }
+        self[role].tokens.append(LabToken(authID: authID, secret: "secret-\(authID)", acl: tokenACL))
+        self[role].users.removeAll { $0.userid == userID }
+        if userID != "root@pam" { self[role].users.append(LabUser(userid: userID, acl: userACL)) }
+    }
+}
