@@ -80,7 +80,8 @@ private final class RequestHandler: ChannelInboundHandler {
                 headers.add(name: "Content-Type", value: "application/json;charset=UTF-8")
                 headers.add(name: "Content-Length", value: String(response.body.count))
                 if !keepAlive { headers.add(name: "Connection", value: "close") }
-                let status = HTTPResponseStatus(statusCode: response.status)
+                let status = response.reason.map { HTTPResponseStatus.custom(code: UInt(response.status), reasonPhrase: $0) }
+                    ?? HTTPResponseStatus(statusCode: response.status)
                 context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
                 context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
                 context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in

@@ -6,9 +6,9 @@ extension LabWorld {
         guard pve.indices.contains(index) else { return .notFound(request) }
         let host = pve[index]
         guard let token = LabAccess.authenticate(request.authorization, tokens: host.tokens, users: nil) else {
-            return .error(401, "authentication failure")
+            return .pveUnauthorized
         }
-        guard request.method == "GET" else { return .notFound(request) }
+        guard request.method == "GET" else { return .pveError(501, "Method '\(request.method) \(request.rawPath)' not implemented") }
         let s = request.segments
         switch s {
         case ["version"]:
@@ -22,11 +22,11 @@ extension LabWorld {
             }
             return .json(Envelope(data: visible))
         case _ where s.count == 2 && s[0] == "storage":
-            guard s[1] == host.storage.storage else { return .error(500, "storage '\(s[1])' does not exist") }
-            guard token.has("Datastore.Allocate", on: "/storage/\(s[1])") else { return .error(403, "Permission check failed (/storage/\(s[1]), Datastore.Allocate)") }
+            guard token.has("Datastore.Allocate", on: "/storage/\(s[1])") else { return .pveError(403, "Permission check failed (/storage/\(s[1]), Datastore.Allocate)") }
+            guard s[1] == host.storage.storage else { return .pveError(500, "storage '\(s[1])' does not exist") }
             return .json(Envelope(data: host.storage))
         default:
-            return .notFound(request)
+            return .pveError(501, "Method 'GET \(request.rawPath)' not implemented")
         }
     }
 }

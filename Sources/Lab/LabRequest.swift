@@ -33,10 +33,19 @@ public struct LabRequest: Sendable {
     func flag(_ key: String) -> Bool { ["1", "true", "yes"].contains(value(key) ?? "") }
 }
 
-/// A response: JSON on success, plain text on error (as PBS does).
+/// A response: JSON on success; on error plain text (PBS) or PVE's JSON with the message
+/// in the status line.
 public struct LabResponse: Sendable {
     public var status: Int
+    /// The status line's reason phrase; nil for the standard one.
+    public var reason: String?
     public var body: [UInt8]
+
+    init(status: Int, reason: String? = nil, body: [UInt8]) {
+        self.status = status
+        self.reason = reason
+        self.body = body
+    }
 
     static func json<T: Encodable>(_ value: T) -> LabResponse {
         let encoder = JSONEncoder()
@@ -47,6 +56,16 @@ public struct LabResponse: Sendable {
     static func error(_ status: Int, _ message: String) -> LabResponse {
         LabResponse(status: status, body: Array(message.utf8))
     }
+
+    /// An error as pve-http-server (5.2+) answers it: the message is the status line's reason
+    /// and the JSON body's `message` beside `"data": null`.
+    static func pveError(_ status: Int, _ message: String) -> LabResponse {
+        let body = (try? JSONSerialization.data(withJSONObject: ["data": NSNull(), "message": message + "\n"], options: [.sortedKeys])) ?? Data()
+        return LabResponse(status: status, reason: message, body: Array(body))
+    }
+
+    /// PVE refuses a bad token with 401 and the reason alone.
+    static let pveUnauthorized = LabResponse(status: 401, reason: "authentication failure", body: [])
 
     static func notFound(_ request: LabRequest) -> LabResponse {
         .error(404, "Path '\(request.rawPath)' not found.")

@@ -16,6 +16,9 @@ public struct HealthPolicy: Sendable {
     public var secondaryHost: String
     public var secondaryPort: Int
     public var secondaryDatastore: String
+    /// The secondary's pinned fingerprint: a PVE storage entry naming it points there,
+    /// whatever address the entry uses.
+    public var secondaryFingerprint: Fingerprint?
     public var usageWarning = 0.85
     public var usageCritical = 0.95
     /// Allowed difference between the two nodes' clocks.
@@ -45,5 +48,6 @@ public struct HealthPolicy: Sendable {
                   primaryHost: config.primary.host, primaryPort: config.primary.port, primaryDatastore: config.primary.datastore,
                   secondaryHost: config.secondary.host, secondaryPort: config.secondary.port,
                   secondaryDatastore: config.secondary.datastore)
+        secondaryFingerprint = config.secondary.fingerprint
     }
 }

@@ -36,12 +36,25 @@ public struct HealthReport: Sendable {
         return HealthReport(overall: overall, sync: sync, verify: verify, drift: drift, findings: findings, targets: targets)
     }
 
+    /// Which PBS a storage entry points at: the same datastore on a node named the same way
+    /// (host and port as in pbsha.toml), or holding the node's pinned fingerprint, since
+    /// storage.cfg often names by IP a node pbsha.toml names by DNS (or the other way round).
     static func target(of reading: PVEReading, policy: HealthPolicy) -> Target? {
         guard let storage = reading.storage, let server = storage.server else { return nil }
         let port = storage.port ?? 8007
-        if server == policy.primaryHost, port == policy.primaryPort, storage.datastore == policy.primaryDatastore { return .primary }
-        if server == policy.secondaryHost, port == policy.secondaryPort, storage.datastore == policy.secondaryDatastore { return .secondary }
+        let pinned = storage.fingerprint.flatMap(Fingerprint.init)
+        func matches(_ host: String, _ hostPort: Int, _ datastore: String, _ fingerprint: Fingerprint?) -> Bool {
+            guard storage.datastore == datastore else { return false }
+            return (unbracketed(server) == host && port == hostPort) || (pinned != nil && pinned == fingerprint)
+        }
+        if matches(policy.primaryHost, policy.primaryPort, policy.primaryDatastore, policy.primaryFingerprint) { return .primary }
+        if matches(policy.secondaryHost, policy.secondaryPort, policy.secondaryDatastore, policy.secondaryFingerprint) { return .secondary }
         return .other
+    }
+
+    /// storage.cfg may write an IPv6 server in brackets; pbsha.toml's host is kept without.
+    private static func unbracketed(_ server: String) -> String {
+        server.hasPrefix("[") && server.hasSuffix("]") ? String(server.dropFirst().dropLast()) : server
     }
 
     private static func pveFindings(_ reading: PVEReading, target: Target?) -> [Finding] {

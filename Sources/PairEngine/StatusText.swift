@@ -98,12 +98,17 @@ public enum CheckLine {
             text = "\(age) (RPO \(Durations.format(config.rpoSeconds))), verify \(report.verify.status.rawValue)"
         }
         text = text.replacingOccurrences(of: "|", with: "/").replacingOccurrences(of: "\n", with: " ")
+        // Nagios thresholds alert when a value is *above* them; the rules alert *at* their
+        // limits (age >= 75 % of the RPO, one failure, one failed snapshot), so each threshold
+        // is the last value that is still fine, and a graph agrees with the verdict.
+        let policy = HealthPolicy(config)
         let rpo = config.rpoSeconds
+        let warnAge = Int((Double(rpo) * policy.rpoWarningFraction).rounded(.up)) - 1
         var perf = [String]()
-        if let age = report.sync.ageSeconds { perf.append("sync_age=\(age)s;\(rpo * 3 / 4);\(rpo);0") }
-        perf.append("consecutive_failures=\(report.sync.consecutiveFailures);1;3;0")
-        if let age = report.verify.ageSeconds { perf.append("verify_age=\(age)s;;\(config.verifyMaxAgeSeconds);0") }
-        if let failed = report.verify.snapshotsFailed { perf.append("verify_failed=\(failed);;1;0") }
+        if let age = report.sync.ageSeconds { perf.append("sync_age=\(age)s;\(warnAge);\(rpo - 1);0") }
+        perf.append("consecutive_failures=\(report.sync.consecutiveFailures);0;2;0")
+        if let age = report.verify.ageSeconds { perf.append("verify_age=\(age)s;\(config.verifyMaxAgeSeconds);;0") }
+        if let failed = report.verify.snapshotsFailed { perf.append("verify_failed=\(failed);;0;0") }
         if let drift = report.drift { perf.append("missing_on_secondary=\(drift.missingOnSecondary);;;0") }
         return "PBSHA \(status) - \(text) | \(perf.joined(separator: " "))"
     }

@@ -20,8 +20,7 @@ public struct APIConnection: Sendable {
         if body != nil { headers.append(("Content-Type", "application/json")) }
         let response = try await transport.send(HTTPRequest(method: method, path: path, headers: headers, body: body), to: endpoint)
         guard (200..<300).contains(response.status) else {
-            throw APIError.from(status: response.status, body: String(decoding: response.body, as: UTF8.self),
-                                host: endpoint.host, path: Self.display(path))
+            throw APIError.from(response, host: endpoint.host, path: Self.display(path))
         }
         return response.body
     }

@@ -85,9 +85,15 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The privilege PBS named in a permission error, such as `Datastore.Audit`.
+    /// The privilege the node named in a permission error, such as `Datastore.Audit`: PBS
+    /// writes `… missing Datastore.Audit on /…`, PVE `Permission check failed (/storage/x, Datastore.Allocate)`.
     public var missingPrivilege: String? {
         guard case let .forbidden(_, _, message) = self else { return nil }
+        if message.hasPrefix("Permission check failed ("), let comma = message.lastIndex(of: ","), let close = message.lastIndex(of: ")"),
+           comma < close {
+            let name = message[message.index(after: comma)..<close].trimmingCharacters(in: .whitespaces)
+            if name.contains(".") { return name }
+        }
         for marker in ["missing ", "missing permissions '"] {
             if let range = message.range(of: marker) {
                 let rest = message[range.upperBound...]
@@ -98,9 +104,24 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
         return nil
     }
 
-    /// Maps an HTTP status and the plain-text error body (PBS does not send JSON errors).
-    public static func from(status: Int, body: String, host: String, path: String) -> APIError {
-        let message = body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "(no message)" : body.trimmingCharacters(in: .whitespacesAndNewlines)
+    /// Maps an error response. PBS sends the message as plain text; PVE puts it in the
+    /// status line's reason and (since pve-http-server 5.2) in the JSON body's `message`.
+    public static func from(_ response: HTTPResponse, host: String, path: String) -> APIError {
+        from(status: response.status, message: message(of: response), host: host, path: path)
+    }
+
+    /// The message of an error response, whichever way the node wrote it.
+    static func message(of response: HTTPResponse) -> String {
+        let body = String(decoding: response.body, as: UTF8.self)
+        if let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] {
+            if let message = object["message"] as? String, !message.trimmed.isEmpty { return message.trimmed }
+            if !response.reason.trimmed.isEmpty { return response.reason.trimmed }
+        }
+        if !body.trimmed.isEmpty { return body.trimmed }
+        return response.reason.trimmed.isEmpty ? "(no message)" : response.reason.trimmed
+    }
+
+    static func from(status: Int, message: String, host: String, path: String) -> APIError {
         switch status {
         case 401: return .unauthorized(host: host, message: message)
         case 403: return .forbidden(host: host, path: path, message: message)
@@ -115,4 +136,8 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
 
 private func format(_ seconds: Double) -> String {
     seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+}
+
+private extension String {
+    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
 }

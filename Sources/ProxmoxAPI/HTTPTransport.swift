@@ -36,10 +36,13 @@ public struct HTTPRequest: Sendable {
 /// A whole HTTP response.
 public struct HTTPResponse: Sendable {
     public var status: Int
+    /// The status line's reason phrase: PVE puts its error message there.
+    public var reason: String
     public var body: [UInt8]
 
-    public init(status: Int, body: [UInt8]) {
+    public init(status: Int, reason: String = "", body: [UInt8]) {
         self.status = status
+        self.reason = reason
         self.body = body
     }
 }

@@ -68,6 +68,7 @@ public struct PinnedHTTPSClient: HTTPTransport {
                         verdict.succeed(presented == pin ? .certificateVerified : .failed)
                     }
                     try channel.pipeline.syncOperations.addHandler(tls)
+                    try channel.pipeline.syncOperations.addHandler(StatusLineReader(exchange: exchange))
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(ResponseCollector(exchange: exchange))
                 }
@@ -128,6 +129,8 @@ private final class Exchange: Sendable {
     let limit: Int
     let promise: EventLoopPromise<HTTPResponse>
     let presented = NIOLockedValueBox<Fingerprint?>(nil)
+    /// The reason phrase of the status line, as the server wrote it.
+    let reason = NIOLockedValueBox("")
     private let state = NIOLockedValueBox<(done: Bool, channel: (any Channel)?)>((false, nil))
 
     init(endpoint: Endpoint, path: String, limit: Int, promise: EventLoopPromise<HTTPResponse>) {
@@ -204,7 +207,7 @@ private final class ResponseCollector: ChannelInboundHandler {
             }
             body += buffer.readableBytesView
         case .end:
-            exchange.finish(.success(HTTPResponse(status: status, body: body)))
+            exchange.finish(.success(HTTPResponse(status: status, reason: exchange.reason.withLockedValue { $0 }, body: body)))
         }
     }
 
@@ -220,5 +223,35 @@ private final class ResponseCollector: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         exchange.finish(.failure(exchange.failure(from: ChannelError.eof)))
         context.fireChannelInactive()
+    }
+}
+
+/// Keeps the reason phrase of the response's status line, which NIO's HTTP decoder replaces
+/// by the standard one; PVE writes its error message there.
+private final class StatusLineReader: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let exchange: Exchange
+    private var line: [UInt8] = []
+    private var done = false
+
+    init(exchange: Exchange) { self.exchange = exchange }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if !done {
+            let buffer = unwrapInboundIn(data)
+            for byte in buffer.readableBytesView {
+                if byte == UInt8(ascii: "\n") || line.count >= 1024 { done = true; break }
+                line.append(byte)
+            }
+            if done {
+                // "HTTP/1.1 401 authentication failure\r": the third field on.
+                let parts = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                    .split(separator: " ", maxSplits: 2)
+                exchange.reason.withLockedValue { $0 = parts.count == 3 ? String(parts[2]) : "" }
+            }
+        }
+        context.fireChannelRead(data)
     }
 }

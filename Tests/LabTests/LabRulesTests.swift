@@ -30,6 +30,18 @@ import Testing
         await lab.stop()
     }
 
+    @Test func pveAnswersErrorsTheWayPVEDoes() async throws {
+        let lab = try await RunningLab.start()
+        let host = lab.config.pve[0]
+        let client = PVEClient(transport: try lab.transport(), endpoint: host.endpoint, token: host.token)
+        await #expect(throws: APIError.server(host: host.host, path: "/storage/nope", status: 500, message: "storage 'nope' does not exist")) {
+            let _: PVEStorage = try await client.connection.get(APIPath.json("/storage/nope"))
+        }
+        let stranger = PVEClient(transport: try lab.transport(), endpoint: host.endpoint, token: APIToken(authID: host.token.authID, secret: "wrong"))
+        await #expect(throws: APIError.unauthorized(host: host.host, message: "authentication failure")) { try await stranger.version() }
+        await lab.stop()
+    }
+
     @Test func nextRunFollowsTheLastRunsEnd() {
         var world = LabWorld.sample()
         let job = try! #require(world.secondary.syncJob)

@@ -281,6 +281,25 @@ import Testing
         #expect(fixture.report.targets == [.secondary, .other])
         #expect(fixture.finding("pve-target-other")?.message.contains("pve-b") == true)
     }
+
+    @Test func anIPInStorageCfgAndADNSNameInTheConfigAreTheSameNodeByFingerprint() {
+        var fixture = PairFixture()
+        let secondaryPin = Fingerprint(String(repeating: "cd:", count: 31) + "cd")!
+        fixture.policy.secondaryFingerprint = secondaryPin
+        var a = PVEReading(name: "pve-a", host: "pve1", storageID: "backup-primary")
+        a.version = VersionInfo(version: "8.3.2", release: "8.3", repoid: "x")
+        a.storage = PVEStorage(storage: "backup-primary", type: "pbs", server: "192.168.1.10", datastore: "main",
+                               fingerprint: PairFixture.fingerprint.description.uppercased(), username: nil)
+        var b = a
+        b.name = "pve-b"
+        b.storage = PVEStorage(storage: "backup-primary", type: "pbs", server: "[fd00::20]", datastore: "mirror",
+                               fingerprint: secondaryPin.description, username: nil)
+        var c = a
+        c.name = "pve-c"
+        c.storage?.datastore = "other-store"
+        fixture.state.pve = [a, b, c]
+        #expect(fixture.report.targets == [.primary, .secondary, .other], "a fingerprint names the node, the datastore must match too")
+    }
 }
 
 @Suite struct OutputTests {
@@ -290,8 +309,51 @@ import Testing
         let config = try ConfigFixture().load(ConfigFixture.text())
         let line = CheckLine.render(fixture.report, config: config)
         #expect(line.hasPrefix("PBSHA CRITICAL - sync-never-succeeded"))
-        #expect(line.contains(" | consecutive_failures=3;1;3;0"))
+        #expect(line.contains(" | consecutive_failures=3;0;2;0"))
         #expect(!line.contains("\n"))
+    }
+
+    /// A monitoring system reading only the perfdata must reach the same verdict as pbsha:
+    /// Nagios alerts when a value is above its threshold.
+    @Test func perfdataThresholdsAgreeWithTheVerdict() throws {
+        let config = try ConfigFixture().load(ConfigFixture.text())
+        func thresholds(_ line: String, _ label: String) throws -> (value: Int, warn: Int?, crit: Int?) {
+            let item = try #require(line.split(separator: "|")[1].split(separator: " ").first { $0.hasPrefix(label + "=") })
+            let fields = item.dropFirst(label.count + 1).split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+            return (Int(fields[0].trimmingCharacters(in: .letters))!, Int(fields[1]), Int(fields[2]))
+        }
+        func nagios(_ t: (value: Int, warn: Int?, crit: Int?)) -> HealthStatus {
+            if let crit = t.crit, t.value > crit { return .critical }
+            if let warn = t.warn, t.value > warn { return .warning }
+            return .ok
+        }
+        for age in [10_799, 10_800, 10_801, 14_399, 14_400] {
+            var fixture = PairFixture()
+            fixture.setSyncTasks([PairFixture.syncTask(start: PairFixture.now - Int64(age) - 100, status: "OK")])
+            let line = CheckLine.render(fixture.report, config: config)
+            #expect(nagios(try thresholds(line, "sync_age")) == HealthStatus(worstOf: [fixture.finding("sync-stale")].compactMap { $0 }), "age \(age): \(line)")
+        }
+        for failures in 0...4 {
+            var fixture = PairFixture()
+            fixture.syncHistory(Array(repeating: "sync failed with some errors.", count: failures) + ["OK"])
+            let line = CheckLine.render(fixture.report, config: config)
+            #expect(nagios(try thresholds(line, "consecutive_failures")) == HealthStatus(worstOf: [fixture.finding("sync-failing")].compactMap { $0 }), "\(failures)")
+        }
+        for failed in 0...2 {
+            var fixture = PairFixture()
+            for index in 0..<failed { fixture.state.secondary.snapshots![index].item.verification?.state = "failed" }
+            let line = CheckLine.render(fixture.report, config: config)
+            #expect(nagios(try thresholds(line, "verify_failed")) == HealthStatus(worstOf: [fixture.finding("verify-failed")].compactMap { $0 }), "\(failed)")
+        }
+        for days in [7, 8, 9] {
+            var fixture = PairFixture()
+            let run = PairFixture.task("verificationjob", "mirror:v", start: PairFixture.now - Int64(days) * 86_400 - 100,
+                                       end: PairFixture.now - Int64(days) * 86_400 - (days == 8 ? 0 : 1), status: "OK")
+            fixture.state.secondary.verifyTasks = [run]
+            fixture.state.secondary.verifyJobs?[0].status.lastRunUPID = run.upid
+            let line = CheckLine.render(fixture.report, config: config)
+            #expect(nagios(try thresholds(line, "verify_age")) == HealthStatus(worstOf: [fixture.finding("verify-stale")].compactMap { $0 }), "\(days)d: \(line)")
+        }
     }
 
     @Test func statusJSONFollowsTheContract() throws {

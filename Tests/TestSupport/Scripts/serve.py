@@ -265,8 +265,11 @@ class Server:
                 conn.unwrap()
                 return
             if headers.get("authorization") != self.auth:
-                time.sleep(0.2)  # PBS delays 401s (by 3 s); a little is enough to be honest here
-                respond(conn, 401, "Unauthorized", "authentication failed - invalid API token")
+                time.sleep(0.2)  # both delay 401s (by 3 s); a little is enough to be honest here
+                if mode == "pve":  # PVE: the reason in the status line, no body
+                    respond(conn, 401, "authentication failure", "")
+                else:
+                    respond(conn, 401, "Unauthorized", "authentication failed - invalid API token")
                 return
             answer = lookup(self.answers, target)
             if answer is None:
