@@ -10,19 +10,32 @@ public struct DriftSummary: Sendable, Equatable {
 }
 
 /// Compares the primary's snapshots with the secondary's, mapping namespaces the way the
-/// sync job does (`remote-ns` on the primary becomes `ns` on the secondary).
+/// sync job does (`remote-ns` on the primary becomes `ns` on the secondary) and expecting
+/// only what the job copies: groups its `group-filter` selects, namespaces within its
+/// `max-depth`, and per group the newest `transfer-last` snapshots.
 enum DriftRules {
     static func evaluate(primary: NodeReading, secondary: NodeReading, lastSuccessStart: Int64?) -> (DriftSummary?, [Finding]) {
         guard let source = primary.snapshots, let target = secondary.snapshots else { return (nil, []) }
         let remoteNs = secondary.syncJob?.remoteNs ?? ""
         let localNs = secondary.syncJob?.ns ?? ""
         func key(_ s: NamespacedSnapshot, ns: String) -> String { "\(ns)|\(s.item.backupType)/\(s.item.backupID)/\(s.item.backupTime)" }
+        let maxDepth = secondary.syncJob?.maxDepth
+        let filters = (secondary.syncJob?.groupFilter ?? []).compactMap(GroupFilter.init)
         func mapped(_ ns: String) -> String? {
             guard remoteNs.isEmpty || ns == remoteNs || ns.hasPrefix(remoteNs + "/") else { return nil }
             let rest = String(ns.dropFirst(remoteNs.count)).drop { $0 == "/" }
+            if let maxDepth, rest.split(separator: "/").count > maxDepth { return nil }
             return [localNs, String(rest)].filter { !$0.isEmpty }.joined(separator: "/")
         }
-        let complete = source.filter { $0.item.size != nil }
+        let complete = source.filter { $0.item.size != nil && GroupFilter.selects(filters, type: $0.item.backupType, id: $0.item.backupID) }
+        // transfer-last: older snapshots of a group are not copied, so not missing (but a copy
+        // made before still belongs to the source's set).
+        var expected = Set<String>()
+        let byGroup = Dictionary(grouping: complete) { "\($0.ns)|\($0.item.backupType)/\($0.item.backupID)" }
+        for snapshots in byGroup.values {
+            let newestFirst = snapshots.sorted { $0.item.backupTime > $1.item.backupTime }
+            for snapshot in newestFirst.prefix(secondary.syncJob?.transferLast ?? Int.max) { expected.insert(key(snapshot, ns: snapshot.ns)) }
+        }
         let targetKeys = Set(target.map { key($0, ns: $0.ns) })
         var sourceKeys = Set<String>()
         var missing: [NamespacedSnapshot] = []
@@ -30,7 +43,7 @@ enum DriftRules {
             guard let ns = mapped(snapshot.ns) else { continue }
             let k = key(snapshot, ns: ns)
             sourceKeys.insert(k)
-            if !targetKeys.contains(k) { missing.append(snapshot) }
+            if !targetKeys.contains(k), expected.contains(key(snapshot, ns: snapshot.ns)) { missing.append(snapshot) }
         }
         let onlyOnSecondary = target.filter { !sourceKeys.contains(key($0, ns: $0.ns)) }.count
         missing.sort { $0.item.backupTime > $1.item.backupTime }

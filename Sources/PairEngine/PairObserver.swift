@@ -40,7 +40,7 @@ public struct PairObserver: Sendable {
         async let status = attempt { () async throws(APIError) in try await client.datastoreStatus(store) }
         async let snapshots = attempt { () async throws(APIError) in try await allSnapshots(client, store: store) }
         async let secondaryExtras = role == .secondary ? readSecondary(client, store: store) : nil
-        async let history = readHistory(client, store: store)
+        async let history = readHistory(client, role: role, store: store)
 
         let askedAt = clock.now()
         let timeResult = await time
@@ -55,10 +55,7 @@ public struct PairObserver: Sendable {
         reading.status = take(await status, "datastore status", into: &reading)
         reading.snapshots = take(await snapshots, "snapshots", into: &reading)
         let (syncTasks, verifyTasks) = await history
-        // On the secondary only the configured job's runs count; on the primary every sync
-        // task is shown (a reverse sync lives there after a failback).
-        reading.syncTasks = take(syncTasks, "sync tasks", into: &reading)?
-            .filter { role == .primary || ($0.workerID?.hasSuffix(":" + config.syncJob) ?? false) }
+        reading.syncTasks = take(syncTasks, "sync tasks", into: &reading)
         reading.verifyTasks = take(verifyTasks, "verify tasks", into: &reading)
         if let extras = await secondaryExtras {
             if let jobs = take(extras.jobs, "sync jobs", into: &reading) {
@@ -86,12 +83,29 @@ public struct PairObserver: Sendable {
     }
 
     /// Recent sync and verify tasks touching the datastore, newest first.
-    private func readHistory(_ client: PBSClient, store: String) async
+    private func readHistory(_ client: PBSClient, role: NodeRole, store: String) async
         -> (Result<[TaskListItem], APIError>, Result<[TaskListItem], APIError>) {
         let limit = taskHistory
-        async let sync = attempt { () async throws(APIError) in try await client.tasks(typeFilter: "syncjob", store: store, limit: limit) }
+        async let sync = attempt { () async throws(APIError) in try await syncRuns(client, role: role, store: store) }
         async let verify = attempt { () async throws(APIError) in try await client.tasks(typeFilter: "verif", store: store, limit: limit) }
         return (await sync, await verify)
+    }
+
+    /// On the secondary, the configured job's own runs: PBS cannot filter tasks by job, so
+    /// pages of the store's sync tasks are read until `taskHistory` runs of the job are found
+    /// or the list ends (at most five pages), and other jobs into the same store cannot
+    /// crowd it out. On the primary every sync task counts (a reverse sync lives there
+    /// after a failback).
+    private func syncRuns(_ client: PBSClient, role: NodeRole, store: String) async throws(APIError) -> [TaskListItem] {
+        var runs: [TaskListItem] = []
+        var start = 0
+        for _ in 0..<5 {
+            let page = try await client.tasks(typeFilter: "syncjob", store: store, limit: taskHistory, start: start)
+            runs += page.filter { role == .primary || ($0.workerID?.hasSuffix(":" + config.syncJob) ?? false) }
+            if role == .primary || page.count < taskHistory || runs.count >= taskHistory { break }
+            start += page.count
+        }
+        return Array(runs.prefix(taskHistory))
     }
 
     /// Snapshots of every namespace (the list call is not recursive).

@@ -53,10 +53,13 @@ public struct PBSClient: Sendable {
         try await connection.get(APIPath.json("/config/remote"))
     }
 
-    /// Task history, newest first. `typeFilter` is a substring match on the worker type.
-    public func tasks(typeFilter: String? = nil, store: String? = nil, limit: Int = 50, since: Int64? = nil) async throws(APIError) -> [TaskListItem] {
+    /// Task history, newest first. `typeFilter` is a substring match on the worker type;
+    /// `start` skips that many matching tasks (a page's offset).
+    public func tasks(typeFilter: String? = nil, store: String? = nil, limit: Int = 50, start: Int = 0,
+                      since: Int64? = nil) async throws(APIError) -> [TaskListItem] {
         try await connection.get(APIPath.json("/nodes/localhost/tasks", [
-            ("typefilter", typeFilter), ("store", store), ("limit", String(limit)), ("since", since.map(String.init)),
+            ("typefilter", typeFilter), ("store", store), ("limit", String(limit)), ("start", start == 0 ? nil : String(start)),
+            ("since", since.map(String.init)),
         ]))
     }
 

@@ -68,3 +68,24 @@ import Testing
         #expect(!new.isEmpty && new.allSatisfy { $0.time >= back }, "nothing dated in the past")
     }
 }
+
+/// The observer against a lab world where another sync job fills the store's task list.
+@Suite struct SyncHistoryTests {
+    @Test func otherJobsIntoTheSameStoreCannotCrowdOutTheJobsHistory() async throws {
+        var world = LabWorld.sample()
+        let last = try #require(world.secondary.tasks.last { $0.parsed.workerType == "syncjob" })
+        for index in 0..<150 {
+            world.addTask(.secondary, type: "syncjob", id: "other-hub:main:mirror::other-job", start: last.end + 10 + Int64(index),
+                          duration: 1, status: "OK", lines: [(0, "TASK OK")])
+        }
+        world.now = last.end + 400
+        let transport = WorldTransport(world)
+        let config = try #require(transport.pairConfig())
+        let state = await PairObserver(config: config, transport: transport, clock: ManualClock(Double(world.now))).observe()
+        let runs = try #require(state.secondary.syncTasks)
+        #expect(runs.count == 100 && runs.allSatisfy { $0.workerID?.hasSuffix(":primary-mirror") == true })
+        #expect(runs.first?.upid == last.upid)
+        let report = HealthReport.evaluate(state, policy: HealthPolicy(config))
+        #expect(!report.findings.contains { $0.code == "sync-history-hidden" }, "\(report.findings.map(\.code))")
+    }
+}

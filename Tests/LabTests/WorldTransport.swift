@@ -1,6 +1,6 @@
 import Foundation
 @testable import Lab
-import PairEngine
+@testable import PairEngine
 import ProxmoxAPI
 
 /// pbsha's own clients against a lab world held in memory: requests go through
@@ -27,6 +27,22 @@ final class WorldTransport: HTTPTransport, @unchecked Sendable {
         let token = world { $0.node(role).tokens.first { $0.authID == authID }! }
         let endpoint = Endpoint(host: role.rawValue, port: role == .primary ? 1 : 2, fingerprint: Fingerprint(String(repeating: "00", count: 32))!)
         return PBSClient(transport: self, endpoint: endpoint, token: APIToken(authID: token.authID, secret: token.secret))
+    }
+}
+
+extension WorldTransport {
+    /// A pbsha config for this world's pair (monitor tokens, no PVE hosts).
+    func pairConfig() -> PairConfig? {
+        world { world in
+            func node(_ role: NodeRole) -> NodeConfig {
+                let token = world.node(role).tokens.first { $0.authID == LabWorld.monitorToken }!
+                return NodeConfig(host: role.rawValue, port: role == .primary ? 1 : 2, fingerprint: Fingerprint(String(repeating: "00", count: 32))!,
+                                  token: APIToken(authID: token.authID, secret: token.secret), datastore: world.node(role).datastore)
+            }
+            return PairConfig(file: "memory", name: "world", rpoSeconds: 14_400, verifyMaxAgeSeconds: 8 * 86_400, stateDir: "/nonexistent",
+                              primary: node(.primary), secondary: node(.secondary), syncJob: LabWorld.syncJobID,
+                              remote: LabWorld.remoteName, pve: [], notifyWebhook: nil)
+        }
     }
 }
 

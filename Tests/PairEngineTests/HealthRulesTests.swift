@@ -204,6 +204,36 @@ import Testing
         #expect(fixture.report.drift?.missingOnSecondary == 0)
         #expect(fixture.report.drift?.onlyOnSecondary == 0)
     }
+
+    @Test func driftHonoursTheJobsGroupFilterMaxDepthAndTransferLast() {
+        var fixture = PairFixture()
+        let old = PairFixture.now - 90_000
+        fixture.state.primary.snapshots = [PairFixture.snapshot("100", old), PairFixture.snapshot("200", old),
+                                           PairFixture.snapshot("300", old), PairFixture.snapshot("300", old + 10),
+                                           PairFixture.snapshot("300", old + 20),
+                                           NamespacedSnapshot(ns: "deep/er", item: PairFixture.snapshot("100", old).item)]
+        fixture.state.secondary.snapshots = []
+        #expect(fixture.report.drift?.missedBySync == 6)
+        fixture.state.secondary.syncJob?.groupFilter = ["regex:^vm/[13]00$", "exclude:group:vm/100"]
+        #expect(fixture.report.drift?.missingOnSecondary == 3, "only vm/300 is selected")
+        fixture.state.secondary.syncJob?.transferLast = 1
+        #expect(fixture.report.drift?.missingOnSecondary == 1, "only the newest of vm/300 is copied")
+        fixture.state.secondary.syncJob?.groupFilter = nil
+        fixture.state.secondary.syncJob?.transferLast = nil
+        fixture.state.secondary.syncJob?.maxDepth = 1
+        #expect(fixture.report.drift?.missingOnSecondary == 5, "deep/er is two levels down")
+    }
+
+    @Test func groupFiltersParseAndMatchAsPBSDoes() {
+        let filters = ["type:vm", "exclude:regex:^vm/9", "include:group:ct/200"].compactMap(GroupFilter.init)
+        #expect(filters.count == 3)
+        #expect(GroupFilter.selects(filters, type: "vm", id: "100"))
+        #expect(!GroupFilter.selects(filters, type: "vm", id: "900"))
+        #expect(GroupFilter.selects(filters, type: "ct", id: "200"))
+        #expect(!GroupFilter.selects(filters, type: "ct", id: "201"))
+        #expect(GroupFilter.selects([GroupFilter("exclude:type:ct")!], type: "vm", id: "1"), "only excludes: the rest is included")
+        #expect(GroupFilter("kind:vm") == nil && GroupFilter("regex:(") == nil)
+    }
 }
 
 @Suite struct NodeRulesTests {
