@@ -28,15 +28,22 @@ public enum Update {
             return []
         case let .observed(pair, report):
             state.refreshing = false
+            // The selection follows its task, not its row, when the list re-sorts.
+            let selectedTask = state.tasks.indices.contains(state.logs.selected) ? state.tasks[state.logs.selected].item.upid : nil
             state.state = pair
             state.report = report
             for node in [pair.primary, pair.secondary] {
                 if node.reachable { state.downSince[node.role] = nil } else if state.downSince[node.role] == nil { state.downSince[node.role] = state.now }
             }
+            if let selectedTask, let row = state.tasks.firstIndex(where: { $0.item.upid == selectedTask }) {
+                state.logs.selected = row
+            }
             state.logs.selected = min(state.logs.selected, max(0, state.tasks.count - 1))
             return []
         case let .logLoaded(upid, from, lines, active):
             guard var viewer = state.logs.viewer, viewer.task.item.upid == upid else { return [] }
+            // A follow page asked for before a reload must not be appended after it.
+            guard from <= 1 || from == viewer.lines.count + 1 else { return [] }
             if from <= 1 { viewer.lines = [] }
             viewer.lines += lines
             viewer.active = active

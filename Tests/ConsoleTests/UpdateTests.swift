@@ -57,6 +57,8 @@ import Testing
         pair.secondary.syncTasks = [ConsoleFixture.task("syncjob", "primary-hub:main:mirror::primary-mirror", start: ConsoleFixture.now - 5, status: nil)]
         _ = Update.apply(&state, .observed(pair, HealthReport.evaluate(pair, policy: ConsoleFixture.policy)))
         _ = Update.apply(&state, .key(.char("l")))
+        // The selection stayed on its task; the new running one is at the top.
+        _ = Update.apply(&state, .key(.home))
         _ = Update.apply(&state, .key(.enter))
         let upid = try #require(state.logs.viewer?.task.item.upid)
         #expect(state.logs.viewer?.follow == true)
@@ -108,6 +110,33 @@ import Testing
         #expect(Update.apply(&state, .key(.char("?"))).isEmpty)
         #expect(state.screen == .help)
         #expect(Update.apply(&state, .key(.char("q"))) == [.quit])
+    }
+
+    @Test func theSelectionFollowsItsTaskWhenTheListResorts() {
+        var state = ConsoleFixture.state(ConsoleFixture.pair(syncStatuses: ["OK", "OK", "OK"]))
+        state.screen = .logs
+        state.logs.selected = 1
+        let chosen = state.tasks[1].item.upid
+        var pair = ConsoleFixture.pair(syncStatuses: ["OK", "OK", "OK"])
+        pair.secondary.syncTasks?.insert(ConsoleFixture.task("syncjob", "primary-hub:main:mirror::primary-mirror",
+                                                             start: ConsoleFixture.now - 30, status: nil), at: 0)
+        _ = Update.apply(&state, .observed(pair, HealthReport.evaluate(pair, policy: ConsoleFixture.policy)))
+        #expect(state.tasks[state.logs.selected].item.upid == chosen)
+        #expect(state.logs.selected == 2)
+    }
+
+    @Test func aStaleFollowPageIsNotAppendedAfterAReload() {
+        var state = ConsoleFixture.state()
+        state.screen = .logs
+        _ = Update.apply(&state, .key(.enter))
+        let upid = try! #require(state.logs.viewer?.task.item.upid)
+        _ = Update.apply(&state, .logLoaded(upid: upid, from: 1, lines: ["1", "2", "3", "4", "5"], active: true))
+        // A reload starts over; a follow page asked for earlier (from line 6) arrives late.
+        _ = Update.apply(&state, .logLoaded(upid: upid, from: 1, lines: ["1", "2", "3"], active: true))
+        _ = Update.apply(&state, .logLoaded(upid: upid, from: 6, lines: ["6"], active: true))
+        #expect(state.logs.viewer?.lines == ["1", "2", "3"])
+        _ = Update.apply(&state, .logLoaded(upid: upid, from: 4, lines: ["4"], active: false))
+        #expect(state.logs.viewer?.lines == ["1", "2", "3", "4"])
     }
 
     @Test func theWallboardShowsTheVerdictLarge() {

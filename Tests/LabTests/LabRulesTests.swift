@@ -89,3 +89,32 @@ import Testing
         #expect(!report.findings.contains { $0.code == "sync-history-hidden" }, "\(report.findings.map(\.code))")
     }
 }
+
+/// Task logs read the way every PBS version answers.
+@Suite struct TaskLogPagingTests {
+    /// PBS before 2.2.8 answered `limit=0` with no lines at all (only `total`).
+    final class OldPBS: HTTPTransport, @unchecked Sendable {
+        let inner: WorldTransport
+        init(_ inner: WorldTransport) { self.inner = inner }
+        func send(_ request: HTTPRequest, to endpoint: Endpoint) async throws(APIError) -> HTTPResponse {
+            var response = try await inner.send(request, to: endpoint)
+            if request.path.contains("/log?"), request.path.contains("limit=0&") || request.path.hasSuffix("limit=0") {
+                response.body = Array(#"{"data":[],"total":0,"success":1}"#.utf8)
+            }
+            return response
+        }
+    }
+
+    @Test func fullLogsAreReadInPagesThatWorkOnOldPBSToo() async throws {
+        let world = WorldTransport(LabWorld.sample())
+        let config = try #require(world.pairConfig())
+        let task = try await world.client(.secondary, as: LabWorld.monitorToken).tasks(typeFilter: "syncjob", limit: 1)[0]
+        let whole = try await world.client(.secondary, as: LabWorld.monitorToken).taskLog(task.upid, start: 1, limit: 10_000).data.map(\.t)
+        #expect(whole.count > 7)
+        let reader = PairReader(config: config, transport: OldPBS(world), readOnly: true)
+        let read = try await reader.taskLog(node: .secondary, upid: task.upid, from: 1, pageSize: 7)
+        #expect(read.lines == whole)
+        let tail = try await reader.taskLog(node: .secondary, upid: task.upid, from: 5, pageSize: 7)
+        #expect(tail.lines == Array(whole.dropFirst(4)))
+    }
+}
