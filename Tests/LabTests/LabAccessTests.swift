@@ -58,6 +58,24 @@ import Testing
         }
     }
 
+    @Test func taskAccessFollowsCheckTaskAccess() throws {
+        func upid(_ type: String, _ id: String, by user: String) -> UPID {
+            UPID.pbs(node: "pbs", pid: 1, pstart: 1, taskID: 1, startTime: 1, workerType: type, workerID: id, authID: user)
+        }
+        let user = LabCaller(authID: "ops@pbs", acl: [], ownerACL: nil)
+        let token = LabCaller(authID: "ops@pbs!console", acl: [], ownerACL: [])
+        #expect(user.mayRead(task: upid("backup", "main:vm/100", by: "ops@pbs!console")), "a user reads its own tokens' tasks")
+        #expect(!token.mayRead(task: upid("backup", "main:vm/100", by: "ops@pbs")), "a token does not read its user's")
+        #expect(!token.mayRead(task: upid("backup", "main:vm/100", by: "ops@pbs!other")))
+        // A scheduled sync run (root@pam) is visible to whoever may run the job.
+        let runner = LabCaller(authID: "ops@pbs!sync", acl: [LabACL(path: "/datastore/mirror", role: "DatastoreBackup"),
+                                                            LabACL(path: "/remote/primary-hub", role: "RemoteSyncOperator")], ownerACL: nil)
+        let sync = upid("syncjob", "primary-hub:main:mirror::primary-mirror", by: "root@pam")
+        #expect(runner.mayRead(task: sync))
+        let half = LabCaller(authID: "ops@pbs!half", acl: [LabACL(path: "/datastore/mirror", role: "DatastoreBackup")], ownerACL: nil)
+        #expect(!half.mayRead(task: sync), "without Remote.Read on the remote store")
+    }
+
     @Test func anUnknownUPIDIsStoppedWithAnUnknownResult() async throws {
         let transport = WorldTransport(LabWorld.sample())
         let client = transport.client(.secondary, as: LabWorld.monitorToken)
