@@ -117,7 +117,11 @@ enum DashboardView {
             let age = verify.ageSeconds.map { "last ok \(Durations.format($0)) ago" } ?? "never ok"
             x = frame.put("\(verify.datastore): \(age)  \(verify.snapshotsOK ?? 0) ok  ", x: x, y: y)
             x = frame.put("\(verify.snapshotsFailed ?? 0) failed", x: x, y: y, style: Style((verify.snapshotsFailed ?? 0) > 0 ? .critical : .normal, bold: (verify.snapshotsFailed ?? 0) > 0))
-            frame.put("  \(verify.snapshotsUnverified ?? 0) unverified", x: x, y: y)
+            x = frame.put("  \(verify.snapshotsUnverified ?? 0) unverified", x: x, y: y)
+            if let upstream = verify.snapshotsVerifiedUpstreamOnly, upstream > 0 {
+                // States sync copied from the primary: they say nothing about this node's chunks.
+                frame.put("  \(upstream) ok via sync", x: x, y: y, style: Style(.dim), limit: max(0, width - 1 - x))
+            }
         } else {
             frame.put("unknown", x: x, y: y, style: Style(.unknown))
         }

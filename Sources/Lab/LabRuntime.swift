@@ -69,7 +69,7 @@ public actor LabRuntime {
         for role in NodeRole.allCases {
             let identity = try LabIdentity.load(named: world.node(role).nodeName, in: certs) { try LabIdentity.pbs(nodeName: $0) }
             let server = LabHTTPSServer(context: try identity.serverContext(), group: group) { [weak self] request in
-                await self?.answerPBS(role, request)
+                await LabRuntime.delayed(await self?.answerPBS(role, request))
             }
             let port = try await Self.bind(server, preferred: world.node(role).port)
             world.bind(role, port: port, fingerprint: identity.fingerprint)
@@ -81,7 +81,7 @@ public actor LabRuntime {
             let host = world.pve[index]
             let identity = try LabIdentity.load(named: host.name, in: certs) { try LabIdentity.pve(nodeName: $0) }
             let server = LabHTTPSServer(context: try identity.serverContext(), group: group) { [weak self] request in
-                await self?.answerPVE(index, request)
+                await LabRuntime.delayed(await self?.answerPVE(index, request))
             }
             world.pve[index].port = try await Self.bind(server, preferred: host.port)
             servers[host.name] = server
@@ -116,6 +116,17 @@ public actor LabRuntime {
     private func tickAndSave() throws {
         tick()
         if unsaved { try save() }
+    }
+
+    /// PBS and PVE answer a refused login only after 3 seconds (PBS a refused privilege after
+    /// half a second), to slow down guessing; the lab keeps them waiting as long, in real time.
+    private static func delayed(_ response: LabResponse?) async -> LabResponse? {
+        switch response?.status {
+        case 401: try? await Task.sleep(for: .seconds(3))
+        case 403 where response?.reason == nil: try? await Task.sleep(for: .milliseconds(500))
+        default: break
+        }
+        return response
     }
 
     private func answerPBS(_ role: NodeRole, _ request: LabRequest) -> LabResponse? {

@@ -25,7 +25,7 @@ public struct HealthReport: Sendable {
         let (drift, driftFindings) = DriftRules.evaluate(primary: state.primary, secondary: state.secondary,
                                                           lastSuccessStart: sync.lastSuccessStart)
         findings += syncFindings + verifyFindings + driftFindings
-        let targets = state.pve.map { target(of: $0, policy: policy) }
+        let targets = state.pve.map { target(of: $0, policy: policy, addresses: state.addresses) }
         for (reading, target) in zip(state.pve, targets) {
             findings += pveFindings(reading, target: target)
         }
@@ -36,16 +36,18 @@ public struct HealthReport: Sendable {
         return HealthReport(overall: overall, sync: sync, verify: verify, drift: drift, findings: findings, targets: targets)
     }
 
-    /// Which PBS a storage entry points at: the same datastore on a node named the same way
-    /// (host and port as in pbsha.toml), or holding the node's pinned fingerprint, since
-    /// storage.cfg often names by IP a node pbsha.toml names by DNS (or the other way round).
-    static func target(of reading: PVEReading, policy: HealthPolicy) -> Target? {
+    /// Which PBS a storage entry points at: the same datastore on a node reached the same
+    /// way (host or one of its addresses, and port, as in pbsha.toml), or holding the node's
+    /// pinned fingerprint, since storage.cfg often names by IP a node pbsha.toml names by DNS.
+    static func target(of reading: PVEReading, policy: HealthPolicy, addresses: [String: Set<String>] = [:]) -> Target? {
         guard let storage = reading.storage, let server = storage.server else { return nil }
         let port = storage.port ?? 8007
         let pinned = storage.fingerprint.flatMap(Fingerprint.init)
+        let serverAddresses = addresses[server] ?? []
         func matches(_ host: String, _ hostPort: Int, _ datastore: String, _ fingerprint: Fingerprint?) -> Bool {
             guard storage.datastore == datastore else { return false }
-            return (unbracketed(server) == host && port == hostPort) || (pinned != nil && pinned == fingerprint)
+            let sameHost = unbracketed(server) == host || !serverAddresses.isDisjoint(with: addresses[host] ?? [])
+            return (sameHost && port == hostPort) || (pinned != nil && pinned == fingerprint)
         }
         if matches(policy.primaryHost, policy.primaryPort, policy.primaryDatastore, policy.primaryFingerprint) { return .primary }
         if matches(policy.secondaryHost, policy.secondaryPort, policy.secondaryDatastore, policy.secondaryFingerprint) { return .secondary }

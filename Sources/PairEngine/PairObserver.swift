@@ -20,7 +20,19 @@ public struct PairObserver: Sendable {
         async let secondary = read(.secondary, config.secondary)
         async let hosts = readPVE()
         let (primaryReading, secondaryReading, pveReadings) = (await primary, await secondary, await hosts)
-        return PairState(observedAt: clock.now(), primary: primaryReading, secondary: secondaryReading, pve: pveReadings)
+        var state = PairState(observedAt: clock.now(), primary: primaryReading, secondary: secondaryReading, pve: pveReadings)
+        state.addresses = await resolve([config.primary.host, config.secondary.host] + pveReadings.compactMap(\.storage?.server))
+        return state
+    }
+
+    /// Addresses of every name, resolved concurrently.
+    private func resolve(_ names: [String]) async -> [String: Set<String>] {
+        await withTaskGroup(of: (String, Set<String>).self) { group in
+            for name in Set(names) { group.addTask { (name, await AddressResolver.addresses(of: name)) } }
+            var result: [String: Set<String>] = [:]
+            for await (name, addresses) in group { result[name] = addresses }
+            return result
+        }
     }
 
     private func read(_ role: NodeRole, _ node: NodeConfig) async -> NodeReading {

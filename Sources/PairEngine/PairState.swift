@@ -87,6 +87,8 @@ public struct PairState: Sendable {
     public var primary: NodeReading
     public var secondary: NodeReading
     public var pve: [PVEReading]
+    /// The numeric addresses of the nodes' hosts and the PVE entries' servers, by name.
+    public var addresses: [String: Set<String>] = [:]
 
     public init(observedAt: Double, primary: NodeReading, secondary: NodeReading, pve: [PVEReading]) {
         self.observedAt = observedAt

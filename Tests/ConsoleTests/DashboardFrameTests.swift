@@ -27,6 +27,16 @@ import Testing
         }
     }
 
+    @Test func verifyStatesCopiedFromThePrimaryAreShownApart() {
+        var pair = ConsoleFixture.pair()
+        pair.secondary.snapshots = pair.primary.snapshots
+        pair.secondary.snapshots![0].item.verification?.upid = ConsoleFixture.verifyRun.upid
+        let frame = Render.frame(ConsoleFixture.state(pair))
+        let line = frame.lines.first { $0.contains("VERIFY") } ?? ""
+        #expect(line.contains("1 ok  0 failed  0 unverified  3 ok via sync"), "\(line)")
+        #expect(line.count == 80)
+    }
+
     @Test func theWideLayoutShowsMore() {
         let frame = Render.frame(ConsoleFixture.state(width: 132, height: 43))
         #expect(frame.text.contains("clock +0s vs console"))

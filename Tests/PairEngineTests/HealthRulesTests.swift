@@ -1,4 +1,4 @@
-import PairEngine
+@testable import PairEngine
 import ProxmoxAPI
 import Testing
 
@@ -310,6 +310,24 @@ import Testing
         fixture.state.pve = [a, b]
         #expect(fixture.report.targets == [.secondary, .other])
         #expect(fixture.finding("pve-target-other")?.message.contains("pve-b") == true)
+    }
+
+    @Test func anIPInStorageCfgAndADNSNameInTheConfigAreTheSameNodeByAddress() {
+        var fixture = PairFixture()
+        var a = PVEReading(name: "pve-a", host: "pve1", storageID: "backup-primary")
+        a.version = VersionInfo(version: "8.3.2", release: "8.3", repoid: "x")
+        a.storage = PVEStorage(storage: "backup-primary", type: "pbs", server: "10.0.0.5", datastore: "main", fingerprint: nil, username: nil)
+        fixture.state.pve = [a]
+        #expect(fixture.report.targets == [.other])
+        fixture.state.addresses = ["10.0.0.5": ["10.0.0.5"], "pbs1": ["10.0.0.5", "fd00::5"], "pbs2": ["10.0.0.6"]]
+        #expect(fixture.report.targets == [.primary])
+    }
+
+    @Test func namesResolveToTheirAddresses() async {
+        #expect(AddressResolver.resolve("127.0.0.1") == ["127.0.0.1"])
+        #expect(AddressResolver.resolve("[::1]") == ["::1"])
+        #expect(!(await AddressResolver.addresses(of: "localhost")).isEmpty)
+        #expect(AddressResolver.resolve("no-such-host.invalid").isEmpty)
     }
 
     @Test func anIPInStorageCfgAndADNSNameInTheConfigAreTheSameNodeByFingerprint() {

@@ -11,8 +11,9 @@ import Testing
 
     init() throws { certificates = try ForeignCertificates.shared() }
 
+    /// Generous timeouts: no test here is about time, and a loaded two-core CI machine is slow.
     private func client(_ server: ForeignServer, host: String = "127.0.0.1", pin: String) throws -> PBSClient {
-        let transport = try PinnedHTTPSClient(limits: .init(connectTimeout: 5, requestTimeout: 10))
+        let transport = try PinnedHTTPSClient(limits: .init(connectTimeout: 30, requestTimeout: 30))
         return PBSClient(transport: transport, endpoint: Endpoint(host: host, port: server.port, fingerprint: Fingerprint(pin)!), token: token)
     }
 
@@ -84,7 +85,7 @@ import Testing
     @Test func pvesReasonPhraseIsReadFromTheStatusLine() async throws {
         let server = try ForeignServer(.pve, certificate: "pve", certificates: certificates, token: ("pbsha@pve!failover", "right"))
         defer { server.stop() }
-        let transport = try PinnedHTTPSClient(limits: .init(connectTimeout: 5, requestTimeout: 10))
+        let transport = try PinnedHTTPSClient(limits: .init(connectTimeout: 30, requestTimeout: 30))
         let endpoint = Endpoint(host: "127.0.0.1", port: server.port, fingerprint: Fingerprint(try certificates.fingerprint("pve"))!)
         let client = PVEClient(transport: transport, endpoint: endpoint, token: APIToken(authID: "pbsha@pve!failover", secret: "wrong"))
         await #expect(throws: APIError.unauthorized(host: "127.0.0.1", message: "authentication failure")) { try await client.version() }

@@ -58,7 +58,7 @@ import Testing
             node = "pve1"
             """.write(toFile: "\(dir)/pbsha.toml", atomically: true, encoding: .utf8)
 
-        let result = Spawned.run(["status", "--json", "--config", "\(dir)/pbsha.toml"], directory: dir)
+        let result = Spawned.run(["status", "--json", "--timeout", "30", "--config", "\(dir)/pbsha.toml"], directory: dir)
         #expect(result.code == 0, "\(result.out)\n\(result.err)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
         let nodes = try #require(document["nodes"] as? [String: [String: Any]])

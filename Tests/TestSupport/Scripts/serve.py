@@ -237,7 +237,7 @@ class Server:
     def handle(self, raw):
         mode = self.args.mode
         try:
-            raw.settimeout(10)
+            raw.settimeout(30)
             if mode == "eof-in-handshake":
                 # Read the ClientHello first: closing with unread data would send a reset, not EOF.
                 raw.recv(16384)
