@@ -48,9 +48,9 @@ public enum ConsoleRuntime {
                 if perform(Update.apply(&state, message), reader: reader, inbox: inbox) { state.quitRequested = true }
             }
             // Redraw for news, or once a second for the clock and the ages.
-            if dirty || Int(now) != lastSecond {
+            if dirty || Int(clamping: now) != lastSecond {
                 terminal.paint(Render.frame(state))
-                lastSecond = Int(now)
+                lastSecond = Int(clamping: now)
                 dirty = false
             }
         }

@@ -31,7 +31,7 @@ enum DashboardView {
             return
         }
         guard reading.reachable else {
-            let since = state.downSince[role].map { "since \(Render.clock($0)) (\(Durations.format(Int(state.now - $0))))" } ?? ""
+            let since = state.downSince[role].map { "since \(Render.clock($0)) (\(Durations.format(Int(clamping: state.now - $0))))" } ?? ""
             frame.put("\(glyphs.bullet) DOWN \(since)", x: inner, y: y + 1, style: Style(.critical, bold: true), limit: limit)
             let message = reading.failure.map(String.init(describing:)) ?? "no answer"
             for (offset, line) in StatusText.wrap(message, width: limit, indent: 0).prefix(height - 3).enumerated() {
@@ -40,7 +40,7 @@ enum DashboardView {
             return
         }
         var line = y + 1
-        let latency = reading.latencyMs.map { "\(Int($0.rounded())) ms" } ?? "?"
+        let latency = reading.latencyMs.map { "\(Int(clamping: $0.rounded())) ms" } ?? "?"
         frame.put("\(glyphs.bullet) UP", x: inner, y: line, style: Style(.ok, bold: true))
         frame.put("\(latency)  PBS \(reading.version?.display ?? "?")", x: inner + 6, y: line, limit: limit - 6)
         line += 1
@@ -53,7 +53,7 @@ enum DashboardView {
         line += 1
         if let status = reading.status, status.total > 0 {
             let fraction = Double(status.used) / Double(status.total)
-            let percent = " \(Int(fraction * 100)) %"
+            let percent = " \(Int(clamping: fraction * 100)) %"
             let barWidth = max(4, limit - percent.count)
             let tone: Tone = fraction >= 0.95 ? .critical : fraction >= 0.85 ? .warning : .ok
             frame.bar(x: inner, y: line, width: barWidth, fraction: fraction, glyphs: glyphs, style: Style(tone))

@@ -115,7 +115,7 @@ extension Frame {
 
     /// A usage bar: `fraction` of `width` filled.
     mutating func bar(x: Int, y: Int, width: Int, fraction: Double, glyphs: Glyphs, style: Style) {
-        let filled = Int((max(0, min(1, fraction)) * Double(width)).rounded())
+        let filled = fraction.isNaN ? 0 : Int((max(0, min(1, fraction)) * Double(width)).rounded())
         for column in 0..<width {
             self[x + column, y] = Cell(character: column < filled ? glyphs.barFull : glyphs.barEmpty,
                                        style: column < filled ? style : Style(.dim))

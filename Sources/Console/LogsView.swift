@@ -31,7 +31,7 @@ enum LogsView {
             let y = 3 + offset
             let selected = index == state.logs.selected
             let item = task.item
-            let duration = item.endtime.map { Durations.format(Int($0 - item.starttime)) } ?? "running"
+            let duration = item.endtime.map { Durations.format(Int(clamping: Double($0) - Double(item.starttime))) } ?? "running"
             let result = item.status ?? "running"
             let text = "  " + Render.shortTime(item.starttime).padding(toLength: 19, withPad: " ", startingAt: 0)
                 + task.node.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)

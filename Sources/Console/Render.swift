@@ -40,7 +40,7 @@ public enum Render {
         x = frame.put(" \(state.mode.rawValue) ", x: x + 1, y: 0, style: Style(state.mode == .live ? .accent : .warning, bold: true, reverse: true))
         frame.put(" \(state.pairName)", x: x, y: 0, style: bar)
         let overall = state.report.map { $0.overall.rawValue.uppercased() } ?? "WAITING"
-        let age = state.state.map { "data \(Durations.format(Int(max(0, state.now - $0.observedAt)))) old" } ?? "reading..."
+        let age = state.state.map { "data \(Durations.format(Int(clamping: max(0, state.now - $0.observedAt)))) old" } ?? "reading..."
         let right = "\(clock(state.now)) \(age)\(state.refreshing ? " \(state.glyphs.refreshing)" : "") "
         let verdict = " \(overall) "
         let verdictX = state.width - verdict.count
@@ -90,7 +90,7 @@ public enum Render {
     }
 
     /// `07:52:01Z`.
-    static func clock(_ epoch: Double) -> String { String(Timestamps.rfc3339(Int64(epoch)).dropFirst(11)) }
+    static func clock(_ epoch: Double) -> String { String(Timestamps.rfc3339(Int64(clamping: epoch)).suffix(9)) }
 
     /// `2026-11-27 07:52`.
     static func shortTime(_ epoch: Int64) -> String {

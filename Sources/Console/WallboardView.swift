@@ -39,7 +39,7 @@ enum WallboardView {
             if node != nil, !up, let since = state.downSince[role] {
                 frame.put("  since \(Render.clock(since))", x: x, y: y, style: Style(.critical))
             } else if let status = node?.status, let node, status.total > 0 {
-                frame.put("  \(node.datastoreName) \(Int(Double(status.used) * 100 / Double(status.total))) % used", x: x, y: y)
+                frame.put("  \(node.datastoreName) \(Int(clamping: Double(status.used) * 100 / Double(status.total))) % used", x: x, y: y)
             }
             y += 1
         }

@@ -7,6 +7,7 @@ extension LabWorld {
     public func handlePBS(_ role: NodeRole, _ request: LabRequest) -> LabResponse {
         let node = self.node(role)
         let s = request.segments
+        if let malformed = request.malformed { return .error(400, malformed) }
         if s == ["ping"] { return .json(Envelope(data: Pong())) }
         guard let caller = LabAccess.authenticate(request.authorization, tokens: node.tokens, users: node.users) else {
             return .error(401, "authentication failed - invalid credentials")
@@ -60,7 +61,7 @@ extension LabWorld {
             let remotes = [node.remote].compactMap { $0 }.filter { caller.has("Remote.Audit", on: "/remote/\($0.name)") }
             return .json(Envelope(data: remotes, digest: "lab"))
         case 3 where s[0] == "nodes" && s[2] == "tasks":
-            return .json(taskList(node, request, caller: caller))
+            return taskList(node, request, caller: caller)
         case 5 where s[0] == "nodes" && s[2] == "tasks":
             guard let upid = try? UPID(s[3]) else { return .error(400, "parameter verification failed - 'upid': unable to parse UPID '\(s[3])'") }
             guard caller.mayRead(task: upid) else { return .error(400, "task access not allowed") }
@@ -72,7 +73,7 @@ extension LabWorld {
                 return .json(Envelope(data: TaskStatus(upid: upid, running: running, exitstatus: task?.status ?? "unknown", endtime: task?.end)))
             case "log":
                 guard let task else { return .error(400, "unable to open task log \"\(s[3])\" - No such file or directory (os error 2)") }
-                return .json(taskLog(task, request))
+                return taskLog(task, request)
             default:
                 return .notFound(request)
             }
@@ -149,10 +150,14 @@ extension LabWorld {
         return status
     }
 
-    private func taskList(_ node: LabPBS, _ request: LabRequest, caller: LabCaller) -> Envelope<[TaskListItem]> {
+    private func taskList(_ node: LabPBS, _ request: LabRequest, caller: LabCaller) -> LabResponse {
+        let start: Int, limit: Int, since: Int64?
+        do {
+            (start, limit, since) = (try request.count("start") ?? 0, try request.count("limit") ?? 50,
+                                     try request.count("since", maximum: Int.max).map(Int64.init))
+        } catch { return .error(400, error.message) }
         let typeFilter = request.value("typefilter")
         let store = request.value("store")
-        let since = request.value("since").flatMap { Int64($0) }
         let onlyRunning = request.flag("running")
         let onlyErrors = request.flag("errors")
         let userFilter = request.value("userfilter")
@@ -168,13 +173,11 @@ extension LabWorld {
             if let store, !Self.refers(upid, to: store) { return false }
             return true
         }.sorted { ($0.running(at: now) ? 1 : 0, $0.start) > ($1.running(at: now) ? 1 : 0, $1.start) }
-        let start = request.int("start") ?? 0
-        let limit = request.int("limit") ?? 50
         let page = matching.dropFirst(start).prefix(limit == 0 ? Int.max : limit)
         let items = page.map { task in
             TaskListItem(upid: task.parsed, endtime: task.running(at: now) ? nil : task.end, status: task.running(at: now) ? nil : task.status)
         }
-        return Envelope(data: Array(items), total: start + items.count + (limit != 0 && items.count == limit ? 1 : 0))
+        return .json(Envelope(data: Array(items), total: start + items.count + (limit != 0 && items.count == limit ? 1 : 0)))
     }
 
     /// Whether a task's worker id refers to a datastore, as PBS's `store` filter decides.
@@ -187,14 +190,16 @@ extension LabWorld {
         }
     }
 
-    private func taskLog(_ task: LabTask, _ request: LabRequest) -> TaskLogPage {
+    private func taskLog(_ task: LabTask, _ request: LabRequest) -> LabResponse {
+        let start: Int, limit: Int
+        do {
+            (start, limit) = (max(1, try request.count("start") ?? 0), try request.count("limit") ?? 50)
+        } catch { return .error(400, error.message) }
         let visible = zip(task.offsets, task.lines).filter { task.start + $0.0 <= now }
         let lines = visible.enumerated().map { index, line in
             TaskLogLine(n: index + 1, t: "\(Timestamps.rfc3339(task.start + line.0, numericOffset: 0)): \(line.1)")
         }
-        let start = max(1, request.int("start") ?? 0)
-        let limit = request.int("limit") ?? 50
         let page = lines.filter { $0.n >= start }.prefix(limit == 0 ? Int.max : limit)
-        return TaskLogPage(data: Array(page), total: lines.count, active: request.flag("test-status") ? task.running(at: now) : nil)
+        return .json(TaskLogPage(data: Array(page), total: lines.count, active: request.flag("test-status") ? task.running(at: now) : nil))
     }
 }

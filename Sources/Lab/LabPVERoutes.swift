@@ -8,6 +8,7 @@ extension LabWorld {
         guard let token = LabAccess.authenticate(request.authorization, tokens: host.tokens, users: nil) else {
             return .pveUnauthorized
         }
+        if let malformed = request.malformed { return .pveError(400, malformed) }
         guard request.method == "GET" else { return .pveError(501, "Method '\(request.method) \(request.rawPath)' not implemented") }
         let s = request.segments
         switch s {

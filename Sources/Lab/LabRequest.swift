@@ -8,6 +8,9 @@ public struct LabRequest: Sendable {
     public var query: [String: [String]]
     public var authorization: String?
     public var rawPath: String
+    /// Why the request cannot be read (an empty parameter name, a bad percent escape); the
+    /// routers answer 400 with it.
+    public var malformed: String?
 
     /// Splits a request target such as `/api2/json/nodes/localhost/tasks?limit=5`.
     public init(method: String, target: String, authorization: String?) {
@@ -17,20 +20,48 @@ public struct LabRequest: Sendable {
         rawPath = parts[0]
         var path = parts[0]
         if path.hasPrefix("/api2/json") { path.removeFirst(10) }
-        segments = path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+        var malformed: String?
+        segments = path.split(separator: "/").map { segment in
+            guard let decoded = String(segment).removingPercentEncoding else {
+                malformed = "invalid percent-encoding in path segment '\(segment)'"
+                return String(segment)
+            }
+            return decoded
+        }
         var query: [String: [String]] = [:]
         if parts.count == 2 {
-            for item in parts[1].split(separator: "&") {
-                let pair = item.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
-                query[pair[0], default: []].append(pair.count == 2 ? pair[1] : "")
+            for item in parts[1].split(separator: "&", omittingEmptySubsequences: false) {
+                let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    .map { String($0).replacingOccurrences(of: "+", with: " ") }
+                let decoded = pair.map { $0.removingPercentEncoding }
+                guard let key = decoded[0], !key.isEmpty, decoded.allSatisfy({ $0 != nil }) else {
+                    malformed = item.isEmpty ? "empty parameter in the query string"
+                        : "parameter verification failed - cannot parse '\(item)' in the query string"
+                    continue
+                }
+                query[key, default: []].append(decoded.count == 2 ? decoded[1]! : "")
             }
         }
         self.query = query
+        self.malformed = malformed
     }
 
     func value(_ key: String) -> String? { query[key]?.last }
-    func int(_ key: String) -> Int? { value(key).flatMap { Int($0) } }
     func flag(_ key: String) -> Bool { ["1", "true", "yes"].contains(value(key) ?? "") }
+
+    /// A numeric parameter PBS bounds by its schema; nil when absent.
+    func count(_ key: String, maximum: Int = 1 << 30) throws(BadParameter) -> Int? {
+        guard let text = value(key) else { return nil }
+        guard let number = Int(text), (0...maximum).contains(number) else {
+            throw BadParameter(message: "parameter verification failed - '\(key)': value must be an integer from 0 to \(maximum)")
+        }
+        return number
+    }
+}
+
+/// A parameter outside its schema: the router answers 400 with the message.
+struct BadParameter: Error {
+    let message: String
 }
 
 /// A response: JSON on success; on error plain text (PBS) or PVE's JSON with the message

@@ -73,9 +73,14 @@ public struct CalendarEvent: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The years a calendar event is computed in: 0001 to 9999, as PBS's calendar does.
+    static let computable: ClosedRange<Int64> = -62_135_596_800...253_402_300_799
+
     /// The first event strictly after `after` (epoch seconds), or nil when there is none
-    /// within the next ten years (a one-off date in the past, Feb 30th, …).
+    /// within the next ten years (a one-off date in the past, Feb 30th, …) or `after` lies
+    /// outside the years 1 to 9999 (a broken node's clock).
     public func next(after: Int64, utcOffset: Int = 0) -> Int64? {
+        guard Self.computable.contains(after), abs(utcOffset) <= 86_400 else { return nil }
         let offset = Int64(utc ? 0 : utcOffset)
         let local = after + offset + 1
         let firstDay = Int64(floorDiv(local, 86_400))
@@ -247,6 +252,8 @@ struct Civil {
     }
 }
 
+/// Division rounding toward negative infinity (for positive `b`), defined for every `a`.
 func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-    a >= 0 ? a / b : -((-a + b - 1) / b)
+    let quotient = a / b
+    return a % b != 0 && a < 0 ? quotient - 1 : quotient
 }

@@ -25,6 +25,11 @@ public enum ConfigLoader {
             }
             return explicit
         }
+        // A variable set on purpose must name a file: falling through to another config
+        // would watch a different pair than the operator asked for.
+        if let named = environment["PBSHA_CONFIG"], !named.isEmpty, !FileManager.default.fileExists(atPath: named) {
+            throw ConfigError(file: named, key: nil, message: "no such file; $PBSHA_CONFIG names it. Fix the variable or unset it")
+        }
         let candidates = searchPaths(environment: environment, workingDirectory: workingDirectory)
         if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
         throw ConfigError(file: "config", key: nil, message: """

@@ -11,20 +11,29 @@ public enum Durations {
 
     private static let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
 
-    /// Seconds in `text`; a bare number counts as seconds.
+    /// The longest duration anything in pbsha means: ten years.
+    public static let maximum = 3650 * 86_400
+
+    /// Seconds in `text`; a bare number counts as seconds. At most `maximum`.
     public static func parse(_ text: String) throws(ParseError) -> Int {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw ParseError(text: text, reason: "it is empty") }
-        if let seconds = Int(trimmed), seconds >= 0 { return seconds }
+        let tooLong = ParseError(text: text, reason: "longer than \(maximum / 86_400)d, the most pbsha accepts")
+        if trimmed.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            guard let seconds = Int(trimmed), seconds <= maximum else { throw tooLong }
+            return seconds
+        }
         var total = 0
         var digits = ""
         for character in trimmed {
             if character.isASCII, character.isNumber {
                 digits.append(character)
             } else if let unit = units[character] {
-                guard let value = Int(digits) else {
+                guard !digits.isEmpty else {
                     throw ParseError(text: text, reason: "'\(character)' has no number before it")
                 }
+                // Compared before multiplying, so that no input can overflow.
+                guard let value = Int(digits), value <= maximum / unit, total + value * unit <= maximum else { throw tooLong }
                 total += value * unit
                 digits = ""
             } else {
@@ -37,7 +46,7 @@ public enum Durations {
 
     /// A short human form: `45s`, `12m`, `5h12m`, `3d4h`.
     public static func format(_ seconds: Int) -> String {
-        let s = abs(seconds)
+        let s = seconds.magnitude
         let sign = seconds < 0 ? "-" : ""
         switch s {
         case ..<60: return "\(sign)\(s)s"

@@ -15,7 +15,7 @@ public struct HealthReport: Sendable {
 
     /// Applies every rule. Ages are measured on the secondary's own clock when it answered.
     public static func evaluate(_ state: PairState, policy: HealthPolicy) -> HealthReport {
-        let consoleNow = Int64(state.observedAt)
+        let consoleNow = Int64(clamping: state.observedAt)
         let secondaryNow = state.secondary.time?.time ?? consoleNow
         var findings = NodeRules.evaluate(state.primary, policy: policy) + NodeRules.evaluate(state.secondary, policy: policy)
         findings += NodeRules.skew(state.primary, state.secondary, policy: policy)

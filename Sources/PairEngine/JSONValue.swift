@@ -6,13 +6,15 @@ public indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
+    /// Exact, whatever its size (a Double holds integers exactly only up to 2^53).
+    case integer(Int64)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
 
     public static func == (a: JSONValue, b: JSONValue) -> Bool { a.serialized() == b.serialized() }
 
-    public static func int<T: BinaryInteger>(_ value: T?) -> JSONValue { value.map { .number(Double($0)) } ?? .null }
+    public static func int<T: BinaryInteger>(_ value: T?) -> JSONValue { value.map { .integer(Int64(clamping: $0)) } ?? .null }
     public static func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
     public static func time(_ epoch: Int64?) -> JSONValue { epoch.map { .string(Timestamps.rfc3339($0)) } ?? .null }
 
@@ -24,7 +26,9 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .null: return "null"
         case .bool(let value): return value ? "true" : "false"
         case .number(let value):
+            guard value.isFinite else { return "null" }
             return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        case .integer(let value): return String(value)
         case .string(let value): return Self.quote(value)
         case .array(let items):
             guard !items.isEmpty else { return "[]" }

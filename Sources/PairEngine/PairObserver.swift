@@ -57,7 +57,7 @@ public struct PairObserver: Sendable {
         let askedAt = clock.now()
         let timeResult = await time
         if case .success(let nodeTime) = timeResult {
-            reading.clockSkew = Int((Double(nodeTime.time) - (askedAt + clock.now()) / 2).rounded())
+            reading.clockSkew = Int(clamping: (Double(nodeTime.time) - (askedAt + clock.now()) / 2).rounded())
         }
         reading.time = take(timeResult, "time", into: &reading)
         if let stores = take(await list, "datastore list", into: &reading) {

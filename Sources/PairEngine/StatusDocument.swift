@@ -4,7 +4,7 @@ import ProxmoxAPI
 public enum StatusDocument {
     public static func build(_ state: PairState, _ report: HealthReport, config: PairConfig) -> JSONValue {
         .object([
-            ("generated-at", .time(Int64(state.observedAt))),
+            ("generated-at", .time(Int64(clamping: state.observedAt))),
             ("pair", .object([("name", .string(config.name)), ("rpo-seconds", .int(config.rpoSeconds))])),
             ("overall", .string(report.overall.rawValue)),
             ("nodes", .object([("primary", node(state.primary, port: config.primary.port)),

@@ -6,7 +6,7 @@ public enum StatusText {
     public static func render(_ state: PairState, _ report: HealthReport, config: PairConfig, width: Int = 80) -> String {
         var lines: [String] = []
         let title = "pbsha \(config.name)"
-        let right = "\(Timestamps.rfc3339(Int64(state.observedAt)))  \(report.overall.rawValue.uppercased())"
+        let right = "\(Timestamps.rfc3339(Int64(clamping: state.observedAt)))  \(report.overall.rawValue.uppercased())"
         lines.append(title + String(repeating: " ", count: max(1, width - title.count - right.count)) + right)
         lines.append(String(repeating: "-", count: width))
         for node in [state.primary, state.secondary] {
@@ -44,7 +44,7 @@ public enum StatusText {
         if let skew = node.clockSkew, abs(skew) > 5 { first += "  clock \(skew > 0 ? "+" : "")\(skew)s" }
         var second = String(repeating: " ", count: 11) + "datastore \(node.datastoreName)"
         if let status = node.status, status.total > 0 {
-            second += "  \(Bytes.format(status.used)) of \(Bytes.format(status.total)) (\(Int(Double(status.used) * 100 / Double(status.total))) %)"
+            second += "  \(Bytes.format(status.used)) of \(Bytes.format(status.total)) (\(Int(clamping: Double(status.used) * 100 / Double(status.total))) %)"
         }
         if let counts = node.status?.counts { second += "  \(counts.groups) groups, \(counts.snapshots) snapshots" }
         if let mode = MaintenanceMode(node.datastore?.maintenance) { second += "  MAINTENANCE \(mode.type)" }

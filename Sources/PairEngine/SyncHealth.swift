@@ -79,7 +79,7 @@ enum SyncRules {
         }
 
         if let end = summary.lastSuccessEnd {
-            let age = Int(now - end)
+            let age = elapsed(now, since: end)
             summary.ageSeconds = age
             let rpo = policy.rpoSeconds
             if age >= rpo {
@@ -87,7 +87,7 @@ enum SyncRules {
                     "last successful sync \(Durations.format(age)) ago, past the RPO of \(Durations.format(rpo))", subject: subject))
             } else if Double(age) >= Double(rpo) * policy.rpoWarningFraction {
                 findings.append(Finding(.warning, "sync-stale",
-                    "last successful sync \(Durations.format(age)) ago, \(Int(Double(age) * 100 / Double(rpo))) % of the RPO of \(Durations.format(rpo))",
+                    "last successful sync \(Durations.format(age)) ago, \(Int(clamping: Double(age) * 100 / Double(rpo))) % of the RPO of \(Durations.format(rpo))",
                     subject: subject))
             }
         }
@@ -129,7 +129,7 @@ enum SyncRules {
         let interval = following - due
         guard now > due + interval else { return [] }
         return [Finding(.critical, "sync-not-running",
-            "sync did not run: it was due \(Durations.format(Int(now - due))) ago (\(Timestamps.rfc3339(due))) and has not started",
+            "sync did not run: it was due \(Durations.format(elapsed(now, since: due))) ago (\(Timestamps.rfc3339(due))) and has not started",
             subject: subject)]
     }
 }

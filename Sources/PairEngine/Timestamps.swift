@@ -4,7 +4,8 @@ import Foundation
 public enum Timestamps {
     public static func rfc3339(_ epoch: Int64) -> String {
         let civil = Civil(daysSinceEpoch: floorDiv(epoch, 86_400))
-        let second = Int(epoch - floorDiv(epoch, 86_400) * 86_400)
+        let remainder = epoch % 86_400
+        let second = Int(remainder < 0 ? remainder + 86_400 : remainder)
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", civil.year, civil.month, civil.day,
                       second / 3600, second % 3600 / 60, second % 60)
     }
@@ -16,7 +17,7 @@ public enum Timestamps {
 
     /// RFC 3339 with a numeric offset even in UTC (`+00:00`), as PBS writes task log lines.
     public static func rfc3339(_ epoch: Int64, numericOffset utcOffset: Int) -> String {
-        let local = rfc3339(epoch + Int64(utcOffset)).dropLast()
+        let local = rfc3339(clampedSum(epoch, Int64(utcOffset))).dropLast()
         let sign = utcOffset < 0 ? "-" : "+"
         let minutes = abs(utcOffset) / 60
         return local + String(format: "%@%02d:%02d", sign, minutes / 60, minutes % 60)

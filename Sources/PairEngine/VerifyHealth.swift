@@ -74,7 +74,7 @@ enum VerifyRules {
                 subject: subject))
         }
         if let end = summary.lastSuccessEnd {
-            let age = Int(now - end)
+            let age = elapsed(now, since: end)
             summary.ageSeconds = age
             if age > policy.verifyMaxAgeSeconds {
                 findings.append(Finding(.warning, "verify-stale",

@@ -37,18 +37,22 @@ public struct UPID: Hashable, Sendable, CustomStringConvertible {
             }
             return number
         }
+        func epoch(_ value: UInt64) throws(UPIDError) -> Int64 {
+            guard let time = Int64(exactly: value) else { throw UPIDError(text: text, reason: "start time \(value) is out of range") }
+            return time
+        }
         switch fields.count {
         case 8:
             flavor = .pbs
             taskID = try hex(fields[3], "task id", digits: 8...16)
-            startTime = Int64(try hex(fields[4], "start time", digits: 8...16))
+            startTime = try epoch(hex(fields[4], "start time", digits: 8...16))
             workerType = fields[5]
             workerID = try UPID.unescape(fields[6])
             authID = fields[7]
         case 7:
             flavor = .pve
             taskID = nil
-            startTime = Int64(try hex(fields[3], "start time", digits: 8...16))
+            startTime = try epoch(hex(fields[3], "start time", digits: 8...16))
             workerType = fields[4]
             workerID = fields[5]
             authID = fields[6]

@@ -45,8 +45,14 @@ struct PairSource: ParsableArguments {
     @Flag(name: .long, help: "Use the embedded simulated lab (no config needed).")
     var lab = false
 
-    @Option(name: .long, help: "Seconds to wait for a node before calling it unreachable.")
+    @Option(name: .long, help: "Seconds to wait for a node before calling it unreachable (0.5 to 600).")
     var timeout: Double = 8
+
+    func validate() throws {
+        guard timeout.isFinite, (0.5...600).contains(timeout) else {
+            throw ValidationError("--timeout takes seconds from 0.5 to 600, got \(timeout)")
+        }
+    }
 }
 
 /// Writing to the terminal without buffering surprises.

@@ -5,14 +5,16 @@ import PairEngine
 
 /// Options of the full-screen views.
 struct ScreenOptions: ParsableArguments {
-    @Option(name: .long, help: "Seconds between refreshes (at least 2).")
+    @Option(name: .long, help: "Seconds between refreshes (2 to 3600).")
     var refresh: Double = 5
 
     @Flag(name: .long, help: "Draw lines with ASCII characters only.")
     var ascii = false
 
     func validate() throws {
-        guard refresh >= 2 else { throw ValidationError("--refresh must be at least 2 seconds (got \(refresh))") }
+        guard refresh.isFinite, (2...3600).contains(refresh) else {
+            throw ValidationError("--refresh takes seconds from 2 to 3600, got \(refresh)")
+        }
     }
 }
 

@@ -132,3 +132,29 @@ import Testing
         #expect(frame.lines == ["  abc"])
     }
 }
+
+/// A node sending times and sizes at the limits of Int64 is drawn, not trapped on.
+@Suite struct ExtremeFrameTests {
+    @Test(arguments: [Int64.max, Int64.min, 0])
+    func extremeNumbersRender(value: Int64) {
+        var pair = ConsoleFixture.pair()
+        for role in NodeRole.allCases {
+            var node = pair.node(role)
+            node.time = NodeTime(timezone: "UTC", time: value, localtime: value)
+            node.status = DatastoreStatus(total: value, used: value, avail: value, counts: nil)
+            node.snapshots = [ConsoleFixture.snapshot("100", value)]
+            node.latencyMs = Double(value)
+            if role == .primary { pair.primary = node } else { pair.secondary = node }
+        }
+        pair.secondary.syncTasks?[0].starttime = value
+        pair.secondary.syncTasks?[0].endtime = value
+        pair.secondary.syncJob?.status.nextRun = value
+        pair.secondary.syncJob?.status.lastRunEndtime = value
+        for wallboard in [false, true] {
+            var state = ConsoleFixture.state(pair, wallboard: wallboard)
+            _ = Update.apply(&state, .tick(Double(value)))
+            let frame = Render.frame(state)
+            #expect(frame.lines.count == 24 && frame.lines.allSatisfy { $0.count == 80 })
+        }
+    }
+}

@@ -118,3 +118,31 @@ import Testing
         #expect(tail.lines == Array(whole.dropFirst(4)))
     }
 }
+
+/// Whatever arrives, the lab answers 400 and keeps serving: it never traps.
+@Suite(.serialized) struct MalformedRequestTests {
+    @Test func malformedRequestsAre400AndTheLabKeepsServing() async throws {
+        let lab = try await RunningLab.start()
+        let node = lab.config.secondary
+        let connection = PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: node.token).connection
+        let upid = try await PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: node.token).tasks(limit: 1)[0].upid
+        let log = "/api2/json/nodes/localhost/tasks/\(APIPath.encode(upid))/log"
+        for path in ["/api2/json/ping?=", "/api2/json/version?=", "/api2/json/version?&&", "/api2/json/version?a=%zz",
+                     "/api2/json/version?%=1", "/api2/json/nodes/localhost/tasks/UPID%ZZ/status",
+                     "/api2/json/nodes/localhost/tasks?start=-1", "/api2/json/nodes/localhost/tasks?limit=-5",
+                     "/api2/json/nodes/localhost/tasks?limit=99999999999999999999", "/api2/json/nodes/localhost/tasks?start=9223372036854775807",
+                     "/api2/json/nodes/localhost/tasks?since=yesterday", "\(log)?start=-3", "\(log)?limit=-1",
+                     "/api2/json/nodes/localhost/tasks/not-a-upid/status"] {
+            await #expect("\(path)") {
+                _ = try await connection.raw("GET", path)
+            } throws: { error in
+                if case .badRequest? = error as? APIError { return true } else { return false }
+            }
+        }
+        #expect(try await PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: node.token).version().version == "3.4")
+        await #expect { _ = try await lab.ctl("advance 99999999999999d") } throws: { error in
+            "\(error)".contains("longer than 3650d, the most pbsha accepts")
+        }
+        await lab.stop()
+    }
+}

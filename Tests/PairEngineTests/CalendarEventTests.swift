@@ -93,6 +93,11 @@ import Testing
         #expect(throws: Durations.ParseError.self) { try Durations.parse(text) }
     }
 
+    @Test(arguments: ["99999999999999d", "3651d", "99999999999999999999", "9223372036854775807s", "3650d1s", "522w"])
+    func refusesWhatIsLongerThanTenYearsWithoutTrapping(_ text: String) {
+        #expect { try Durations.parse(text) } throws: { ($0 as? Durations.ParseError)?.description.contains("longer than 3650d, the most pbsha accepts") == true }
+    }
+
     @Test func formatsForPeople() {
         #expect(Durations.format(45) == "45s")
         #expect(Durations.format(18_720) == "5h12m")

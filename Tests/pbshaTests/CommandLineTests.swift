@@ -35,8 +35,28 @@ import Testing
         #expect(bad.err == "pbsha: \(dir)/bad.toml: not valid TOML at line 2, column 8: Error while parsing key-value pair: expected value, saw '\\n'\n")
         let refresh = Spawned.run(["--refresh", "1"], directory: dir)
         #expect(refresh.code == 2)
-        #expect(refresh.err.contains("--refresh must be at least 2 seconds"))
+        #expect(refresh.err.contains("--refresh takes seconds from 2 to 3600, got 1.0"))
         #expect(Spawned.run(["status", "--bogus"], directory: dir).code == 2)
+    }
+
+    @Test(arguments: [("inf", "inf"), ("nan", "nan"), ("0", "0"), ("-1", "-1"), ("1e300", "1e300"), ("601", "3601")])
+    func absurdTimeoutsAndRefreshesAreRefusedWithTheRange(timeout: String, refresh: String) {
+        let dir = Spawned.temporaryDirectory()
+        let result = Spawned.run(["status", "--lab", "--timeout=\(timeout)"], directory: dir, timeout: 30)
+        #expect(result.code == 2, "\(result.err)")
+        #expect(result.err.contains("--timeout takes seconds from 0.5 to 600"), "\(result.err)")
+        let screen = Spawned.run(["wallboard", "--refresh=\(refresh)"], directory: dir, timeout: 30)
+        #expect(screen.code == 2)
+        #expect(screen.err.contains("--refresh takes seconds from 2 to 3600"), "\(screen.err)")
+    }
+
+    @Test func aPBSHAConfigNamingAMissingFileIsAnError() throws {
+        let dir = Spawned.temporaryDirectory()
+        // A config in the working directory must not be used instead.
+        try "[pair]\n".write(toFile: "\(dir)/pbsha.toml", atomically: true, encoding: .utf8)
+        let result = Spawned.run(["status"], directory: dir, environment: ["PBSHA_CONFIG": "\(dir)/gone.toml"])
+        #expect(result.code == 2)
+        #expect(result.err.contains("\(dir)/gone.toml: no such file; $PBSHA_CONFIG names it"), "\(result.err)")
     }
 
     @Test func checkWithoutConfigIsUnknown() {
