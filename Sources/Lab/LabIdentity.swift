@@ -108,10 +108,31 @@ public struct LabIdentity: Sendable {
 
 /// File helpers for the lab's state directory.
 enum LabFiles {
-    /// Writes a file readable by its owner only (keys, token secrets), atomically.
+    /// Writes a file readable by its owner only (keys, token secrets, the world with its
+    /// tokens), atomically: a temporary file created with mode 600 from the first byte
+    /// (never written first and chmod-ed after), then renamed over the target.
     static func writePrivate(_ text: String, to path: String) throws {
         let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]),
-              rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        let descriptor = try openPrivate(temporary)
+        defer { close(descriptor) }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            guard written > 0 else { throw failure(temporary) }
+            bytes = bytes.dropFirst(written)
+        }
+        guard fsync(descriptor) == 0, rename(temporary, path) == 0 else { throw failure(path) }
+    }
+
+    /// Creates `path` for writing with mode 600 (a stale one is replaced; links are not followed).
+    static func openPrivate(_ path: String) throws -> Int32 {
+        unlink(path)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw failure(path) }
+        return descriptor
+    }
+
+    private static func failure(_ path: String) -> LabError {
+        LabError("cannot write \(path): \(String(cString: strerror(errno)))")
     }
 }

@@ -15,8 +15,18 @@ struct PairSession {
         let transport = try PinnedHTTPSClient(limits: limits)
         if source.lab {
             let directory = try temporaryDirectory()
-            let lab = try await LabRuntime.start(stateDir: directory)
-            return PairSession(config: try load(lab.configPath), transport: transport, lab: lab)
+            do {
+                let lab = try await LabRuntime.start(stateDir: directory)
+                do {
+                    return PairSession(config: try load(lab.configPath), transport: transport, lab: lab)
+                } catch {
+                    await lab.shutdown()
+                    throw error
+                }
+            } catch {
+                try? FileManager.default.removeItem(atPath: directory)
+                throw error
+            }
         }
         let path: String
         do {

@@ -1,4 +1,5 @@
 import Foundation
+@testable import Lab
 import TestSupport
 import Testing
 
@@ -37,5 +38,35 @@ import Testing
         #expect(text.contains("O = PVE Cluster Manager CA"))
         #expect(text.contains("subject=OU = PVE Cluster Node, O = Proxmox Virtual Environment, CN = \(lab.config.pve[0].name).lab.internal"))
         #expect(!text.contains("IP Address"))
+    }
+}
+
+/// Files that hold secrets are private from their first byte.
+@Suite struct PrivateFileTests {
+    private func mode(_ path: String) -> mode_t {
+        var info = stat()
+        return stat(path, &info) == 0 ? info.st_mode & 0o777 : 0
+    }
+
+    @Test func aPrivateFileIsMode600BeforeAnythingIsWritten() throws {
+        let path = NSTemporaryDirectory() + "pbsha-private-\(UUID().uuidString)"
+        let descriptor = try LabFiles.openPrivate(path)
+        defer { close(descriptor); unlink(path) }
+        var info = stat()
+        #expect(fstat(descriptor, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+        #expect(info.st_size == 0)
+    }
+
+    @Test func everySecretTheLabWritesIsPrivate() async throws {
+        let lab = try await RunningLab.start()
+        let dir = lab.runtime.stateDir
+        try await lab.runtime.save()
+        let secrets = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/secrets").map { "\(dir)/secrets/\($0)" }
+        let keys = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/certs").filter { $0.hasSuffix(".key") }.map { "\(dir)/certs/\($0)" }
+        let modes = (secrets + keys + ["\(dir)/lab-state.json"]).map { ($0, mode($0)) }
+        await lab.stop()
+        #expect(!secrets.isEmpty && keys.count == 4)
+        for (path, mode) in modes { #expect(mode == 0o600, "\(path)") }
     }
 }

@@ -111,6 +111,30 @@ struct Tmux {
         }
     }
 
+    /// `pbsha --lab` makes a throw-away lab directory; every exit it can catch removes it.
+    @Test(arguments: ["q", "INT", "TERM", "HUP"])
+    func theThrowAwayLabIsRemovedOnEveryExit(exit: String) throws {
+        let dir = Spawned.temporaryDirectory()
+        let scratch = "\(dir)/tmp"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let tmux = Tmux(directory: dir)
+        defer { tmux.kill() }
+        tmux.run(["new-session", "-d", "-s", "t", "-x", "80", "-y", "24", "TMPDIR=\(scratch) \(Spawned.binary) --lab; echo EXIT=$?; sleep 120"])
+        #expect(tmux.waitFor("LAST SUCCESS", timeout: 40), "\(tmux.screen())")
+        let labs = { (try? FileManager.default.contentsOfDirectory(atPath: scratch))?.filter { $0.hasPrefix("pbsha-lab-") } ?? [] }
+        #expect(labs().count == 1, "the lab lives in TMPDIR while the console runs")
+        if exit == "q" {
+            tmux.keys("q")
+        } else {
+            let shell = tmux.run(["display-message", "-p", "-t", "t", "#{pane_pid}"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+            let child = Spawned.run(["-P", shell], directory: dir, executable: "/usr/bin/pgrep").out
+            let pid = try #require(pid_t(child.trimmingCharacters(in: .whitespacesAndNewlines)))
+            kill(pid, ["INT": SIGINT, "TERM": SIGTERM, "HUP": SIGHUP][exit]!)
+        }
+        #expect(tmux.waitFor("EXIT=0"), "\(tmux.screen())")
+        #expect(labs().isEmpty, "left behind: \(labs())")
+    }
+
     @Test func withoutATerminalTheConsolePrintsTheStatus() throws {
         let dir = Spawned.temporaryDirectory()
         let (config, lab) = try startLab(dir)
