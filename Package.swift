@@ -1,4 +1,6 @@
 // swift-tools-version:6.0
+// Builds on Linux (Debian 12 here) with Swift 6 and the packages below; the console needs
+// ncursesw (Debian/Ubuntu: libncurses-dev), the tests python3, openssl and tmux.
 import PackageDescription
 
 let package = Package(

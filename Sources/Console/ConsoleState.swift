@@ -19,7 +19,8 @@ public struct ConsoleState: Sendable {
     public var height: Int
     /// Console clock, seconds since the epoch (from ticks).
     public var now: Double
-    public var state: PairState?
+    /// The newest read of the pair; nil until the first one arrives.
+    public var pair: PairState?
     public var report: HealthReport?
     public var refreshing = false
     public var refreshInterval: Double
@@ -54,7 +55,7 @@ public struct ConsoleState: Sendable {
 
     /// Sync and verify tasks of both nodes, newest first.
     var tasks: [TaskRow] {
-        guard let state else { return [] }
+        guard let state = pair else { return [] }
         var rows: [TaskRow] = []
         for node in [state.primary, state.secondary] {
             for task in (node.syncTasks ?? []) + (node.verifyTasks ?? []) {

@@ -21,7 +21,7 @@ enum DashboardView {
 
     static func drawNode(_ frame: inout Frame, _ state: ConsoleState, _ role: NodeRole, x: Int, y: Int, width: Int, height: Int, focused: Bool) {
         let glyphs = state.glyphs
-        let reading = state.state?.node(role)
+        let reading = state.pair?.node(role)
         frame.box(x: x, y: y, width: width, height: height, title: "\(role.rawValue.uppercased()) \(reading?.host ?? "")",
                   glyphs: glyphs, style: Style(focused ? .accent : .dim, bold: focused))
         let inner = x + 2
@@ -84,7 +84,7 @@ enum DashboardView {
         let sync = state.report?.sync
         let title = "SYNC \(sync?.job ?? "")" + (sync?.schedule.map { " (\($0))" } ?? "")
         frame.box(x: 0, y: y, width: width, height: 5, title: title, glyphs: glyphs, style: Style(state.focus == 2 ? .accent : .dim, bold: state.focus == 2))
-        guard let sync, state.state?.secondary.reachable == true else {
+        guard let sync, state.pair?.secondary.reachable == true else {
             frame.put("unknown: the secondary could not be read", x: 2, y: y + 1, style: Style(.unknown, bold: true))
             return
         }
@@ -136,7 +136,7 @@ enum DashboardView {
         }
         y += 1
         x = frame.put("PVE    ", x: 1, y: y, style: Style(.title, bold: true))
-        if let pair = state.state, let report = state.report, !pair.pve.isEmpty {
+        if let pair = state.pair, let report = state.report, !pair.pve.isEmpty {
             for (reading, target) in zip(pair.pve, report.targets) {
                 let text = reading.reachable ? "\(reading.name)\(state.glyphs.arrow)\(target?.rawValue ?? "?")" : "\(reading.name): unreachable"
                 let tone: Tone = !reading.reachable || target == .other ? .warning : target == .secondary ? .accent : .normal

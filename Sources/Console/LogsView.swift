@@ -22,7 +22,7 @@ enum LogsView {
         frame.put(columns, x: 0, y: 2, style: Style(.dim, bold: true))
         let rows = state.height - 5
         guard !tasks.isEmpty else {
-            frame.put(state.state == nil ? "waiting for the first read..." : "no sync or verify tasks in the history read", x: 2, y: 3, style: Style(.dim))
+            frame.put(state.pair == nil ? "waiting for the first read..." : "no sync or verify tasks in the history read", x: 2, y: 3, style: Style(.dim))
             return
         }
         let top = max(0, min(state.logs.selected - rows / 2, tasks.count - rows))

@@ -40,7 +40,7 @@ public enum Render {
         x = frame.put(" \(state.mode.rawValue) ", x: x + 1, y: 0, style: Style(state.mode == .live ? .accent : .warning, bold: true, reverse: true))
         frame.put(" \(state.pairName)", x: x, y: 0, style: bar)
         let overall = state.report.map { $0.overall.rawValue.uppercased() } ?? "WAITING"
-        let age = state.state.map { "data \(Durations.format(Int(clamping: max(0, state.now - $0.observedAt)))) old" } ?? "reading..."
+        let age = state.pair.map { "data \(Durations.format(Int(clamping: max(0, state.now - $0.observedAt)))) old" } ?? "reading..."
         let right = "\(clock(state.now)) \(age)\(state.refreshing ? " \(state.glyphs.refreshing)" : "") "
         let verdict = " \(overall) "
         let verdictX = state.width - verdict.count

@@ -30,7 +30,7 @@ public enum Update {
             state.refreshing = false
             // The selection follows its task, not its row, when the list re-sorts.
             let selectedTask = state.tasks.indices.contains(state.logs.selected) ? state.tasks[state.logs.selected].item.upid : nil
-            state.state = pair
+            state.pair = pair
             state.report = report
             for node in [pair.primary, pair.secondary] {
                 if node.reachable { state.downSince[node.role] = nil } else if state.downSince[node.role] == nil { state.downSince[node.role] = state.now }

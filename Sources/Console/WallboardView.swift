@@ -31,7 +31,7 @@ enum WallboardView {
 
         var y = 18
         for role in NodeRole.allCases {
-            let node = state.state?.node(role)
+            let node = state.pair?.node(role)
             let up = node?.reachable ?? false
             var x = frame.put("\(role.rawValue.uppercased()) ", x: 2, y: y, style: Style(.title, bold: true))
             x = frame.put(node == nil ? "?" : up ? "\(state.glyphs.bullet) UP" : "\(state.glyphs.bullet) DOWN", x: x, y: y,

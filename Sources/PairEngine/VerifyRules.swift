@@ -89,29 +89,3 @@ enum VerifyRules {
         return (summary, findings)
     }
 }
-
-/// Which of the secondary's verify states were copied from the primary by sync. A state is
-/// copied when its UPID is the one the primary's copy of the same snapshot carries, or, where
-/// the primary no longer has the snapshot, when the UPID names another node than the
-/// secondary. Nodes may share a name, so the name decides only when there is no primary copy;
-/// a secondary whose name is unknown counts every such state as copied (the cautious side).
-struct CopiedVerifyStates {
-    private let primaryUPIDs: [String: String?]
-    private let secondaryNode: String?
-
-    init(secondary: NodeReading, primary: NodeReading) {
-        var upids: [String: String?] = [:]
-        for snapshot in primary.snapshots ?? [] { upids[snapshot.name] = snapshot.item.verification?.upid }
-        primaryUPIDs = upids
-        let ownUPIDs = (secondary.syncTasks ?? []).map(\.upid) + (secondary.verifyTasks ?? []).map(\.upid)
-            + [secondary.syncJob?.status.lastRunUPID].compactMap { $0 }
-        secondaryNode = ownUPIDs.lazy.compactMap { try? UPID($0).node }.first
-    }
-
-    func contains(_ snapshot: NamespacedSnapshot) -> Bool {
-        guard let upid = snapshot.item.verification?.upid else { return false }
-        if let primaryUPID = primaryUPIDs[snapshot.name] { return primaryUPID == upid }
-        guard let secondaryNode, let node = try? UPID(upid).node else { return true }
-        return node != secondaryNode
-    }
-}
