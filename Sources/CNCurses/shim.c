@@ -1,3 +1,4 @@
+#define _GNU_SOURCE 1 /* wcwidth, newlocale, uselocale */
 #define _XOPEN_SOURCE_EXTENDED 1
 #define NCURSES_WIDECHAR 1
 #include <langinfo.h>
@@ -5,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <wchar.h>
 #include <ncursesw/curses.h>
 #include "CNCurses.h"
 
@@ -77,13 +79,12 @@ int pbsha_curses_rows(void) { return getmaxy(stdscr); }
 int pbsha_curses_cols(void) { return getmaxx(stdscr); }
 int pbsha_curses_has_colors(void) { return has_colors() ? 1 : 0; }
 
-void pbsha_curses_put(int y, int x, wchar_t ch, int attrs, int pair) {
+void pbsha_curses_put(int y, int x, const wchar_t *text, int attrs, int pair) {
     attr_t a = A_NORMAL;
     if (attrs & 1) a |= A_BOLD;
     if (attrs & 2) a |= A_REVERSE;
     if (attrs & 4) a |= A_UNDERLINE;
     if (attrs & 8) a |= A_DIM;
-    wchar_t text[2] = { ch, L'\0' };
     cchar_t cell;
     setcchar(&cell, text, a, (short)pair, NULL);
     mvadd_wch(y, x, &cell);
@@ -110,3 +111,17 @@ int pbsha_key_end(void) { return KEY_END; }
 int pbsha_key_enter(void) { return KEY_ENTER; }
 int pbsha_key_backspace(void) { return KEY_BACKSPACE; }
 int pbsha_key_btab(void) { return KEY_BTAB; }
+
+int pbsha_wcwidth_utf8(int codepoint) {
+    static locale_t utf8 = (locale_t)0;
+    static int tried = 0;
+    if (!tried) {
+        utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+        tried = 1;
+    }
+    if (utf8 == (locale_t)0) return wcwidth((wchar_t)codepoint);
+    locale_t previous = uselocale(utf8);
+    int width = wcwidth((wchar_t)codepoint);
+    uselocale(previous);
+    return width;
+}

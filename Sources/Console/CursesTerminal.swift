@@ -34,9 +34,13 @@ final class CursesTerminal {
             // Curses scrolls if the bottom-right cell is written with a newline-capable call; skip it.
             if position.x == frame.width - 1 && position.y == frame.height - 1 { continue }
             let cell = frame[position.x, position.y]
+            // The wide character to its left covers a trailer cell.
+            if cell.trailer { continue }
             let attributes = Palette.attributes(for: cell.style, color: color)
-            let scalar = cell.character.unicodeScalars.first?.value ?? 32
-            pbsha_curses_put(Int32(position.y), Int32(position.x), wchar_t(bitPattern: scalar), attributes.bits, attributes.pair)
+            // The base and its combining marks (TerminalText keeps at most five scalars, ncurses' limit).
+            var scalars = cell.character.unicodeScalars.prefix(5).map { wchar_t(bitPattern: $0.value) }
+            scalars.append(0)
+            pbsha_curses_put(Int32(position.y), Int32(position.x), scalars, attributes.bits, attributes.pair)
         }
         pbsha_curses_refresh()
         painted = frame

@@ -18,10 +18,20 @@ public struct Style: Sendable, Equatable {
     public static let plain = Style()
 }
 
-/// One character cell.
+/// One character cell. A wide character (CJK, most emoji) is a `wide` cell followed by a
+/// `trailer` cell that the backend does not paint: the wide character covers it.
 public struct Cell: Sendable, Equatable {
     public var character: Character
     public var style: Style
+    public var wide = false
+    public var trailer = false
+
+    public init(character: Character, style: Style, wide: Bool = false, trailer: Bool = false) {
+        self.character = character
+        self.style = style
+        self.wide = wide
+        self.trailer = trailer
+    }
 
     public static let blank = Cell(character: " ", style: .plain)
 }
@@ -30,28 +40,53 @@ public struct Cell: Sendable, Equatable {
 public struct Frame: Sendable, Equatable {
     public let width: Int
     public let height: Int
+    /// Text outside ASCII is drawn as `?` (the locale is not UTF-8).
+    public let ascii: Bool
     public private(set) var cells: [Cell]
 
-    public init(width: Int, height: Int) {
+    public init(width: Int, height: Int, ascii: Bool = false) {
         self.width = max(0, width)
         self.height = max(0, height)
+        self.ascii = ascii
         cells = Array(repeating: .blank, count: self.width * self.height)
     }
 
+    /// One cell. Writing a cell never leaves half of a wide character behind: the other
+    /// half of a wide character it overwrites becomes a space.
     public subscript(x: Int, y: Int) -> Cell {
         get { cells[y * width + x] }
-        set { if x >= 0, y >= 0, x < width, y < height { cells[y * width + x] = newValue } }
+        set {
+            guard x >= 0, y >= 0, x < width, y < height else { return }
+            release(x, y)
+            cells[y * width + x] = newValue
+        }
     }
 
-    /// Writes text from (x, y), clipped at `limit` columns (default: the frame's edge). Returns the end column.
+    /// Blanks the other half of a wide character at (x, y) before the cell is reused.
+    private mutating func release(_ x: Int, _ y: Int) {
+        let cell = cells[y * width + x]
+        if cell.trailer, x > 0 { cells[y * width + x - 1] = Cell(character: " ", style: cells[y * width + x - 1].style) }
+        if cell.wide, x + 1 < width { cells[y * width + x + 1] = Cell(character: " ", style: cell.style) }
+    }
+
+    /// Writes text from (x, y), clipped at `limit` columns (default: the frame's edge), made
+    /// safe first (`TerminalText`): control characters inert, tabs expanded, wide characters
+    /// taking two cells; one that would be cut at the limit is left out. Returns the end column.
     @discardableResult
     public mutating func put(_ text: String, x: Int, y: Int, style: Style = .plain, limit: Int? = nil) -> Int {
         guard y >= 0, y < height else { return x }
         let end = min(width, x + (limit ?? width))
         var column = x
-        for character in text where column < end {
-            if column >= 0 { self[column, y] = Cell(character: character, style: style) }
-            column += 1
+        for (character, cellWidth) in TerminalText.cells(text, ascii: ascii) {
+            guard column + cellWidth <= end else { break }
+            if column >= 0 {
+                self[column, y] = Cell(character: character, style: style, wide: cellWidth == 2)
+                if cellWidth == 2 {
+                    release(column + 1, y)
+                    cells[y * width + column + 1] = Cell(character: " ", style: style, trailer: true)
+                }
+            }
+            column += cellWidth
         }
         return column
     }
@@ -61,9 +96,10 @@ public struct Frame: Sendable, Equatable {
         for column in max(0, x)..<min(width, end ?? width) { self[column, y] = Cell(character: " ", style: style) }
     }
 
-    /// The frame as plain text, one string per row (trailing spaces kept): what tests compare.
+    /// The frame as plain text, one string per row (trailing spaces kept; a wide character
+    /// once, as it shows): what tests compare.
     public var lines: [String] {
-        (0..<height).map { row in String(cells[(row * width)..<((row + 1) * width)].map(\.character)) }
+        (0..<height).map { row in String(cells[(row * width)..<((row + 1) * width)].filter { !$0.trailer }.map(\.character)) }
     }
 
     public var text: String { lines.joined(separator: "\n") }

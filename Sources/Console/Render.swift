@@ -7,7 +7,7 @@ public enum Render {
     public static let minimumHeight = 24
 
     public static func frame(_ state: ConsoleState) -> Frame {
-        var frame = Frame(width: state.width, height: state.height)
+        var frame = Frame(width: state.width, height: state.height, ascii: state.ascii)
         guard state.width >= minimumWidth, state.height >= minimumHeight else {
             tooSmall(&frame, state)
             return frame

@@ -11,7 +11,8 @@ int pbsha_curses_rows(void);
 int pbsha_curses_cols(void);
 int pbsha_curses_has_colors(void);
 /* Draws one cell. attrs: bit 0 bold, 1 reverse, 2 underline, 3 dim. pair: 0 = default. */
-void pbsha_curses_put(int y, int x, wchar_t ch, int attrs, int pair);
+/// Paints one cell: `text` is a base character and up to four combining marks, 0-terminated.
+void pbsha_curses_put(int y, int x, const wchar_t *text, int attrs, int pair);
 void pbsha_curses_refresh(void);
 void pbsha_curses_clear(void);
 /* Waits up to `ms` for a key; returns -1 on timeout. */
@@ -34,4 +35,7 @@ void pbsha_signals_install(void);
 int pbsha_signal_take(void);
 /* 1 when the locale's character set is UTF-8 (after setlocale). */
 int pbsha_locale_is_utf8(void);
+/* The cells a character takes by wcwidth in the C.UTF-8 locale (the process's own locale
+   is left alone); -1 for an unprintable one. */
+int pbsha_wcwidth_utf8(int codepoint);
 #endif
