@@ -76,49 +76,60 @@ public struct CalendarEvent: Sendable, Equatable, CustomStringConvertible {
     /// The years a calendar event is computed in: 0001 to 9999, as PBS's calendar does.
     static let computable: ClosedRange<Int64> = -62_135_596_800...253_402_300_799
 
-    /// The first event strictly after `after` (epoch seconds), or nil when there is none
-    /// within the next ten years (a one-off date in the past, Feb 30th, …) or `after` lies
-    /// outside the years 1 to 9999 (a broken node's clock).
-    public func next(after: Int64, utcOffset: Int = 0) -> Int64? {
-        guard Self.computable.contains(after), abs(utcOffset) <= 86_400 else { return nil }
-        let offset = Int64(utc ? 0 : utcOffset)
-        let local = after + offset + 1
-        let firstDay = Int64(floorDiv(local, 86_400))
-        let firstSecond = Int(local - firstDay * 86_400)
-        for dayIndex in 0..<(366 * 10) {
-            let day = firstDay + Int64(dayIndex)
-            let civil = Civil(daysSinceEpoch: day)
-            guard years.matches(civil.year), months.matches(civil.month), days.matches(civil.day),
-                  weekdays?.contains(civil.weekday) ?? true else { continue }
-            if let second = firstTime(from: dayIndex == 0 ? firstSecond : 0) {
-                return day * 86_400 + Int64(second) - offset
+    /// The first event strictly after `after` (epoch seconds) on the wall clock of `zone`, or
+    /// nil when there is none PBS would find (a one-off date in the past, Feb 30th) or `after`
+    /// lies outside the years 1 to 9999 (a broken node's clock).
+    ///
+    /// This is PBS's own search (proxmox-time `compute_next_event`): field by field from the
+    /// year down, moving the first field that does not match to its next allowed value and
+    /// resetting the smaller ones, normalising through the zone after every move. So the
+    /// hours a daylight-saving change skips or repeats behave as on PBS (see `ZoneRules`):
+    /// a job at 02:30 does not run on the day 02:00 jumps to 03:00; an hourly job runs
+    /// once in a repeated hour.
+    public func next(after: Int64, in zone: ZoneRules = .utc) -> Int64? {
+        guard Self.computable.contains(after) else { return nil }
+        var t = Cursor(epoch: after + 1, zone: utc ? .utc : zone)
+        for _ in 0..<1000 {
+            let now = t.time
+            guard Self.computable.contains(t.epoch) else { return nil }
+            if !years.matches(now.year) {
+                guard let year = years.next(after: now.year) else { return nil }
+                t.move { $0 = LocalTime(year: year, month: 1, day: 1) }
+            } else if !months.matches(now.month) {
+                let month = months.next(after: now.month)
+                t.move { $0 = LocalTime(year: now.year + (month == nil ? 1 : 0), month: month ?? 1, day: 1) }
+            } else if !days.matches(now.day) {
+                let day = days.next(after: now.day)
+                t.move { $0 = LocalTime(year: now.year, month: now.month + (day == nil ? 1 : 0), day: day ?? 1) }
+            } else if let weekdays, !weekdays.contains(now.weekday) {
+                // A later day this week, else Monday next week (and on from there).
+                let step = (weekdays.filter { $0 > now.weekday }.min() ?? 7) - now.weekday
+                t.move { $0 = LocalTime(year: now.year, month: now.month, day: now.day + step) }
+            } else if !hours.matches(now.hour) {
+                let hour = hours.next(after: now.hour)
+                t.move { $0 = LocalTime(year: now.year, month: now.month, day: now.day + (hour == nil ? 1 : 0), hour: hour ?? 0) }
+            } else if !minutes.matches(now.minute) {
+                let minute = minutes.next(after: now.minute)
+                t.move { $0.hour += minute == nil ? 1 : 0; $0.minute = minute ?? 0; $0.second = 0 }
+            } else if !seconds.matches(now.second) {
+                let second = seconds.next(after: now.second)
+                t.move { $0.minute += second == nil ? 1 : 0; $0.second = second ?? 0 }
+            } else {
+                return t.epoch
             }
         }
         return nil
     }
 
     /// The next `count` events after `after`.
-    public func upcoming(after: Int64, count: Int, utcOffset: Int = 0) -> [Int64] {
+    public func upcoming(after: Int64, count: Int, in zone: ZoneRules = .utc) -> [Int64] {
         var result: [Int64] = []
         var cursor = after
-        while result.count < count, let next = next(after: cursor, utcOffset: utcOffset) {
+        while result.count < count, let next = next(after: cursor, in: zone) {
             result.append(next)
             cursor = next
         }
         return result
-    }
-
-    /// The first matching second of a day at or after `start`.
-    private func firstTime(from start: Int) -> Int? {
-        for hour in 0..<24 where hours.matches(hour) && hour * 3600 + 3599 >= start {
-            for minute in 0..<60 where minutes.matches(minute) && hour * 3600 + minute * 60 + 59 >= start {
-                for second in 0..<60 where seconds.matches(second) {
-                    let value = hour * 3600 + minute * 60 + second
-                    if value >= start { return value }
-                }
-            }
-        }
-        return nil
     }
 
     private static func parseWeekdays(_ token: Token, source: String) throws(CalendarError) -> Set<Int> {
@@ -227,5 +238,26 @@ enum Tokenizer {
         }
         if !current.isEmpty { tokens.append(Token(text: current, offset: start, length: current.count)) }
         return tokens
+    }
+}
+
+/// proxmox-time's `TmEditor`: a wall-clock time that is normalised through the zone after
+/// every change, the way `mktime` normalises a `struct tm`.
+private struct Cursor {
+    let zone: ZoneRules
+    private(set) var epoch: Int64
+    private(set) var time: LocalTime
+
+    init(epoch: Int64, zone: ZoneRules) {
+        self.zone = zone
+        self.epoch = epoch
+        time = zone.local(epoch)
+    }
+
+    mutating func move(_ change: (inout LocalTime) -> Void) {
+        var fields = time
+        change(&fields)
+        epoch = zone.epoch(ofWallSeconds: fields.wallSeconds)
+        time = zone.local(epoch)
     }
 }

@@ -6,6 +6,17 @@ struct Civil {
     /// 0 = Monday.
     let weekday: Int
 
+    /// The day number of a date (the inverse of `init(daysSinceEpoch:)`), same algorithm.
+    static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = floorDiv(y, 400)
+        let yoe = y - era * 400
+        let m = Int64(month)
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
     init(daysSinceEpoch days: Int64) {
         let z = days + 719_468
         let era = floorDiv(z, 146_097)

@@ -101,7 +101,9 @@ enum SyncRules {
                 "sync failing for \(runs)\(quiet): \(summary.lastError ?? "unknown error")", subject: subject))
         }
 
-        findings += scheduleFindings(job, now: now, subject: subject)
+        // The schedule runs on the node's wall clock, daylight-saving changes included.
+        let zone = node.time.flatMap { ZoneRules(identifier: $0.timezone) } ?? .utc
+        findings += scheduleFindings(job, now: now, zone: zone, subject: subject)
         summary.status = HealthStatus(worstOf: findings)
         return (summary, findings)
     }
@@ -116,7 +118,7 @@ enum SyncRules {
     }
 
     /// "Did not run": the next run is overdue by a whole interval. No schedule: runs only by hand.
-    private static func scheduleFindings(_ job: ScheduledJob<SyncJob>, now: Int64, subject: String) -> [Finding] {
+    private static func scheduleFindings(_ job: ScheduledJob<SyncJob>, now: Int64, zone: ZoneRules, subject: String) -> [Finding] {
         guard let schedule = job.schedule else {
             return [Finding(.warning, "sync-no-schedule", "sync job '\(job.id)' has no schedule; it only runs when started by hand", subject: subject)]
         }
@@ -125,7 +127,7 @@ enum SyncRules {
             return [Finding(.warning, "sync-schedule-unreadable", "cannot read the schedule '\(schedule)' of '\(job.id)': \(error.message)", subject: subject)]
         }
         guard job.status.lastRunState != nil || job.status.lastRunUPID == nil,
-              let due = job.status.nextRun, let following = event.next(after: due) else { return [] }
+              let due = job.status.nextRun, let following = event.next(after: due, in: zone) else { return [] }
         let interval = following - due
         guard now > due + interval else { return [] }
         return [Finding(.critical, "sync-not-running",

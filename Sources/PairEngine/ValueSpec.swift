@@ -25,6 +25,12 @@ enum ValueSpec: Sendable, Equatable {
         }
     }
 
+    /// The smallest allowed value above `value`; nil for `any` (which matches everything).
+    func next(after value: Int) -> Int? {
+        guard case .values(let set) = self else { return nil }
+        return set.filter { $0 > value }.min()
+    }
+
     static func parse(_ token: Token, field: Field, source: String) throws(CalendarError) -> ValueSpec {
         if token.text == "*" { return .any }
         guard !token.text.isEmpty else {

@@ -34,12 +34,10 @@ struct CalendarCommand: ParsableCommand {
             Output.error("pbsha: --count must be at least 1")
             throw Exit.usage
         }
-        let offset = TimeZone.current.secondsFromGMT(for: Date(timeIntervalSince1970: Double(start)))
-        let runs = event.upcoming(after: start, count: count, utcOffset: offset)
+        // This machine's zone ($TZ), with its daylight-saving changes: each run carries its own offset.
+        let zone = ZoneRules(TimeZone.current)
+        let runs = event.upcoming(after: start, count: count, in: zone)
         if runs.isEmpty { Output.error("pbsha: '\(expression)' has no run after \(Timestamps.rfc3339(start))") }
-        for run in runs {
-            let zone = TimeZone.current.secondsFromGMT(for: Date(timeIntervalSince1970: Double(run)))
-            Output.line(Timestamps.rfc3339(run, utcOffset: zone))
-        }
+        for run in runs { Output.line(Timestamps.rfc3339(run, utcOffset: zone.offset(at: run))) }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import PairEngine
 import Testing
 
@@ -5,8 +6,16 @@ import Testing
     /// 2026-11-27T06:00:00Z, a Friday.
     let friday: Int64 = 1_795_759_200
 
-    func next(_ expression: String, after: Int64? = nil, count: Int = 3, offset: Int = 0) throws -> [String] {
-        try CalendarEvent(expression).upcoming(after: after ?? friday, count: count, utcOffset: offset).map { Timestamps.rfc3339($0) }
+    func next(_ expression: String, after: Int64? = nil, count: Int = 3, zone: ZoneRules = .utc) throws -> [String] {
+        try CalendarEvent(expression).upcoming(after: after ?? friday, count: count, in: zone).map { Timestamps.rfc3339($0) }
+    }
+
+    /// The runs in a zone, each written with its own offset, as `pbsha calendar` prints them.
+    func local(_ expression: String, from: String, count: Int, zone name: String) throws -> [String] {
+        let zone = try #require(ZoneRules(identifier: name))
+        let start = try #require(Timestamps.parse(from))
+        return try CalendarEvent(expression).upcoming(after: start, count: count, in: zone)
+            .map { Timestamps.rfc3339($0, utcOffset: zone.offset(at: $0)) }
     }
 
     @Test func fridayIsWhatTheTestsAssume() {
@@ -53,9 +62,34 @@ import Testing
     }
 
     @Test func usesTheNodeLocalTime() throws {
-        // 02:00 at UTC+1 is 01:00 UTC.
-        #expect(try next("02:00", count: 1, offset: 3600) == ["2026-11-28T01:00:00Z"])
-        #expect(try next("02:00 UTC", count: 1, offset: 3600) == ["2026-11-28T02:00:00Z"])
+        // 02:00 in Vienna (UTC+1 in November) is 01:00 UTC.
+        let vienna = try #require(ZoneRules(identifier: "Europe/Vienna"))
+        #expect(try next("02:00", count: 1, zone: vienna) == ["2026-11-28T01:00:00Z"])
+        #expect(try next("02:00 UTC", count: 1, zone: vienna) == ["2026-11-28T02:00:00Z"])
+    }
+
+    /// Each run keeps its own offset across the change (the example of the hardening issue).
+    @Test func aDailyRunAcrossTheSpringChangeKeepsMidnight() throws {
+        #expect(try local("daily", from: "2026-03-28T12:00:00+01:00", count: 3, zone: "Europe/Berlin")
+                == ["2026-03-29T00:00:00+01:00", "2026-03-30T00:00:00+02:00", "2026-03-31T00:00:00+02:00"])
+    }
+
+    /// As proxmox-time computes it (mktime after every field move): a time in the skipped hour
+    /// does not run that day; an hourly job goes from 01:00 to 03:00.
+    @Test func theSkippedHourIsSkippedAsOnPBS() throws {
+        #expect(try local("02:30", from: "2026-03-28T12:00:00+01:00", count: 2, zone: "Europe/Berlin")
+                == ["2026-03-30T02:30:00+02:00", "2026-03-31T02:30:00+02:00"])
+        #expect(try local("hourly", from: "2026-03-29T00:30:00+01:00", count: 3, zone: "Europe/Berlin")
+                == ["2026-03-29T01:00:00+01:00", "2026-03-29T03:00:00+02:00", "2026-03-29T04:00:00+02:00"])
+    }
+
+    /// The repeated hour: a time in it runs once, at its first occurrence; an hourly job runs
+    /// once in it, as the wall clock passes 02:00 only once for PBS's search.
+    @Test func theRepeatedHourRunsOnceAsOnPBS() throws {
+        #expect(try local("02:30", from: "2026-10-24T12:00:00+02:00", count: 2, zone: "Europe/Berlin")
+                == ["2026-10-25T02:30:00+02:00", "2026-10-26T02:30:00+01:00"])
+        #expect(try local("hourly", from: "2026-10-25T00:30:00+02:00", count: 4, zone: "Europe/Berlin")
+                == ["2026-10-25T01:00:00+02:00", "2026-10-25T02:00:00+02:00", "2026-10-25T03:00:00+01:00", "2026-10-25T04:00:00+01:00"])
     }
 
     @Test func strictlyAfter() throws {

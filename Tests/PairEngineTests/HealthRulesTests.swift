@@ -119,6 +119,20 @@ import Testing
         #expect(fixture.report.verify.snapshotsVerifiedUpstreamOnly == 3)
     }
 
+    /// The "did not run" rule measures the schedule on the node's wall clock: a 02:30 job
+    /// does not run on the day Berlin skips 02:00-03:00, so it is not overdue that day.
+    @Test func aSyncThatDidNotRunIsJudgedOnTheNodesClockAcrossDaylightSaving() throws {
+        var fixture = PairFixture()
+        let due = try #require(Timestamps.parse("2026-03-28T02:30:00+01:00"))
+        let now = try #require(Timestamps.parse("2026-03-29T12:00:00Z"))
+        fixture.state.secondary.time = NodeTime(timezone: "Europe/Berlin", time: now, localtime: now + 7200)
+        fixture.state.secondary.syncJob?.schedule = "02:30"
+        fixture.state.secondary.syncJob?.status.nextRun = due
+        #expect(fixture.finding("sync-not-running") == nil)
+        fixture.state.secondary.time = NodeTime(timezone: "UTC", time: now, localtime: now)
+        #expect(fixture.finding("sync-not-running") != nil, "in UTC the same run would be overdue")
+    }
+
     @Test func noSuccessInHistoryIsCritical() {
         var fixture = PairFixture()
         fixture.syncHistory(["error trying to connect", "error trying to connect"])

@@ -12,6 +12,13 @@ import Testing
         #expect(result.out == "2026-11-30T02:00:00Z\n2026-12-01T02:00:00Z\n2026-12-02T02:00:00Z\n")
     }
 
+    @Test func calendarRunsCarryTheirOwnOffsetAcrossDaylightSaving() {
+        let result = Spawned.run(["calendar", "daily", "--from", "2026-03-28T12:00:00+01:00", "--count", "2"],
+                                 directory: Spawned.temporaryDirectory(), environment: ["TZ": "Europe/Berlin"])
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out == "2026-03-29T00:00:00+01:00\n2026-03-30T00:00:00+02:00\n")
+    }
+
     @Test func aBadCalendarExpressionPointsAtTheProblem() {
         let result = Spawned.run(["calendar", "mon..fry 02:00"], directory: Spawned.temporaryDirectory())
         #expect(result.code == 2)
