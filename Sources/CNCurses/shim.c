@@ -1,9 +1,13 @@
 #define _GNU_SOURCE 1 /* wcwidth, newlocale, uselocale */
 #define _XOPEN_SOURCE_EXTENDED 1
 #define NCURSES_WIDECHAR 1
+#include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
@@ -12,8 +16,60 @@
 
 static SCREEN *screen_handle = NULL;
 static volatile sig_atomic_t pending_signal = 0;
+/* The self-pipe that wakes the terminal loop: written by signal handlers and by the
+   inbox, read (drained) by pbsha_wait. */
+static int wake_pipe[2] = { -1, -1 };
+static struct sigaction curses_winch;
 
-static void on_signal(int number) { pending_signal = number; }
+void pbsha_wake(void) {
+    if (wake_pipe[1] >= 0) {
+        char byte = 1;
+        ssize_t ignored = write(wake_pipe[1], &byte, 1); /* a full pipe already wakes */
+        (void)ignored;
+    }
+}
+
+static void on_signal(int number) {
+    pending_signal = number;
+    pbsha_wake();
+}
+
+/* ncurses' own SIGWINCH handler (it makes getch return KEY_RESIZE), then a wake-up. */
+static void on_winch(int number) {
+    if (curses_winch.sa_handler != SIG_DFL && curses_winch.sa_handler != SIG_IGN && curses_winch.sa_handler != NULL) {
+        curses_winch.sa_handler(number);
+    }
+    pbsha_wake();
+}
+
+int pbsha_wake_open(void) {
+    if (wake_pipe[0] >= 0) return 0;
+    return pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK);
+}
+
+void pbsha_wake_close(void) {
+    if (wake_pipe[0] >= 0) close(wake_pipe[0]);
+    if (wake_pipe[1] >= 0) close(wake_pipe[1]);
+    wake_pipe[0] = wake_pipe[1] = -1;
+}
+
+int pbsha_wait(int ms) {
+    struct pollfd fds[2] = { { .fd = 0, .events = POLLIN }, { .fd = wake_pipe[0], .events = POLLIN } };
+    int ready = poll(fds, wake_pipe[0] >= 0 ? 2 : 1, ms);
+    if (ready > 0 && (fds[1].revents & POLLIN)) {
+        char buffer[64];
+        while (read(wake_pipe[0], buffer, sizeof buffer) > 0) {}
+    }
+    return ready > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) ? 1 : 0;
+}
+
+void pbsha_signals_restore(void) {
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGWINCH, SIG_DFL);
+    memset(&curses_winch, 0, sizeof curses_winch);
+}
 
 void pbsha_signals_install(void) {
     struct sigaction action;
@@ -54,6 +110,12 @@ int pbsha_curses_start(const char *term) {
     keypad(stdscr, TRUE);
     curs_set(0);
     set_escdelay(25);
+    /* Wrap the SIGWINCH handler ncurses installed, so that a resize also wakes the loop. */
+    struct sigaction winch;
+    memset(&winch, 0, sizeof winch);
+    winch.sa_handler = on_winch;
+    sigemptyset(&winch.sa_mask);
+    sigaction(SIGWINCH, &winch, &curses_winch);
     if (has_colors()) {
         start_color();
         use_default_colors();
@@ -124,4 +186,10 @@ int pbsha_wcwidth_utf8(int codepoint) {
     int width = wcwidth((wchar_t)codepoint);
     uselocale(previous);
     return width;
+}
+
+void pbsha_thread_set_name(const char *name) { pthread_setname_np(pthread_self(), name); }
+
+void pbsha_thread_name(char *buffer, int size) {
+    if (pthread_getname_np(pthread_self(), buffer, (size_t)size) != 0 && size > 0) buffer[0] = 0;
 }

@@ -5,6 +5,11 @@ import ProxmoxAPI
 
 /// Runs the console: the loop that feeds messages to `Update`, performs effects off the
 /// loop, renders, and paints through curses. Input never waits for the network.
+///
+/// The loop runs on a thread of its own, never on one of Swift's cooperative threads (there
+/// are only as many as CPUs; on a one-vCPU jump host a blocked one would starve every
+/// network read). It sleeps until a key, a message from an effect (the inbox wakes it), a
+/// signal, or the next whole second (the header's clock and the ages), whichever is first.
 public enum ConsoleRuntime {
     /// How the terminal session ended.
     public enum Outcome: Sendable, Equatable {
@@ -14,32 +19,65 @@ public enum ConsoleRuntime {
     }
 
     public static func run(_ initial: ConsoleState, reader: PairReader, clock: any WallClock = SystemClock(),
-                           environment: [String: String] = ProcessInfo.processInfo.environment) -> Outcome {
-        pbsha_signals_install()
-        setlocale(LC_ALL, "")
-        var state = initial
-        if pbsha_locale_is_utf8() == 0 { state.ascii = true }
-        guard let terminal = CursesTerminal(environment: environment) else {
-            return .noTerminal("no terminal description for TERM=\(environment["TERM"] ?? "(unset)") or xterm-256color, xterm, vt100; try TERM=xterm-256color, or use pbsha status")
+                           environment: [String: String] = ProcessInfo.processInfo.environment) async -> Outcome {
+        await onOwnThread {
+            pbsha_signals_install()
+            defer { pbsha_signals_restore() }
+            guard pbsha_wake_open() == 0 else { return .noTerminal("cannot create the wake-up pipe: \(String(cString: strerror(errno)))") }
+            defer { pbsha_wake_close() }
+            setlocale(LC_ALL, "")
+            var state = initial
+            if pbsha_locale_is_utf8() == 0 { state.ascii = true }
+            guard let terminal = CursesTerminal(environment: environment) else {
+                return .noTerminal("no terminal description for TERM=\(environment["TERM"] ?? "(unset)") or xterm-256color, xterm, vt100; try TERM=xterm-256color, or use pbsha status")
+            }
+            defer { terminal.stop() }
+            state.notice = terminal.notice
+            return loop(state, terminal: terminal, reader: reader, clock: clock, signals: { Int(pbsha_signal_take()) })
         }
-        defer { terminal.stop() }
-        state.notice = terminal.notice
+    }
+
+    /// Runs `body` on a new thread and waits for it without holding a cooperative thread.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                pbsha_thread_set_name("pbsha-terminal")
+                continuation.resume(returning: body())
+            }
+            thread.start()
+        }
+    }
+
+    /// The loop itself, on whatever terminal; returns when the operator quits or a
+    /// termination signal arrives (`signals` returns the one pending, or 0).
+    static func loop(_ initial: ConsoleState, terminal: any TerminalBackend, reader: PairReader, clock: any WallClock,
+                     signals: () -> Int) -> Outcome {
+        var state = initial
         (state.width, state.height) = terminal.size
-        let inbox = Inbox()
+        let inbox = Inbox(wake: terminal.waker)
         var lastSecond = -1
         var dirty = true
         _ = perform(Update.apply(&state, .tick(clock.now())), reader: reader, inbox: inbox)
 
         while !state.quitRequested {
             var messages: [Msg] = inbox.drain()
-            if pbsha_signal_take() != 0 { messages.append(.terminate) }
-            switch terminal.read(milliseconds: messages.isEmpty ? 250 : 0) {
-            case .key(let key)?: messages.append(.key(key))
-            case .resize?:
-                let size = terminal.size
-                messages.append(.resize(width: size.width, height: size.height))
-                terminal.forget()
-            case .ignored?, nil: break
+            if signals() != 0 { messages.append(.terminate) }
+            if messages.isEmpty {
+                // Until the next whole second: the clock and the ages are drawn in seconds.
+                let now = clock.now()
+                let untilNextSecond = Int(((now.rounded(.down) + 1 - now) * 1000).rounded(.up))
+                for event in terminal.wait(milliseconds: max(1, untilNextSecond)) {
+                    switch event {
+                    case .key(let key): messages.append(.key(key))
+                    case .resize:
+                        let size = terminal.size
+                        messages.append(.resize(width: size.width, height: size.height))
+                        terminal.forget()
+                    case .ignored: break
+                    }
+                }
+                messages += inbox.drain()
+                if signals() != 0 { messages.append(.terminate) }
             }
             let now = clock.now()
             messages.append(.tick(now))
@@ -84,12 +122,18 @@ public enum ConsoleRuntime {
     }
 }
 
-/// Messages from effect tasks to the loop.
+/// Messages from effect tasks to the loop; posting one wakes the loop.
 final class Inbox: @unchecked Sendable {
     private let lock = NSLock()
     private var messages: [Msg] = []
+    private let wake: @Sendable () -> Void
 
-    func post(_ message: Msg) { lock.withLock { messages.append(message) } }
+    init(wake: @escaping @Sendable () -> Void) { self.wake = wake }
+
+    func post(_ message: Msg) {
+        lock.withLock { messages.append(message) }
+        wake()
+    }
 
     func drain() -> [Msg] {
         lock.withLock {

@@ -1,9 +1,26 @@
 import CNCurses
 import Foundation
 
+/// What the console loop needs of a terminal; `CursesTerminal` is the real one, tests use
+/// their own.
+protocol TerminalBackend: AnyObject {
+    var size: (width: Int, height: Int) { get }
+    /// Set when $TERM was unknown and a fallback was used.
+    var notice: String? { get }
+    /// Paints what differs from the last frame.
+    func paint(_ frame: Frame)
+    /// Forgets what is on screen (after a resize), so the next paint is whole.
+    func forget()
+    /// Sleeps until input, a wake-up or `milliseconds` pass, then returns the input read.
+    func wait(milliseconds: Int) -> [TerminalEvent]
+    /// Ends `wait` early; safe to call from any thread.
+    var waker: @Sendable () -> Void { get }
+    func stop()
+}
+
 /// The only place curses is called: start with a TERM fallback, paint changed cells, read keys.
 /// All calls happen on one thread (the console loop's).
-final class CursesTerminal {
+final class CursesTerminal: TerminalBackend {
     let color: Bool
     /// Set when $TERM was unknown and a fallback was used.
     let notice: String?
@@ -48,9 +65,19 @@ final class CursesTerminal {
 
     func forget() { painted = nil }
 
-    /// The next key within `milliseconds`, or a resize; nil on timeout.
-    func read(milliseconds: Int32) -> TerminalEvent? {
-        let code = pbsha_curses_getch(milliseconds)
+    func wait(milliseconds: Int) -> [TerminalEvent] {
+        // A resize arrives as a key from getch, so look even without input on stdin.
+        _ = pbsha_wait(Int32(clamping: milliseconds))
+        var events: [TerminalEvent] = []
+        while events.count < 64, let event = read() { events.append(event) }
+        return events
+    }
+
+    let waker: @Sendable () -> Void = { pbsha_wake() }
+
+    /// The next key or resize already waiting; nil when there is none.
+    private func read() -> TerminalEvent? {
+        let code = pbsha_curses_getch(0)
         switch code {
         case -1: return nil
         case pbsha_key_resize(): return .resize

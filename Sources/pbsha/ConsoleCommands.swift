@@ -56,7 +56,7 @@ enum Screens {
         let state = ConsoleState(mode: source.lab ? .lab : .live, wallboard: wallboard, pairName: session.config.name,
                                  rpoSeconds: session.config.rpoSeconds, width: 80, height: 24, now: Date().timeIntervalSince1970,
                                  refreshInterval: options.refresh, ascii: options.ascii)
-        let outcome = await Task.detached { ConsoleRuntime.run(state, reader: reader) }.value
+        let outcome = await ConsoleRuntime.run(state, reader: reader)
         await session.close()
         if case .noTerminal(let message) = outcome {
             Output.error("pbsha: \(message)")

@@ -10,13 +10,26 @@ void pbsha_curses_stop(void);
 int pbsha_curses_rows(void);
 int pbsha_curses_cols(void);
 int pbsha_curses_has_colors(void);
-/* Draws one cell. attrs: bit 0 bold, 1 reverse, 2 underline, 3 dim. pair: 0 = default. */
-/// Paints one cell: `text` is a base character and up to four combining marks, 0-terminated.
+/* Draws one cell: `text` is a base character and up to four combining marks, 0-terminated.
+   attrs: bit 0 bold, 1 reverse, 2 underline, 3 dim. pair: 0 = default. */
 void pbsha_curses_put(int y, int x, const wchar_t *text, int attrs, int pair);
 void pbsha_curses_refresh(void);
 void pbsha_curses_clear(void);
-/* Waits up to `ms` for a key; returns -1 on timeout. */
+/* Reads a key waiting up to `ms` (0: only what is there); returns -1 when there is none. */
 int pbsha_curses_getch(int ms);
+/* The self-pipe that wakes the terminal loop: open it before the loop, close it after.
+   pbsha_wake is async-signal-safe and may be called from any thread. */
+int pbsha_wake_open(void);
+void pbsha_wake_close(void);
+void pbsha_wake(void);
+/* Sleeps until input on stdin, a wake-up, a signal or `ms` milliseconds (-1: no limit);
+   1 when stdin has input. */
+int pbsha_wait(int ms);
+/* The calling thread's name (as top and /proc show it): set, and read into `buffer`. */
+void pbsha_thread_set_name(const char *name);
+void pbsha_thread_name(char *buffer, int size);
+/* Puts SIGINT, SIGTERM, SIGHUP and SIGWINCH back to their defaults. */
+void pbsha_signals_restore(void);
 int pbsha_key_resize(void);
 int pbsha_key_up(void);
 int pbsha_key_down(void);
