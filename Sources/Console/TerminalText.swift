@@ -38,11 +38,6 @@ enum TerminalText {
         return result
     }
 
-    /// The columns `text` takes once made safe.
-    static func width(_ text: String, ascii: Bool = false) -> Int {
-        cells(text, ascii: ascii).reduce(0) { $0 + $1.width }
-    }
-
     private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
