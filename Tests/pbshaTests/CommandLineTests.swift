@@ -66,6 +66,28 @@ import Testing
         #expect(result.err.contains("\(dir)/gone.toml: no such file; $PBSHA_CONFIG names it"), "\(result.err)")
     }
 
+    @Test func storageCfgRetargetPrintsTheFileWithOnlyTheEntryChanged() throws {
+        let dir = Spawned.temporaryDirectory()
+        let pin = String(repeating: "ab:", count: 31) + "ab"
+        let original = "dir: local\n\tpath /var/lib/vz\n\npbs: backup-primary\n\tdatastore main\n\tserver 10.0.0.5\n\tcontent backup\n\n"
+        try original.write(toFile: "\(dir)/storage.cfg", atomically: true, encoding: .utf8)
+        let result = Spawned.run(["storage-cfg", "retarget", "\(dir)/storage.cfg", "--storage", "backup-primary", "--server", "10.0.0.6",
+                                  "--datastore", "mirror", "--fingerprint", pin, "--username", "pve@pbs!backup"], directory: dir)
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out == "dir: local\n\tpath /var/lib/vz\n\npbs: backup-primary\n\tdatastore mirror\n\tserver 10.0.0.6\n\tcontent backup\n"
+                + "\tfingerprint \(pin)\n\tusername pve@pbs!backup\n\n")
+        try "pbs: a\r\n\tserver x\r\n".write(toFile: "\(dir)/crlf.cfg", atomically: true, encoding: .utf8)
+        let refused = Spawned.run(["storage-cfg", "retarget", "\(dir)/crlf.cfg", "--storage", "a", "--server", "y",
+                                   "--datastore", "z", "--fingerprint", pin], directory: dir)
+        #expect(refused.code == 2)
+        #expect(refused.err.contains("crlf.cfg: line 1: ends with CR (CRLF line endings)"), "\(refused.err)")
+        #expect(refused.out.isEmpty)
+        let missing = Spawned.run(["storage-cfg", "retarget", "\(dir)/storage.cfg", "--storage", "backup", "--server", "y",
+                                   "--datastore", "z", "--fingerprint", pin], directory: dir)
+        #expect(missing.code == 2)
+        #expect(missing.err.contains("no storage 'backup' in this file (it has: local, backup-primary)"), "\(missing.err)")
+    }
+
     @Test func checkWithoutConfigIsUnknown() {
         let dir = Spawned.temporaryDirectory()
         let result = Spawned.run(["check", "--config", "\(dir)/missing.toml"], directory: dir)
