@@ -19,21 +19,11 @@ public struct PairReader: Sendable {
         return (state, HealthReport.evaluate(state, policy: HealthPolicy(config)))
     }
 
-    /// Log lines from `from` (1-based) to the end, and whether the task still runs. Read in
-    /// pages with an explicit limit: before PBS 2.2.8, `limit=0` returned no lines at all.
+    /// Log lines from `from` (1-based) to the end, and whether the task still runs.
     public func taskLog(node role: NodeRole, upid: String, from: Int, pageSize: Int = 500) async throws(APIError) -> (lines: [String], active: Bool) {
         let node = role == .primary ? config.primary : config.secondary
         let client = PBSClient(transport: transport, endpoint: node.endpoint, token: node.token)
-        var lines: [String] = []
-        var active = false
-        var start = max(1, from)
-        for _ in 0..<2_000 {
-            let page = try await client.taskLog(upid, start: start, limit: pageSize)
-            lines += page.data.map(\.t)
-            active = page.active ?? false
-            guard page.data.count == pageSize, let last = page.data.last?.n else { break }
-            start = last + 1
-        }
-        return (lines, active)
+        let (lines, active) = try await client.taskLogLines(upid, from: from, pageSize: pageSize)
+        return (lines.map(\.t), active)
     }
 }

@@ -15,14 +15,27 @@ public struct APIConnection: Sendable {
 
     /// Sends a request and returns the body of a 2xx answer; other statuses become `APIError`s.
     public func raw(_ method: String, _ path: String, body: [UInt8]? = nil) async throws(APIError) -> [UInt8] {
+        try await send(method, path, body: body, contentType: "application/json")
+    }
+
+    private func send(_ method: String, _ path: String, body: [UInt8]?, contentType: String) async throws(APIError) -> [UInt8] {
         var headers: [(String, String)] = []
         if let authorization { headers.append(("Authorization", authorization)) }
-        if body != nil { headers.append(("Content-Type", "application/json")) }
+        if body != nil { headers.append(("Content-Type", contentType)) }
         let response = try await transport.send(HTTPRequest(method: method, path: path, headers: headers, body: body), to: endpoint)
         guard (200..<300).contains(response.status) else {
             throw APIError.from(response, host: endpoint.host, path: Self.display(path))
         }
         return response.body
+    }
+
+    /// Sends a write with form-encoded parameters (what PVE's and PBS's own web clients send)
+    /// and returns the `data` of the answer, decoded.
+    public func write<T: Codable & Sendable>(_ method: String, _ path: String, form: [(String, String)], as type: T.Type = T.self)
+        async throws(APIError) -> T {
+        let body = form.map { "\(APIPath.encode($0.0))=\(APIPath.encode($0.1))" }.joined(separator: "&")
+        let raw = try await send(method, path, body: Array(body.utf8), contentType: "application/x-www-form-urlencoded")
+        return try decode(Envelope<T>.self, from: raw, path: path).data
     }
 
     /// Decodes `data` out of the standard envelope.

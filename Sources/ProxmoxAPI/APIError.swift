@@ -114,8 +114,12 @@ public enum APIError: Error, Equatable, Sendable, CustomStringConvertible {
     static func message(of response: HTTPResponse) -> String {
         let body = String(decoding: response.body, as: UTF8.self)
         if let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] {
-            if let message = object["message"] as? String, !message.trimmed.isEmpty { return message.trimmed }
-            if !response.reason.trimmed.isEmpty { return response.reason.trimmed }
+            // PVE names each refused parameter in `errors`.
+            let fields = (object["errors"] as? [String: Any])?.sorted { $0.key < $1.key }
+                .map { "\($0.key): \(String(describing: $0.value).trimmed)" }.joined(separator: "; ")
+            let detail = fields.map { $0.isEmpty ? "" : " (\($0))" } ?? ""
+            if let message = object["message"] as? String, !message.trimmed.isEmpty { return message.trimmed + detail }
+            if !response.reason.trimmed.isEmpty { return response.reason.trimmed + detail }
         }
         if !body.trimmed.isEmpty { return body.trimmed }
         return response.reason.trimmed.isEmpty ? "(no message)" : response.reason.trimmed

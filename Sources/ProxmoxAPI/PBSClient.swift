@@ -74,6 +74,23 @@ public struct PBSClient: Sendable {
         return try connection.decode(TaskLogPage.self, from: try await connection.raw("GET", path), path: path)
     }
 
+    /// The whole log from line `from` (PBS numbers from 1 and `start` names the first line
+    /// wanted), in pages of `pageSize`, and whether the task still runs. No `limit=0`: before
+    /// PBS 2.2.8 it returned no lines at all.
+    public func taskLogLines(_ upid: String, from: Int = 1, pageSize: Int = 500) async throws(APIError) -> (lines: [TaskLogLine], active: Bool) {
+        var lines: [TaskLogLine] = []
+        var active = false
+        var start = max(1, from)
+        for _ in 0..<2_000 {
+            let page = try await taskLog(upid, start: start, limit: pageSize)
+            lines += page.data
+            active = page.active ?? false
+            guard page.data.count == pageSize, let last = page.data.last?.n else { break }
+            start = last + 1
+        }
+        return (lines, active)
+    }
+
     /// The token's own effective privileges.
     public func permissions() async throws(APIError) -> PermissionMap {
         try await connection.get(APIPath.json("/access/permissions"))

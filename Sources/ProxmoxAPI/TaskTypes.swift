@@ -80,7 +80,8 @@ public struct TaskLogPage: Codable, Sendable, Equatable {
     public var data: [TaskLogLine]
     /// Lines in the whole log.
     public var total: Int
-    public var success: Int
+    /// PBS sends `success: 1`; PVE does not.
+    public var success: Int?
     /// Present when asked with `test-status=1`: true while the task still runs.
     public var active: Bool?
 
