@@ -65,7 +65,10 @@ struct Tmux {
 
             tmux.keys("l")
             #expect(tmux.waitFor("LOGS  sync and verify tasks of both nodes"))
-            #expect(tmux.screen().contains("secondary  sync"))
+            // Rows start on line 4 (index 3); a verify may be newest, so go to the first sync row.
+            let rows = tmux.screen().split(separator: "\n", omittingEmptySubsequences: false).dropFirst(3)
+            let sync = try #require(rows.firstIndex { $0.contains("secondary  sync") }, "\(tmux.screen())") - 3
+            for _ in 0..<sync { tmux.keys("j") }
             tmux.keys("Enter")
             #expect(tmux.waitFor("Starting datastore sync job 'primary-hub:main"), "\(tmux.screen())")
             tmux.keys("/", "S", "u", "m", "m", "a", "r", "y", "Enter")
