@@ -20,6 +20,9 @@ public actor LabRuntime {
     private var controlChannel: (any Channel)?
     /// Events ran since the last save.
     private var unsaved = false
+    /// Requests other than GET since the lab started (the lab accepts none yet; `lab ctl
+    /// status` reports them, so a test can prove a read-only command sent none).
+    private var writesReceived = 0
 
     public nonisolated var configPath: String { "\(stateDir)/pbsha.toml" }
     nonisolated var statePath: String { "\(stateDir)/lab-state.json" }
@@ -131,12 +134,14 @@ public actor LabRuntime {
 
     private func answerPBS(_ role: NodeRole, _ request: LabRequest) -> LabResponse? {
         tick()
+        if request.method != "GET" { writesReceived += 1 }
         guard world.node(role).mode == .up else { return nil }
         return world.handlePBS(role, request)
     }
 
     private func answerPVE(_ index: Int, _ request: LabRequest) -> LabResponse? {
         tick()
+        if request.method != "GET" { writesReceived += 1 }
         guard world.pve[index].mode == .up else { return nil }
         return world.handlePVE(index, request)
     }
@@ -169,6 +174,7 @@ public actor LabRuntime {
         world = copy
         worldAnchor = anchor
         try? save()
+        if words == ["status"] { return (result.ok, result.message + "\nwrites received: \(writesReceived)") }
         return result
     }
 

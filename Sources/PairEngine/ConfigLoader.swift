@@ -62,22 +62,24 @@ public enum ConfigLoader {
         }
         let base = (file as NSString).deletingLastPathComponent
         let top = TableReader(table: root, path: "", file: file, base: base)
-        try top.allowOnly(["pair", "primary", "secondary", "pve", "notify"])
+        try top.allowOnly(["pair", "primary", "secondary", "pve", "notify", "runbooks", "drills"])
 
         let pair = try top.table("pair")
-        try pair.allowOnly(["name", "rpo", "verify-max-age", "state-dir"])
+        try pair.allowOnly(["name", "rpo", "verify-max-age", "state-dir", "full-read-interval"])
         let home = environment["HOME"] ?? NSHomeDirectory()
         let stateHome = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(home)/.local/state"
 
+        let nodeKeys = ["host", "port", "fingerprint", "auth-id", "secret-file", "datastore", "operator-auth-id", "operator-secret-file",
+                        "pve-auth-id", "pve-secret-file", "pve-server"]
         let primaryTable = try top.table("primary")
-        try primaryTable.allowOnly(["host", "port", "fingerprint", "auth-id", "secret-file", "datastore"])
+        try primaryTable.allowOnly(nodeKeys)
         let secondaryTable = try top.table("secondary")
-        try secondaryTable.allowOnly(["host", "port", "fingerprint", "auth-id", "secret-file", "datastore", "sync-job", "remote"])
+        try secondaryTable.allowOnly(nodeKeys + ["sync-job", "remote", "reverse-sync-auth-id", "reverse-sync-secret-file"])
 
         var hosts: [PVEHostConfig] = []
         for table in try top.tableArray("pve") {
-            try table.allowOnly(["name", "host", "port", "fingerprint", "auth-id", "secret-file", "storage", "node",
-                                 "test-vmid", "method", "remote-shell", "failover-storage"])
+            try table.allowOnly(["name", "host", "port", "fingerprint", "auth-id", "secret-file", "operator-auth-id", "operator-secret-file",
+                                 "storage", "node", "test-vmid", "method", "remote-shell", "failover-storage"])
             let methodText = try table.string("method", default: PVEHostConfig.Method.editStorageCfg.rawValue)
             guard let method = PVEHostConfig.Method(rawValue: methodText) else {
                 throw table.error("method", "expected \"edit-storage-cfg\" or \"switch-storage\", got \"\(methodText)\"")
@@ -90,17 +92,36 @@ public enum ConfigLoader {
             if hosts.contains(where: { $0.name == name }) { throw table.error("name", "\"\(name)\" is used by two [[pve]] tables") }
             hosts.append(PVEHostConfig(
                 name: name, host: try table.host(), port: try table.port(default: 8006),
-                fingerprint: try table.fingerprint(), token: try table.token(), storage: try table.string("storage"),
+                fingerprint: try table.fingerprint(), token: try table.token(), operatorToken: try table.optionalToken("operator"),
+                storage: try table.string("storage"),
                 node: try table.string("node"), testVMID: try table.optionalInt("test-vmid"), method: method,
                 remoteShell: try table.optionalString("remote-shell"), failoverStorage: failoverStorage))
         }
-        var webhook: String?
-        if let notify = try top.optionalTable("notify") {
-            try notify.allowOnly(["webhook"])
-            webhook = try notify.optionalString("webhook")
-            if let webhook, !(webhook.hasPrefix("https://") || webhook.hasPrefix("http://")) {
-                throw notify.error("webhook", "expected an http(s) URL, got \"\(webhook)\"")
+        var notify: NotifyConfig?
+        if let table = try top.optionalTable("notify") {
+            try table.allowOnly(["webhook-file", "webhook-fingerprint"])
+            let url = try table.privateFile("webhook-file", "the webhook URL")
+            guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+                throw table.error("webhook-file", "expected an http(s) URL on its first line")
             }
+            let pin = try table.optionalString("webhook-fingerprint") != nil ? try table.fingerprint("webhook-fingerprint") : nil
+            notify = NotifyConfig(webhookURL: url, webhookFingerprint: pin)
+        }
+        var runbookFiles: [String: String] = [:]
+        if let table = try top.optionalTable("runbooks") {
+            try table.allowOnly(["failover", "failback"])
+            for name in ["failover", "failback"] {
+                guard let path = try table.optionalString(name).map(table.resolve) else { continue }
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw table.error(name, "no such file \(path); remove the key to use the built-in runbook")
+                }
+                runbookFiles[name] = path
+            }
+        }
+        var drillMaxAge = 180 * 86_400
+        if let table = try top.optionalTable("drills") {
+            try table.allowOnly(["max-age"])
+            drillMaxAge = try table.duration("max-age", default: "180d")
         }
 
         return PairConfig(
@@ -109,16 +130,21 @@ public enum ConfigLoader {
             rpoSeconds: try pair.duration("rpo", default: "4h"),
             verifyMaxAgeSeconds: try pair.duration("verify-max-age", default: "8d"),
             stateDir: pair.resolve(try pair.string("state-dir", default: "\(stateHome)/pbsha")),
+            fullReadIntervalSeconds: try pair.duration("full-read-interval", default: "15m"),
             primary: try node(primaryTable),
             secondary: try node(secondaryTable),
             syncJob: try secondaryTable.string("sync-job"),
             remote: try secondaryTable.string("remote"),
             pve: hosts,
-            notifyWebhook: webhook)
+            notify: notify,
+            runbookFiles: runbookFiles,
+            drillMaxAgeSeconds: drillMaxAge)
     }
 
     private static func node(_ table: TableReader) throws(ConfigError) -> NodeConfig {
         NodeConfig(host: try table.host(), port: try table.port(default: 8007), fingerprint: try table.fingerprint(),
-                   token: try table.token(), datastore: try table.string("datastore"))
+                   token: try table.token(), datastore: try table.string("datastore"),
+                   operatorToken: try table.optionalToken("operator"), pveToken: try table.optionalToken("pve"),
+                   pveServer: try table.optionalString("pve-server"), reverseSyncToken: try table.optionalToken("reverse-sync"))
     }
 }

@@ -9,6 +9,8 @@ public struct PairConfig: Sendable {
     public var verifyMaxAgeSeconds: Int
     /// Where the journal lives.
     public var stateDir: String
+    /// How often a refresh reads every snapshot list again (`full-read-interval`).
+    public var fullReadIntervalSeconds = 900
     public var primary: NodeConfig
     public var secondary: NodeConfig
     /// The pull job on the secondary.
@@ -16,7 +18,18 @@ public struct PairConfig: Sendable {
     /// The secondary's Remote that points at the primary.
     public var remote: String
     public var pve: [PVEHostConfig]
-    public var notifyWebhook: String?
+    public var notify: NotifyConfig?
+    /// Runbook files replacing the built-in ones, by runbook (`failover`, `failback`).
+    public var runbookFiles: [String: String] = [:]
+    /// A drill older than this is due (`[drills] max-age`).
+    public var drillMaxAgeSeconds = 180 * 86_400
+}
+
+/// Where notifications go: a webhook URL read from a private file (it usually carries a
+/// token), optionally pinned like a node.
+public struct NotifyConfig: Sendable {
+    public var webhookURL: String
+    public var webhookFingerprint: Fingerprint?
 }
 
 /// How pbsha reaches one PBS node.
@@ -26,6 +39,14 @@ public struct NodeConfig: Sendable {
     public var fingerprint: Fingerprint
     public var token: APIToken
     public var datastore: String
+    /// The token runbook actions use on this node; status, check and the wallboard never do.
+    public var operatorToken: APIToken?
+    /// What PVE backs up with on this node: written into the `pbs:` entry by a retarget.
+    public var pveToken: APIToken?
+    /// The address PVE reaches this node by, when it is not `host`.
+    public var pveServer: String?
+    /// On the secondary: the read-only token failback's reverse sync pulls with.
+    public var reverseSyncToken: APIToken?
 
     public var endpoint: Endpoint { Endpoint(host: host, port: port, fingerprint: fingerprint) }
 }
@@ -42,6 +63,8 @@ public struct PVEHostConfig: Sendable {
     public var port: Int
     public var fingerprint: Fingerprint
     public var token: APIToken
+    /// The token runbook actions use on this host.
+    public var operatorToken: APIToken?
     public var storage: String
     public var node: String
     public var testVMID: Int?

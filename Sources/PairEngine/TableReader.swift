@@ -82,10 +82,10 @@ struct TableReader {
         return host
     }
 
-    func fingerprint() throws(ConfigError) -> Fingerprint {
-        let text = try string("fingerprint")
+    func fingerprint(_ key: String = "fingerprint") throws(ConfigError) -> Fingerprint {
+        let text = try string(key)
         guard let fingerprint = Fingerprint(text) else {
-            throw error("fingerprint", "expected the SHA-256 of the certificate as 32 colon-separated hex bytes (aa:bb:…), got \"\(text)\"; "
+            throw error(key, "expected the SHA-256 of the certificate as 32 colon-separated hex bytes (aa:bb:…), got \"\(text)\"; "
                         + "read it on the node with: proxmox-backup-manager cert info")
         }
         return fingerprint
@@ -93,25 +93,46 @@ struct TableReader {
 
     /// The API token: `auth-id` here, the secret from `secret-file`, which must be private.
     func token() throws(ConfigError) -> APIToken {
-        let authID = try string("auth-id")
-        guard authID.contains("@"), authID.contains("!") else {
-            throw error("auth-id", "expected an API token id like monitor@pbs!console, got \"\(authID)\"")
+        try token(idKey: "auth-id", fileKey: "secret-file")
+    }
+
+    /// An optional second token, such as `operator-auth-id` with `operator-secret-file`:
+    /// both keys or neither.
+    func optionalToken(_ prefix: String) throws(ConfigError) -> APIToken? {
+        let (idKey, fileKey) = ("\(prefix)-auth-id", "\(prefix)-secret-file")
+        switch (table[idKey] != nil, table[fileKey] != nil) {
+        case (false, false): return nil
+        case (true, false): throw error(fileKey, "missing; \(idKey) needs the file holding its secret")
+        case (false, true): throw error(idKey, "missing; \(fileKey) needs the token id it is the secret of")
+        case (true, true): return try token(idKey: idKey, fileKey: fileKey)
         }
-        let secretPath = resolve(try string("secret-file"))
+    }
+
+    private func token(idKey: String, fileKey: String) throws(ConfigError) -> APIToken {
+        let authID = try string(idKey)
+        guard authID.contains("@"), authID.contains("!") else {
+            throw error(idKey, "expected an API token id like monitor@pbs!console, got \"\(authID)\"")
+        }
+        return APIToken(authID: authID, secret: try privateFile(fileKey, "the token secret"))
+    }
+
+    /// The first line of a file that must be readable by its owner only.
+    func privateFile(_ key: String, _ what: String) throws(ConfigError) -> String {
+        let secretPath = resolve(try string(key))
         var info = stat()
         guard stat(secretPath, &info) == 0 else {
-            throw error("secret-file", "cannot read \(secretPath) (\(String(cString: strerror(errno)))); write the token secret there with mode 600")
+            throw error(key, "cannot read \(secretPath) (\(String(cString: strerror(errno)))); write \(what) there with mode 600")
         }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
-            throw error("secret-file", "\(secretPath) is readable by group or others (mode \(String(mode, radix: 8))); fix it with: chmod 600 \(secretPath)")
+            throw error(key, "\(secretPath) is readable by group or others (mode \(String(mode, radix: 8))); fix it with: chmod 600 \(secretPath)")
         }
         guard let contents = try? String(contentsOfFile: secretPath, encoding: .utf8) else {
-            throw error("secret-file", "cannot read \(secretPath); check that the user running pbsha owns it")
+            throw error(key, "cannot read \(secretPath); check that the user running pbsha owns it")
         }
         let secret = contents.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        guard !secret.isEmpty else { throw error("secret-file", "\(secretPath) is empty; put the token secret on its first line") }
-        return APIToken(authID: authID, secret: secret)
+        guard !secret.isEmpty else { throw error(key, "\(secretPath) is empty; put \(what) on its first line") }
+        return secret
     }
 
     func resolve(_ path: String) -> String {

@@ -69,7 +69,7 @@ final class SleepyTerminal: TerminalBackend, @unchecked Sendable {
         }
         let config = PairConfig(file: "memory", name: "loop", rpoSeconds: 14_400, verifyMaxAgeSeconds: 8 * 86_400, stateDir: "/nonexistent",
                                 primary: node("pbs1", "main"), secondary: node("pbs2", "mirror"), syncJob: "primary-mirror",
-                                remote: "primary-hub", pve: [], notifyWebhook: nil)
+                                remote: "primary-hub", pve: [], notify: nil)
         return PairReader(config: config, transport: Unreachable(), readOnly: true)
     }
 

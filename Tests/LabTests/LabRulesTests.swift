@@ -140,6 +140,9 @@ import Testing
             }
         }
         #expect(try await PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: node.token).version().version == "3.4")
+        #expect(try await lab.ctl("status").contains("writes received: 0"))
+        _ = try? await connection.raw("POST", "/api2/json/admin/sync/primary-mirror/run")
+        #expect(try await lab.ctl("status").contains("writes received: 1"), "the counter counts what it should")
         await #expect { _ = try await lab.ctl("advance 99999999999999d") } throws: { error in
             "\(error)".contains("longer than 3650d, the most pbsha accepts")
         }

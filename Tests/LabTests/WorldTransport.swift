@@ -41,7 +41,7 @@ extension WorldTransport {
             }
             return PairConfig(file: "memory", name: "world", rpoSeconds: 14_400, verifyMaxAgeSeconds: 8 * 86_400, stateDir: "/nonexistent",
                               primary: node(.primary), secondary: node(.secondary), syncJob: LabWorld.syncJobID,
-                              remote: LabWorld.remoteName, pve: [], notifyWebhook: nil)
+                              remote: LabWorld.remoteName, pve: [], notify: nil)
         }
     }
 }

@@ -128,6 +128,66 @@ struct ConfigFixture {
         #expect(error.message.contains(message), "\(error.message)")
     }
 
+    /// Every key of design.md section 3.
+    @Test func readsTheOperatorPVEAndReverseSyncTokensAndTheOtherSections() throws {
+        let fixture = try ConfigFixture()
+        for name in ["op", "pvebackup", "reverse", "vop"] { try fixture.secret(name, "secret-\(name)", mode: 0o600) }
+        try fixture.secret("hook", "https://chat.example.com/hooks/T0/B0/x", mode: 0o600)
+        try "[[step]]\n".write(toFile: "\(fixture.directory)/failover.toml", atomically: true, encoding: .utf8)
+        let text = ConfigFixture.text(primaryExtra: """
+            operator-auth-id = "pbsha@pbs!operator"
+            operator-secret-file = "op.token"
+            pve-auth-id = "pve@pbs!backup"
+            pve-secret-file = "pvebackup.token"
+            pve-server = "10.10.0.5"
+            """, pve: pveTable + """
+
+            operator-auth-id = "pbsha@pve!operator"
+            operator-secret-file = "vop.token"
+            """)
+            .replacingOccurrences(of: "remote = \"primary-hub\"", with: """
+                remote = "primary-hub"
+                reverse-sync-auth-id = "reverse@pbs!primary-pull"
+                reverse-sync-secret-file = "reverse.token"
+                """)
+            + """
+
+            [notify]
+            webhook-file = "hook.token"
+            webhook-fingerprint = "\(ConfigFixture.fingerprint)"
+
+            [runbooks]
+            failover = "failover.toml"
+
+            [drills]
+            max-age = "90d"
+            """
+        let config = try fixture.load(text.replacingOccurrences(of: "rpo = \"4h\"", with: "rpo = \"4h\"\nfull-read-interval = \"30m\""))
+        #expect(config.primary.operatorToken?.authID == "pbsha@pbs!operator" && config.primary.operatorToken?.secret == "secret-op")
+        #expect(config.primary.pveToken?.authID == "pve@pbs!backup" && config.primary.pveServer == "10.10.0.5")
+        #expect(config.secondary.reverseSyncToken?.secret == "secret-reverse")
+        #expect(config.secondary.operatorToken == nil)
+        #expect(config.pve[0].operatorToken?.authID == "pbsha@pve!operator")
+        #expect(config.notify?.webhookURL == "https://chat.example.com/hooks/T0/B0/x")
+        #expect(config.notify?.webhookFingerprint != nil)
+        #expect(config.runbookFiles == ["failover": "\(fixture.directory)/failover.toml"])
+        #expect(config.drillMaxAgeSeconds == 90 * 86_400 && config.fullReadIntervalSeconds == 1800)
+    }
+
+    @Test func aTokenNeedsBothItsKeysAndPrivateFiles() throws {
+        let fixture = try ConfigFixture()
+        let half = fixture.error(ConfigFixture.text(primaryExtra: "operator-auth-id = \"pbsha@pbs!operator\""))
+        #expect(half?.key == "primary.operator-secret-file")
+        #expect(half?.message.contains("operator-auth-id needs the file holding its secret") == true)
+        try fixture.secret("hook", "https://chat.example.com/x", mode: 0o644)
+        let open = fixture.error(ConfigFixture.text() + "\n[notify]\nwebhook-file = \"hook.token\"\n")
+        #expect(open?.key == "notify.webhook-file")
+        #expect(open?.message.contains("chmod 600") == true)
+        let missing = fixture.error(ConfigFixture.text() + "\n[runbooks]\nfailback = \"nope.toml\"\n")
+        #expect(missing?.key == "runbooks.failback")
+        #expect(missing?.message.contains("remove the key to use the built-in runbook") == true)
+    }
+
     @Test func aBadFingerprintSaysWhereToGetTheRightOne() throws {
         let fixture = try ConfigFixture()
         let error = fixture.error(ConfigFixture.text().replacingOccurrences(of: "fingerprint = \"\(ConfigFixture.fingerprint)\"", with: "fingerprint = \"aa:bb\""))

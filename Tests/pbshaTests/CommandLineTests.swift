@@ -158,6 +158,10 @@ import Testing
         #expect(healed.code == 0, "\(healed.out)")
         #expect(healed.out.contains("consecutive_failures=0;0;2;0"))
 
+        // status and check read through the read-only transport: not one write reached the lab.
+        let report = Spawned.run(["lab", "ctl", "--state-dir", state, "status"], directory: dir)
+        #expect(report.out.contains("writes received: 0"), "\(report.out)")
+
         kill(lab.pid, SIGTERM)
         #expect(lab.wait(timeout: 10) == 0)
         #expect(FileManager.default.fileExists(atPath: "\(state)/lab-state.json"))
