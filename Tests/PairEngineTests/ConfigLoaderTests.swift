@@ -188,6 +188,17 @@ struct ConfigFixture {
         #expect(missing?.message.contains("remove the key to use the built-in runbook") == true)
     }
 
+    /// The shipped example is a valid config once its secret files exist.
+    @Test func theExampleConfigIsValid() throws {
+        let fixture = try ConfigFixture()
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Resources/pbsha.example.toml")
+        let text = try String(contentsOf: example, encoding: .utf8).replacingOccurrences(of: "/etc/pbsha/", with: "\(fixture.directory)/")
+        for name in ["primary", "secondary", "pve-a"] { try fixture.secret(name, "secret", mode: 0o600) }
+        let config = try fixture.load(text)
+        #expect(config.name == "backup-tier" && config.pve.count == 1)
+    }
+
     @Test func aBadFingerprintSaysWhereToGetTheRightOne() throws {
         let fixture = try ConfigFixture()
         let error = fixture.error(ConfigFixture.text().replacingOccurrences(of: "fingerprint = \"\(ConfigFixture.fingerprint)\"", with: "fingerprint = \"aa:bb\""))
