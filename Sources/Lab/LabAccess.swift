@@ -26,6 +26,8 @@ enum LabAccess {
         "PVEAuditor": ["Sys.Audit", "Datastore.Audit", "VM.Audit"],
         "PVEDatastoreAdmin": ["Datastore.Allocate", "Datastore.AllocateSpace", "Datastore.AllocateTemplate", "Datastore.Audit"],
         "PVEVMUser": ["VM.Audit", "VM.Backup", "VM.Console", "VM.PowerMgmt"],
+        // The custom role docs/configuration.md recommends for pbsha's PVE operator token.
+        "PbshaFailover": ["Sys.Audit", "Sys.Modify", "Datastore.Allocate", "Datastore.AllocateSpace", "Datastore.Audit", "VM.Audit", "VM.Backup"],
     ]
 
     static let allPrivileges: Set<String> = [

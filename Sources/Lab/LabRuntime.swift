@@ -191,6 +191,12 @@ public actor LabRuntime {
             return "secrets/\(name).token"
         }
         func monitor(_ node: LabPBS) -> LabToken { node.tokens.first { $0.authID == LabWorld.monitorToken }! }
+        /// `PREFIX-auth-id` and `PREFIX-secret-file` lines for a token the world has (a lab
+        /// made by an older pbsha may lack it).
+        func tokenKeys(_ prefix: String, _ authID: String, in tokens: [LabToken], file: String) throws -> String {
+            guard let token = tokens.first(where: { $0.authID == authID }) else { return "" }
+            return "\(prefix)-auth-id = \"\(authID)\"\n\(prefix)-secret-file = \"\(try secret(file, token))\"\n"
+        }
         var text = """
             # Written by `pbsha lab serve`; points pbsha at the simulated pair in this directory.
             [pair]
@@ -213,8 +219,11 @@ public actor LabRuntime {
                 datastore = "\(node.datastore)"
 
                 """
+            text += try tokenKeys("operator", LabWorld.operatorToken, in: node.tokens, file: "\(role.rawValue).operator")
+            text += try tokenKeys("pve", LabWorld.backupToken, in: node.tokens, file: "\(role.rawValue).pve-backup")
         }
         text += "sync-job = \"\(LabWorld.syncJobID)\"\nremote = \"\(LabWorld.remoteName)\"\n"
+        text += try tokenKeys("reverse-sync", LabWorld.reverseSyncToken, in: world.secondary.tokens, file: "secondary.reverse")
         for host in world.pve {
             text += """
 
@@ -231,6 +240,7 @@ public actor LabRuntime {
                 method = "edit-storage-cfg"
 
                 """
+            text += try tokenKeys("operator", LabWorld.pveOperatorToken, in: host.tokens, file: "\(host.name).operator")
         }
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
     }

@@ -22,6 +22,13 @@ public struct LabWorld: Codable, Sendable {
     static let monitorToken = "monitor@pbs!console"
     static let syncToken = "sync@pbs!secondary"
     static let pveToken = "pbsha@pve!failover"
+    /// The tokens runbook actions use, with the privileges docs/configuration.md recommends.
+    static let operatorToken = "pbsha@pbs!operator"
+    static let pveOperatorToken = "pbsha@pve!operator"
+    /// What PVE backs up with, on either PBS.
+    static let backupToken = "pve@pbs!backup"
+    /// The secondary's read-only token for failback's reverse sync.
+    static let reverseSyncToken = "reverse@pbs!primary-pull"
 
     /// A fresh world whose clock starts `history` seconds before `now` and is then run
     /// forward to `now`, so that the first screen already has backups, syncs and verifies.
@@ -29,18 +36,27 @@ public struct LabWorld: Codable, Sendable {
         let start = now - history
         func token(_ id: String, _ acl: [LabACL]) -> LabToken { LabToken(authID: id, secret: UUID().uuidString.lowercased(), acl: acl) }
         let monitor = [LabACL(path: "/", role: "Audit"), LabACL(path: "/remote", role: "RemoteAudit")]
+        func operatorACL(_ store: String) -> [LabACL] {
+            [LabACL(path: "/", role: "Audit"), LabACL(path: "/datastore/\(store)", role: "DatastoreAdmin"), LabACL(path: "/remote", role: "RemoteAdmin")]
+        }
         var primary = LabPBS(
             role: .primary, nodeName: "pbs-primary", datastore: primaryStore, totalBytes: 4 << 40, baseBytes: 180 << 30,
             tokens: [token(monitorToken, monitor), token(syncToken, [LabACL(path: "/datastore/\(primaryStore)", role: "DatastoreReader")]),
-                     token("pve@pbs!backup", [LabACL(path: "/datastore/\(primaryStore)", role: "DatastoreBackup")])],
+                     token(backupToken, [LabACL(path: "/datastore/\(primaryStore)", role: "DatastoreBackup")]),
+                     token(operatorToken, operatorACL(primaryStore))],
             users: [LabUser(userid: "monitor@pbs", acl: monitor),
                     LabUser(userid: "sync@pbs", acl: [LabACL(path: "/datastore/\(primaryStore)", role: "DatastoreReader")]),
-                    LabUser(userid: "pve@pbs", acl: [LabACL(path: "/datastore/\(primaryStore)", role: "DatastoreBackup")])],
+                    LabUser(userid: "pve@pbs", acl: [LabACL(path: "/datastore/\(primaryStore)", role: "DatastoreBackup")]),
+                    LabUser(userid: "pbsha@pbs", acl: operatorACL(primaryStore))],
             lastRun: ["verify-main": start])
         var secondary = LabPBS(
             role: .secondary, nodeName: "pbs-secondary", datastore: secondaryStore, totalBytes: 6 << 40, baseBytes: 150 << 30,
-            tokens: [token(monitorToken, monitor)],
-            users: [LabUser(userid: "monitor@pbs", acl: monitor)],
+            tokens: [token(monitorToken, monitor), token(operatorToken, operatorACL(secondaryStore)),
+                     token(backupToken, [LabACL(path: "/datastore/\(secondaryStore)", role: "DatastoreBackup")]),
+                     token(reverseSyncToken, [LabACL(path: "/datastore/\(secondaryStore)", role: "DatastoreReader")])],
+            users: [LabUser(userid: "monitor@pbs", acl: monitor), LabUser(userid: "pbsha@pbs", acl: operatorACL(secondaryStore)),
+                    LabUser(userid: "pve@pbs", acl: [LabACL(path: "/datastore/\(secondaryStore)", role: "DatastoreBackup")]),
+                    LabUser(userid: "reverse@pbs", acl: [LabACL(path: "/datastore/\(secondaryStore)", role: "DatastoreReader")])],
             lastRun: [syncJobID: start, "verify-mirror": start])
         secondary.syncJob = SyncJob(id: syncJobID, store: secondaryStore, remote: remoteName, remoteStore: primaryStore,
                                     schedule: "hourly", removeVanished: false, owner: "root@pam", rateIn: "200 MiB")
@@ -58,7 +74,8 @@ public struct LabWorld: Codable, Sendable {
             LabPVE(name: name, node: node, guests: guests, schedule: schedule, lastBackup: start,
                    storage: PVEStorage(storage: "backup-primary", type: "pbs", server: "127.0.0.1", datastore: primaryStore,
                                        fingerprint: nil, username: "pve@pbs!backup", port: 0),
-                   tokens: [token(pveToken, [LabACL(path: "/", role: "PVEAuditor"), LabACL(path: "/storage", role: "PVEDatastoreAdmin")])],
+                   tokens: [token(pveToken, [LabACL(path: "/", role: "PVEAuditor"), LabACL(path: "/storage", role: "PVEDatastoreAdmin")]),
+                            token(pveOperatorToken, [LabACL(path: "/", role: "PbshaFailover")])],
                    backupUser: "pve@pbs!backup")
         }
         var world = LabWorld(now: start, primary: primary, secondary: secondary, pve: hosts, noisyHistoryEnd: now - 86_400)

@@ -149,3 +149,25 @@ import Testing
         await lab.stop()
     }
 }
+
+/// The lab's config carries the acting tokens with the privileges docs/configuration.md recommends.
+@Suite(.serialized) struct LabTokenTests {
+    @Test func theLabConfigCarriesOperatorBackupAndReverseSyncTokens() async throws {
+        let lab = try await RunningLab.start()
+        let config = lab.config
+        let primaryOperator = try #require(config.primary.operatorToken)
+        #expect(primaryOperator.authID == "pbsha@pbs!operator" && config.secondary.operatorToken != nil)
+        #expect(config.primary.pveToken?.authID == "pve@pbs!backup" && config.secondary.pveToken?.authID == "pve@pbs!backup")
+        let reverse = try #require(config.secondary.reverseSyncToken)
+        #expect(config.pve.allSatisfy { $0.operatorToken?.authID == "pbsha@pve!operator" })
+
+        let operatorPermissions = try await PBSClient(transport: try lab.transport(), endpoint: config.primary.endpoint, token: primaryOperator).permissions()
+        #expect(operatorPermissions["/datastore/main"]?["Datastore.Modify"] == true)
+        #expect(operatorPermissions["/remote"]?["Remote.Modify"] == true)
+        #expect(operatorPermissions["/"]?["Sys.Audit"] == true && operatorPermissions["/"]?["Sys.Modify"] == nil)
+        let reversePermissions = try await PBSClient(transport: try lab.transport(), endpoint: config.secondary.endpoint, token: reverse).permissions()
+        #expect(Set(reversePermissions["/datastore/mirror"]?.keys ?? [:].keys) == ["Datastore.Audit", "Datastore.Read", "Datastore.Verify"])
+        #expect(reversePermissions["/"] == nil, "read-only on the datastore, nothing more")
+        await lab.stop()
+    }
+}
