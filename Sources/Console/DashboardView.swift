@@ -118,9 +118,11 @@ enum DashboardView {
             x = frame.put("\(verify.datastore): \(age)  \(verify.snapshotsOK ?? 0) ok  ", x: x, y: y)
             x = frame.put("\(verify.snapshotsFailed ?? 0) failed", x: x, y: y, style: Style((verify.snapshotsFailed ?? 0) > 0 ? .critical : .normal, bold: (verify.snapshotsFailed ?? 0) > 0))
             x = frame.put("  \(verify.snapshotsUnverified ?? 0) unverified", x: x, y: y)
+            // States sync copied from the primary say nothing about this node's chunks; shown
+            // only whole (a cut "104 ok" would read as verified), else the finding says it.
             if let upstream = verify.snapshotsVerifiedUpstreamOnly, upstream > 0 {
-                // States sync copied from the primary: they say nothing about this node's chunks.
-                frame.put("  \(upstream) ok via sync", x: x, y: y, style: Style(.dim), limit: max(0, width - 1 - x))
+                let text = "  \(upstream) ok via sync"
+                if x + text.count <= width - 1 { frame.put(text, x: x, y: y, style: Style(.dim)) }
             }
         } else {
             frame.put("unknown", x: x, y: y, style: Style(.unknown))

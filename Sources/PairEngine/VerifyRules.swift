@@ -34,6 +34,13 @@ enum VerifyRules {
             summary.snapshotsVerifiedUpstreamOnly = ok.filter(copied.contains).count
             summary.snapshotsOK = ok.count - (summary.snapshotsVerifiedUpstreamOnly ?? 0)
             summary.snapshotsUnverified = snapshots.filter { $0.item.verification == nil }.count
+            if let copied = summary.snapshotsVerifiedUpstreamOnly, copied > 0 {
+                findings.append(Finding(.info, "verify-upstream-only",
+                    "\(copied) snapshot\(copied == 1 ? "" : "s") on the secondary \(copied == 1 ? "is" : "are") verified upstream only: sync copied "
+                        + "the primary's verify state, the secondary never read \(copied == 1 ? "its" : "their") chunks (a verify job with "
+                        + "ignore-verified skips them; give it outdated-after, or verify once without ignore-verified)",
+                    subject: subject))
+            }
             if !failed.isEmpty {
                 let examples = failed.prefix(3).map(\.name).joined(separator: ", ")
                 findings.append(Finding(.critical, "verify-failed",

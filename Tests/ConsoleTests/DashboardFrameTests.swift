@@ -35,6 +35,11 @@ import Testing
         let line = frame.lines.first { $0.contains("VERIFY") } ?? ""
         #expect(line.contains("1 ok  0 failed  0 unverified  3 ok via sync"), "\(line)")
         #expect(line.count == 80)
+        // With larger numbers it no longer fits: it is left out rather than cut to "3 ok".
+        pair.secondary.snapshots! += (10..<130).map { ConsoleFixture.snapshot("1\($0)", ConsoleFixture.now - 90_000 - Int64($0), verified: nil) }
+        let crowded = Render.frame(ConsoleFixture.state(pair)).lines.first { $0.contains("VERIFY") } ?? ""
+        #expect(!crowded.contains("via"), "\(crowded)")
+        #expect(crowded.trimmingCharacters(in: .whitespaces).hasSuffix("unverified"))
     }
 
     @Test func theWideLayoutShowsMore() {

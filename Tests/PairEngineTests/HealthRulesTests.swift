@@ -111,6 +111,9 @@ import Testing
         fixture.state.secondary.snapshots!.append(pruned)
         #expect(fixture.report.verify.snapshotsVerifiedUpstreamOnly == 2)
         #expect(fixture.report.verify.snapshotsOK == 2)
+        #expect(fixture.finding("verify-upstream-only")?.severity == .info)
+        #expect(fixture.finding("verify-upstream-only")?.message.hasPrefix("2 snapshots on the secondary are verified upstream only") == true)
+        #expect(fixture.report.overall == .ok, "information, not a problem by itself")
         // Both nodes called "pbs": with the primary's copy at hand the UPID decides, not the name.
         let sameName = UPID.pbs(node: "pbs2", pid: 9, pstart: 9, taskID: 9, startTime: PairFixture.now - 6000,
                                 workerType: "verificationjob", workerID: "main:v", authID: "root@pam").raw
