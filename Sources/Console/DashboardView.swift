@@ -30,6 +30,13 @@ enum DashboardView {
             frame.put("waiting for the first read...", x: inner, y: y + 1, style: Style(.dim), limit: limit)
             return
         }
+        // A read under way for a few seconds: say how long; the figures below are its last answer.
+        let waited = reading.waitingSince.map { max(0, state.now - $0) }.flatMap { $0 >= 3 ? Int(clamping: $0) : nil }
+        if let waited, !reading.reachable, reading.failure == nil {
+            frame.put("\(glyphs.bullet) NO ANSWER for \(Durations.format(waited))", x: inner, y: y + 1, style: Style(.warning, bold: true), limit: limit)
+            frame.put("nothing read from it yet", x: inner, y: y + 2, style: Style(.dim), limit: limit)
+            return
+        }
         guard reading.reachable else {
             let since = state.downSince[role].map { "since \(Render.clock($0)) (\(Durations.format(Int(clamping: state.now - $0))))" } ?? ""
             frame.put("\(glyphs.bullet) DOWN \(since)", x: inner, y: y + 1, style: Style(.critical, bold: true), limit: limit)
@@ -41,8 +48,14 @@ enum DashboardView {
         }
         var line = y + 1
         let latency = reading.latencyMs.map { "\(Int(clamping: $0.rounded())) ms" } ?? "?"
-        frame.put("\(glyphs.bullet) UP", x: inner, y: line, style: Style(.ok, bold: true))
-        frame.put("\(latency)  PBS \(reading.version?.display ?? "?")", x: inner + 6, y: line, limit: limit - 6)
+        if let waited {
+            let end = frame.put("\(glyphs.bullet) NO ANSWER for \(Durations.format(waited))", x: inner, y: line,
+                                style: Style(.warning, bold: true), limit: limit)
+            frame.put("  (last answer)", x: end, y: line, style: Style(.dim), limit: max(0, inner + limit - end))
+        } else {
+            frame.put("\(glyphs.bullet) UP", x: inner, y: line, style: Style(.ok, bold: true))
+            frame.put("\(latency)  PBS \(reading.version?.display ?? "?")", x: inner + 6, y: line, limit: limit - 6)
+        }
         line += 1
         let maintenance = MaintenanceMode(reading.datastore?.maintenance)
         frame.put("datastore \(reading.datastoreName)", x: inner, y: line, style: Style(.normal, bold: true), limit: limit)

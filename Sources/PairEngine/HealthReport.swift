@@ -18,6 +18,16 @@ public struct HealthReport: Sendable {
         let consoleNow = Int64(clamping: state.observedAt)
         let secondaryNow = state.secondary.time?.time ?? consoleNow
         var findings = NodeRules.evaluate(state.primary, policy: policy) + NodeRules.evaluate(state.secondary, policy: policy)
+        // A node whose read has gone on for ten seconds (past the default timeout: it hangs):
+        // its reading is the last answer, or none yet, and it says so. A big datastore may
+        // take a few seconds to read; that is not a finding.
+        for node in [state.primary, state.secondary] {
+            guard let since = node.waitingSince, elapsed(consoleNow, since: Int64(clamping: since)) >= 10 else { continue }
+            let waited = Durations.format(max(0, elapsed(consoleNow, since: Int64(clamping: since))))
+            let shown = node.reachable ? "the figures are from its last answer" : "nothing has been read from it yet"
+            findings.append(Finding(.warning, "node-no-answer", "\(node.role.rawValue) (\(node.host)) has not answered for \(waited); \(shown)",
+                                    subject: "node:\(node.role.rawValue):wait"))
+        }
         findings += NodeRules.skew(state.primary, state.secondary, policy: policy)
         findings += NodeRules.remote(state.secondary, policy: policy)
         let (sync, syncFindings) = SyncRules.evaluate(state.secondary, now: secondaryNow, policy: policy)

@@ -16,13 +16,24 @@ public struct PairObserver: Sendable {
     }
 
     public func observe() async -> PairState {
-        async let primary = read(.primary, config.primary)
-        async let secondary = read(.secondary, config.secondary)
-        async let hosts = readPVE()
-        let (primaryReading, secondaryReading, pveReadings) = (await primary, await secondary, await hosts)
+        async let primary = read(.primary)
+        async let secondary = read(.secondary)
+        async let hosts = readHosts()
+        let (primaryReading, secondaryReading, (pveReadings, addresses)) = (await primary, await secondary, await hosts)
         var state = PairState(observedAt: clock.now(), primary: primaryReading, secondary: secondaryReading, pve: pveReadings)
-        state.addresses = await resolve([config.primary.host, config.secondary.host] + pveReadings.compactMap(\.storage?.server))
+        state.addresses = addresses
         return state
+    }
+
+    /// One PBS node.
+    func read(_ role: NodeRole) async -> NodeReading {
+        await read(role, role == .primary ? config.primary : config.secondary)
+    }
+
+    /// Every PVE host, and the addresses of the names the PVE targets are matched by.
+    func readHosts() async -> ([PVEReading], [String: Set<String>]) {
+        let readings = await readPVE()
+        return (readings, await resolve([config.primary.host, config.secondary.host] + readings.compactMap(\.storage?.server)))
     }
 
     /// Addresses of every name, resolved concurrently.

@@ -6,16 +6,26 @@ public struct PairReader: Sendable {
     public let config: PairConfig
     let transport: any HTTPTransport
     let clock: any WallClock
+    /// For a console: reads that each node answers on its own (see `PairWatcher`).
+    private let watcher: PairWatcher?
 
-    /// `readOnly` wraps the transport so that only GET requests can ever leave.
-    public init(config: PairConfig, transport: any HTTPTransport, clock: any WallClock = SystemClock(), readOnly: Bool) {
+    /// `readOnly` wraps the transport so that only GET requests can ever leave. With
+    /// `patience`, `observe` returns after at most that many seconds, a node that has not
+    /// answered by then keeping its last reading (for a console that refreshes on a schedule);
+    /// without, it waits for every node (for `status` and `check`).
+    public init(config: PairConfig, transport: any HTTPTransport, clock: any WallClock = SystemClock(), readOnly: Bool,
+                patience: Double? = nil) {
         self.config = config
         self.transport = readOnly ? ReadOnlyTransport(transport) : transport
         self.clock = clock
+        let observer = PairObserver(config: config, transport: self.transport, clock: clock)
+        watcher = patience.map { PairWatcher(observer: observer, patience: $0) }
     }
 
     public func observe() async -> (PairState, HealthReport) {
-        let state = await PairObserver(config: config, transport: transport, clock: clock).observe()
+        let state = if let watcher { await watcher.observe() } else {
+            await PairObserver(config: config, transport: transport, clock: clock).observe()
+        }
         return (state, HealthReport.evaluate(state, policy: HealthPolicy(config)))
     }
 

@@ -51,6 +51,9 @@ public struct NodeReading: Sendable {
     public var syncJobListed = true
     public var verifyJobs: [ScheduledJob<VerifyJob>]?
     public var remote: RemoteConfig?
+    /// Set while a newer read of this node has been going on since then (console clock):
+    /// the rest of the reading is the last one that came back, or empty if none did yet.
+    public var waitingSince: Double?
 
     public init(role: NodeRole, host: String, datastoreName: String) {
         self.role = role

@@ -52,7 +52,8 @@ enum Screens {
             return
         }
         let session = try await PairSession.open(source)
-        let reader = session.reader(readOnly: wallboard)
+        // A hung node must not hold back the other's figures: a refresh waits two seconds at most.
+        let reader = session.reader(readOnly: wallboard, patience: 2)
         let state = ConsoleState(mode: source.lab ? .lab : .live, wallboard: wallboard, pairName: session.config.name,
                                  rpoSeconds: session.config.rpoSeconds, width: 80, height: 24, now: Date().timeIntervalSince1970,
                                  refreshInterval: options.refresh, ascii: options.ascii)

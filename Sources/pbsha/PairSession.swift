@@ -48,8 +48,9 @@ struct PairSession {
     }
 
     /// The engine's view of the pair; `status`, `check` and the wallboard only ever read.
-    func reader(readOnly: Bool) -> PairReader {
-        PairReader(config: config, transport: transport, readOnly: readOnly)
+    /// `patience`: for a console, how long a refresh waits for a slow node before showing the others.
+    func reader(readOnly: Bool, patience: Double? = nil) -> PairReader {
+        PairReader(config: config, transport: transport, readOnly: readOnly, patience: patience)
     }
 
     func close() async {

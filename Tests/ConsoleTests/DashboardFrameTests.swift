@@ -27,6 +27,18 @@ import Testing
         }
     }
 
+    @Test func aNodeThatHasNotAnsweredSaysForHowLongAndKeepsItsLastFigures() {
+        var pair = ConsoleFixture.pair()
+        pair.secondary.waitingSince = Double(ConsoleFixture.now) - 21
+        let frame = Render.frame(ConsoleFixture.state(pair))
+        #expect(frame.text.contains("NO ANSWER for 23s  (last answer)"), "\(frame.text)")
+        #expect(frame.text.contains("datastore mirror"), "the last figures stay")
+        var fresh = ConsoleFixture.pair()
+        fresh.secondary = NodeReading(role: .secondary, host: "pbs2", datastoreName: "mirror")
+        fresh.secondary.waitingSince = Double(ConsoleFixture.now) - 5
+        #expect(Render.frame(ConsoleFixture.state(fresh)).text.contains("NO ANSWER for 7s"))
+    }
+
     @Test func verifyStatesCopiedFromThePrimaryAreShownApart() {
         var pair = ConsoleFixture.pair()
         pair.secondary.snapshots = pair.primary.snapshots

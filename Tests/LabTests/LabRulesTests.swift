@@ -171,3 +171,35 @@ import Testing
         await lab.stop()
     }
 }
+
+/// The console's reads: a hung node never holds back the other's figures.
+@Suite(.serialized) struct PairWatcherTests {
+    @Test func aHungSecondaryDoesNotHoldBackThePrimary() async throws {
+        let lab = try await RunningLab.start()
+        _ = try await lab.ctl("node secondary hang")
+        // Generous patience (a loaded test machine reads the primary slowly), far below the timeout.
+        let reader = PairReader(config: lab.config, transport: try lab.transport(timeout: 14), clock: lab.clock, readOnly: true, patience: 5)
+        let started = Date()
+        let (first, _) = await reader.observe()
+        #expect(Date().timeIntervalSince(started) < 11, "the refresh waited for the hung node")
+        #expect(first.primary.reachable && first.primary.waitingSince == nil)
+        #expect(first.secondary.waitingSince != nil && !first.secondary.reachable && first.secondary.failure == nil)
+        // The next refresh reads the primary again while the secondary's read goes on; ten
+        // seconds into it, a finding says so.
+        lab.clock.advance(by: 11)
+        let (second, report) = await reader.observe()
+        #expect(second.primary.reachable && second.secondary.waitingSince == first.secondary.waitingSince)
+        #expect(second.observedAt > first.observedAt)
+        #expect(report.findings.contains { $0.code == "node-no-answer" && $0.message.hasPrefix("secondary (127.0.0.1) has not answered for 11s") },
+                "\(report.findings.map(\.message))")
+        // Once the hung read gives up, its failure is shown like any other.
+        _ = try await lab.ctl("node secondary up")
+        var last = second
+        for _ in 0..<20 where last.secondary.waitingSince != nil {
+            (last, _) = await reader.observe()
+        }
+        #expect(last.secondary.waitingSince == nil)
+        #expect(last.secondary.failure != nil || last.secondary.reachable)
+        await lab.stop()
+    }
+}
