@@ -58,16 +58,21 @@ private final class RequestHandler: ChannelInboundHandler {
 
     private let handler: LabHTTPSServer.Handler
     private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
 
     init(handler: @escaping LabHTTPSServer.Handler) { self.handler = handler }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let head): self.head = head
-        case .body: break
+        case .head(let head):
+            self.head = head
+            body = []
+        case .body(let buffer):
+            if body.count < 1 << 20 { body += buffer.readableBytesView }
         case .end:
             guard let head else { return }
-            let request = LabRequest(method: head.method.rawValue, target: head.uri, authorization: head.headers.first(name: "Authorization"))
+            let request = LabRequest(method: head.method.rawValue, target: head.uri, authorization: head.headers.first(name: "Authorization"),
+                                     contentType: head.headers.first(name: "Content-Type"), body: body)
             let keepAlive = head.isKeepAlive
             let handler = self.handler
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)

@@ -12,8 +12,9 @@ public struct LabRequest: Sendable {
     /// routers answer 400 with it.
     public var malformed: String?
 
-    /// Splits a request target such as `/api2/json/nodes/localhost/tasks?limit=5`.
-    public init(method: String, target: String, authorization: String?) {
+    /// Splits a request target such as `/api2/json/nodes/localhost/tasks?limit=5`; a body's
+    /// parameters (form-encoded or a JSON object, as PBS and PVE accept them) join the query's.
+    public init(method: String, target: String, authorization: String?, contentType: String? = nil, body: [UInt8] = []) {
         self.method = method
         self.authorization = authorization
         let parts = target.split(separator: "?", maxSplits: 1).map(String.init)
@@ -40,6 +41,28 @@ public struct LabRequest: Sendable {
                     continue
                 }
                 query[key, default: []].append(decoded.count == 2 ? decoded[1]! : "")
+            }
+        }
+        if !body.isEmpty {
+            if contentType?.hasPrefix("application/json") == true {
+                if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
+                    for (key, value) in object {
+                        let values = (value as? [Any]) ?? [value]
+                        query[key, default: []] += values.map { ($0 as? Bool).map { $0 ? "1" : "0" } ?? "\($0)" }
+                    }
+                } else {
+                    malformed = "unable to parse the request body as JSON"
+                }
+            } else {
+                for item in String(decoding: body, as: UTF8.self).split(separator: "&") {
+                    let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                        .map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+                    guard let key = pair[0], !key.isEmpty, pair.allSatisfy({ $0 != nil }) else {
+                        malformed = "parameter verification failed - cannot parse '\(item)' in the request body"
+                        continue
+                    }
+                    query[key, default: []].append(pair.count == 2 ? pair[1]! : "")
+                }
             }
         }
         self.query = query

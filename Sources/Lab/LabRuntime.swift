@@ -20,8 +20,8 @@ public actor LabRuntime {
     private var controlChannel: (any Channel)?
     /// Events ran since the last save.
     private var unsaved = false
-    /// Requests other than GET since the lab started (the lab accepts none yet; `lab ctl
-    /// status` reports them, so a test can prove a read-only command sent none).
+    /// Requests other than GET since the lab started, accepted or not (`lab ctl status`
+    /// reports them, so a test can prove a read-only command sent none).
     private var writesReceived = 0
 
     public nonisolated var configPath: String { "\(stateDir)/pbsha.toml" }
@@ -136,7 +136,9 @@ public actor LabRuntime {
         tick()
         if request.method != "GET" { writesReceived += 1 }
         guard world.node(role).mode == .up else { return nil }
-        return world.handlePBS(role, request)
+        let response = world.respondPBS(role, request)
+        if response.status == 200, request.method != "GET" { unsaved = true }
+        return response
     }
 
     private func answerPVE(_ index: Int, _ request: LabRequest) -> LabResponse? {

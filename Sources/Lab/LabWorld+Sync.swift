@@ -5,7 +5,8 @@ extension LabWorld {
     /// The secondary's pull job: for each group on the primary, copy the snapshots newer
     /// than the newest one already on the secondary (older gaps are skipped, as PBS does),
     /// remove vanished snapshots when configured, and log it the way PBS 3.3–4.1 does.
-    mutating func runSync(at start: Int64, trigger: String) {
+    /// `user` is who started the run: `root@pam` for the scheduler, the caller for a manual run.
+    mutating func runSync(at start: Int64, trigger: String, user: String = "root@pam") {
         guard let job = secondary.syncJob else { return }
         let workerID = "\(job.remote ?? "-"):\(job.remoteStore):\(job.store)::\(job.id)"
         var log: [(Int64, String)] = [
@@ -16,7 +17,7 @@ extension LabWorld {
         ]
         func fail(_ message: String, after seconds: Int64) {
             log.append((seconds, "TASK ERROR: \(message)"))
-            addTask(.secondary, type: "syncjob", id: workerID, start: start, duration: seconds, status: message, lines: log)
+            addTask(.secondary, type: "syncjob", id: workerID, user: user, start: start, duration: seconds, status: message, lines: log)
         }
         guard primary.mode != .down else {
             fail("error trying to connect: tcp connect error: Connection refused (os error 111)", after: 1)
@@ -54,6 +55,14 @@ extension LabWorld {
             }
             let wanted = source.filter { $0.group == group }.sorted { $0.time < $1.time }
             let present = secondary.snapshots.filter { $0.group == group }
+            // PBS's pull compares owners strictly (`lock_and_pull_group`): a group owned by
+            // anyone but the job's owner fails, whatever the backup rule would allow.
+            let jobOwner = job.owner ?? "root@pam"
+            if let owner = present.first?.owner, owner != jobOwner {
+                log.append((elapsed, "sync group \(group) failed - owner check failed (\(jobOwner) != \(owner))"))
+                failedGroups += 1
+                continue
+            }
             let newest = present.map(\.time).max() ?? Int64.min
             let older = wanted.filter { $0.time < newest && !present.map(\.time).contains($0.time) }
             if let first = older.first, let last = older.last {
@@ -93,7 +102,10 @@ extension LabWorld {
         }
         if job.removeVanished == true && !faults.syncFails {
             let keep = Set(source.map { "\($0.group)/\($0.time)" })
-            let vanished = secondary.snapshots.filter { !keep.contains("\($0.group)/\($0.time)") && $0.owner == (job.owner ?? "root@pam") }
+            // Removal uses the backup rule, not the pull's strict one: a token of the owner counts.
+            let owner = job.owner ?? "root@pam"
+            let owned = { (candidate: String) in candidate == owner || (!owner.contains("!") && candidate.hasPrefix(owner + "!")) }
+            let vanished = secondary.snapshots.filter { !keep.contains("\($0.group)/\($0.time)") && owned($0.owner) }
             for snapshot in vanished { log.append((elapsed, "delete vanished snapshot \(snapshot.name)")) }
             secondary.snapshots.removeAll { vanished.map(\.name).contains($0.name) }
         }
@@ -112,6 +124,6 @@ extension LabWorld {
         log.append((elapsed, "sync job '\(workerID)' end"))
         let status = warns ? "WARNINGS: 1" : "OK"
         log.append((elapsed, warns ? "TASK WARNINGS: 1" : "TASK OK"))
-        addTask(.secondary, type: "syncjob", id: workerID, start: start, duration: elapsed, status: status, lines: log)
+        addTask(.secondary, type: "syncjob", id: workerID, user: user, start: start, duration: elapsed, status: status, lines: log)
     }
 }

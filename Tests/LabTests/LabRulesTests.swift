@@ -178,10 +178,13 @@ import Testing
         let lab = try await RunningLab.start()
         _ = try await lab.ctl("node secondary hang")
         // Generous patience (a loaded test machine reads the primary slowly), far below the timeout.
-        let reader = PairReader(config: lab.config, transport: try lab.transport(timeout: 14), clock: lab.clock, readOnly: true, patience: 5)
+        let reader = PairReader(config: lab.config, transport: try lab.transport(timeout: 30), clock: lab.clock, readOnly: true, patience: 6)
         let started = Date()
-        let (first, _) = await reader.observe()
+        var (first, _) = await reader.observe()
         #expect(Date().timeIntervalSince(started) < 11, "the refresh waited for the hung node")
+        // On a machine busy with the other suites the primary's first read may outlast the
+        // patience too; the next refresh then has it, while the secondary is still hung.
+        for _ in 0..<3 where first.primary.waitingSince != nil { (first, _) = await reader.observe() }
         #expect(first.primary.reachable && first.primary.waitingSince == nil)
         #expect(first.secondary.waitingSince != nil && !first.secondary.reachable && first.secondary.failure == nil)
         // The next refresh reads the primary again while the secondary's read goes on; ten

@@ -17,8 +17,10 @@ final class WorldTransport: HTTPTransport, @unchecked Sendable {
 
     func send(_ request: HTTPRequest, to endpoint: Endpoint) async throws(APIError) -> HTTPResponse {
         let authorization = request.headers.first { $0.0 == "Authorization" }?.1
-        let labRequest = LabRequest(method: request.method, target: request.path, authorization: authorization)
-        let response = world { $0.handlePBS(endpoint.port == 1 ? .primary : .secondary, labRequest) }
+        let contentType = request.headers.first { $0.0 == "Content-Type" }?.1
+        let labRequest = LabRequest(method: request.method, target: request.path, authorization: authorization,
+                                    contentType: contentType, body: request.body.map(Array.init) ?? [])
+        let response = world { $0.respondPBS(endpoint.port == 1 ? .primary : .secondary, labRequest) }
         return HTTPResponse(status: response.status, body: response.body)
     }
 

@@ -1,0 +1,112 @@
+import PairEngine
+import ProxmoxAPI
+
+extension LabWorld {
+    /// Answers any request to a lab PBS node: reads from `handlePBS`, writes from `handlePBSWrite`.
+    public mutating func respondPBS(_ role: NodeRole, _ request: LabRequest) -> LabResponse {
+        request.method == "GET" ? handlePBS(role, request) : handlePBSWrite(role, request)
+    }
+
+    /// Answers a write to a lab PBS node with the privileges and rules PBS applies
+    /// (`src/api2/admin/datastore.rs` `set_backup_owner`, `src/api2/config/sync.rs`,
+    /// `src/api2/admin/sync.rs`; shared/reference/pbs-api.md 4.8, 5.2, 5.3, 5.5).
+    public mutating func handlePBSWrite(_ role: NodeRole, _ request: LabRequest) -> LabResponse {
+        let s = request.segments
+        if let malformed = request.malformed { return .error(400, malformed) }
+        guard let caller = LabAccess.authenticate(request.authorization, tokens: node(role).tokens, users: node(role).users) else {
+            return .error(401, "authentication failed - invalid credentials")
+        }
+        switch (request.method, s.count) {
+        case ("POST", 4) where s[0] == "admin" && s[1] == "datastore" && s[3] == "change-owner":
+            return changeOwner(role, store: s[2], request, caller)
+        case ("PUT", 3) where s[0] == "config" && s[1] == "sync":
+            return updateSyncJob(role, id: s[2], request, caller)
+        case ("POST", 4) where s[0] == "admin" && s[1] == "sync" && s[3] == "run":
+            return runSyncJob(role, id: s[2], caller)
+        default:
+            return .notFound(request)
+        }
+    }
+
+    /// Moves a group to another owner. Datastore.Modify: any move. Datastore.Backup alone:
+    /// only between a user and its own tokens, asked by the user itself (refused with 401).
+    private mutating func changeOwner(_ role: NodeRole, store: String, _ request: LabRequest, _ caller: LabCaller) -> LabResponse {
+        let path = "/datastore/\(store)"
+        let modify = caller.has("Datastore.Modify", on: path)
+        guard modify || caller.has("Datastore.Backup", on: path) else {
+            return .error(403, "permission check failed - missing Datastore.Modify|Datastore.Backup on \(path)")
+        }
+        guard store == node(role).datastore else { return .error(400, "no such datastore '\(store)'") }
+        if let refusal = node(role).maintenanceRefusal(writing: true) { return .error(400, refusal) }
+        guard let type = request.value("backup-type"), let id = request.value("backup-id"), let newOwner = request.value("new-owner") else {
+            return .error(400, "parameter verification failed - 'backup-type', 'backup-id' and 'new-owner' are required")
+        }
+        let group = "\(type)/\(id)"
+        let indices = node(role).snapshots.indices.filter { node(role).snapshots[$0].group == group }
+        guard let first = indices.first else { return .error(400, "backup group '\(group)' does not exist") }
+        if !modify {
+            let owner = node(role).snapshots[first].owner
+            let user = String(caller.authID.prefix { $0 != "!" })
+            let withinUser = !caller.authID.contains("!") && [owner, newOwner].allSatisfy { $0 == user || $0.hasPrefix(user + "!") }
+            guard withinUser else {
+                return .error(401, "\(caller.authID) does not have permission to change owner of backup group '\(group)' to \(newOwner)")
+            }
+        }
+        let exists = newOwner.contains("!") ? node(role).tokens.contains { $0.authID == newOwner }
+            : newOwner == "root@pam" || node(role).users.contains { $0.userid == newOwner }
+        guard exists else {
+            return .error(400, "\(newOwner.contains("!") ? "API token" : "user") '\(newOwner)' is inactive or non-existent")
+        }
+        for index in indices { self[role].snapshots[index].owner = newOwner }
+        return .json(Envelope<String?>(data: nil))
+    }
+
+    /// Whether the caller may change or run a pull job (`check_sync_job_modify_access`):
+    /// Datastore.Audit and Backup on the store, Prune with remove-vanished, Modify unless the
+    /// caller is the job's owner (or its user), Remote.Read on the remote store.
+    private func mayModify(_ job: SyncJob, _ caller: LabCaller) -> Bool {
+        let store = "/datastore/\(job.store)"
+        let owner = job.owner ?? "root@pam"
+        let isOwner = caller.owns(owner)
+        return caller.has("Datastore.Audit", on: store) && caller.has("Datastore.Backup", on: store)
+            && (job.removeVanished != true || caller.has("Datastore.Prune", on: store))
+            && (isOwner || caller.has("Datastore.Modify", on: store))
+            && caller.has("Remote.Read", on: "/remote/\(job.remote ?? "")/\(job.remoteStore)")
+    }
+
+    /// Changes a sync job's configuration; `delete` names properties to remove (a sync job has
+    /// no disable flag: pausing it means deleting its schedule). A new schedule counts from now.
+    private mutating func updateSyncJob(_ role: NodeRole, id: String, _ request: LabRequest, _ caller: LabCaller) -> LabResponse {
+        guard var job = node(role).syncJob, job.id == id else { return .error(404, "job '\(id)' does not exist.") }
+        let deleted = Set((request.query["delete"] ?? []).flatMap { $0.split(separator: ",").map(String.init) })
+        let deletable: Set<String> = ["schedule", "remove-vanished", "owner", "comment", "rate-in", "group-filter", "transfer-last"]
+        if let unknown = deleted.subtracting(deletable).first {
+            return .error(400, "parameter verification failed - 'delete': value '\(unknown)' is not defined in the enumeration.")
+        }
+        if let schedule = request.value("schedule") {
+            do { _ = try CalendarEvent(schedule) } catch {
+                return .error(400, "parameter verification failed - 'schedule': \(error.message)")
+            }
+            job.schedule = schedule
+        }
+        if deleted.contains("schedule") { job.schedule = nil }
+        if let value = request.value("remove-vanished") { job.removeVanished = ["1", "true"].contains(value) }
+        if deleted.contains("remove-vanished") { job.removeVanished = nil }
+        if let owner = request.value("owner") { job.owner = owner }
+        if deleted.contains("owner") { job.owner = nil }
+        if let comment = request.value("comment") { job.comment = comment }
+        if deleted.contains("comment") { job.comment = nil }
+        guard mayModify(job, caller) else { return .error(400, "permission check failed, '\(caller.authID)' is missing access") }
+        if job.schedule != node(role).syncJob?.schedule { self[role].lastRun[id] = now }
+        self[role].syncJob = job
+        return .json(Envelope<String?>(data: nil))
+    }
+
+    /// Runs a sync job now, as the caller; answers the task's UPID.
+    private mutating func runSyncJob(_ role: NodeRole, id: String, _ caller: LabCaller) -> LabResponse {
+        guard role == .secondary, let job = node(role).syncJob, job.id == id else { return .error(400, "no such sync job '\(id)'") }
+        guard mayModify(job, caller) else { return .error(400, "permission check failed, '\(caller.authID)' is missing access") }
+        runSync(at: now, trigger: "manual", user: caller.authID)
+        return .json(Envelope(data: node(role).tasks.last?.upid ?? ""))
+    }
+}

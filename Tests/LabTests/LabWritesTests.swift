@@ -1,0 +1,130 @@
+import Foundation
+@testable import Lab
+@testable import PairEngine
+import ProxmoxAPI
+import Testing
+
+/// The writes the lab accepts, with PBS's privilege rules (`set_backup_owner`,
+/// `check_sync_job_modify_access`) and PBS's answers when they are not met.
+@Suite struct LabWritesTests {
+    private func message(_ error: any Error) -> (kind: String, text: String) {
+        switch error as? APIError {
+        case let .badRequest(_, _, message)?: ("400", message)
+        case let .unauthorized(_, message)?: ("401", message)
+        case let .forbidden(_, _, message)?: ("403", message)
+        case let .notFound(_, _, message)?: ("404", message)
+        default: ("other", "\(error)")
+        }
+    }
+
+    @Test func pausingTheSyncJobDeletesItsScheduleAndNeedsTheJobsPrivileges() async throws {
+        let transport = WorldTransport(LabWorld.sample())
+        let monitor = transport.client(.secondary, as: LabWorld.monitorToken)
+        await #expect { try await monitor.updateSyncJob(LabWorld.syncJobID, delete: ["schedule"]) } throws: {
+            // PBS answers 400 here; pbsha's client reads any "permission check failed" as a refusal.
+            self.message($0) == ("403", "permission check failed, 'monitor@pbs!console' is missing access")
+        }
+        #expect(transport.world { $0.secondary.syncJob?.schedule } == "hourly", "a refused write changes nothing")
+
+        let operatorClient = transport.client(.secondary, as: LabWorld.operatorToken)
+        try await operatorClient.updateSyncJob(LabWorld.syncJobID, delete: ["schedule"])
+        #expect(try await monitor.syncJobs(store: "mirror")[0].config.schedule == nil)
+        func syncRuns() -> Int { transport.world { $0.secondary.tasks.filter { $0.parsed.workerType == "syncjob" }.count } }
+        let before = syncRuns()
+        transport.world { _ = $0.advance(to: $0.now + 6 * 3600) }
+        #expect(syncRuns() == before, "a job without a schedule does not run")
+
+        await #expect { try await operatorClient.updateSyncJob(LabWorld.syncJobID, set: [("schedule", "every tuesday")]) } throws: {
+            let (kind, text) = self.message($0)
+            return kind == "400" && text.hasPrefix("parameter verification failed - 'schedule':")
+        }
+        await #expect { try await operatorClient.updateSyncJob(LabWorld.syncJobID, delete: ["store"]) } throws: {
+            self.message($0) == ("400", "parameter verification failed - 'delete': value 'store' is not defined in the enumeration.")
+        }
+        await #expect { try await operatorClient.updateSyncJob("nope", delete: ["schedule"]) } throws: {
+            self.message($0) == ("404", "job 'nope' does not exist.")
+        }
+        // A new schedule counts from now: the next run is the next slot, not a catch-up burst.
+        try await operatorClient.updateSyncJob(LabWorld.syncJobID, set: [("schedule", "hourly"), ("remove-vanished", "false")])
+        let now = transport.world { $0.now }
+        let row = try await monitor.syncJobs(store: "mirror")[0]
+        #expect(row.config.schedule == "hourly" && row.status.nextRun ?? 0 > now && row.status.nextRun ?? .max <= now + 3600)
+    }
+
+    @Test func aManualRunIsTheCallersTask() async throws {
+        let transport = WorldTransport(LabWorld.sample())
+        let operatorClient = transport.client(.secondary, as: LabWorld.operatorToken)
+        let upid = try await operatorClient.runSyncJob(LabWorld.syncJobID)
+        let parsed = try UPID(upid)
+        #expect(parsed.workerType == "syncjob" && parsed.authID == LabWorld.operatorToken)
+        #expect(try await operatorClient.taskStatus(upid).upid == upid, "the caller may read its own task")
+        await #expect { try await transport.client(.primary, as: LabWorld.operatorToken).runSyncJob(LabWorld.syncJobID) } throws: {
+            self.message($0) == ("400", "no such sync job 'primary-mirror'")
+        }
+    }
+
+    @Test func changingAnOwnerFollowsPBSsRules() async throws {
+        var world = LabWorld.sample()
+        world.grant(.secondary, token: "ops@pbs!own", [LabACL(path: "/datastore/mirror", role: "DatastoreBackup")],
+                    user: [LabACL(path: "/datastore/mirror", role: "DatastoreBackup")])
+        let transport = WorldTransport(world)
+        let group = try #require(transport.world { $0.secondary.snapshots.first?.group })
+        let parts = group.split(separator: "/").map(String.init)
+        func owner() -> String? { transport.world { w in w.secondary.snapshots.first { $0.group == group }?.owner } }
+
+        await #expect { try await transport.client(.secondary, as: LabWorld.monitorToken).changeOwner(store: "mirror", type: parts[0], id: parts[1], to: "pve@pbs!backup") } throws: {
+            self.message($0).kind == "403"
+        }
+        // Datastore.Backup alone: a token may not give away a group, even one its user could.
+        await #expect { try await transport.client(.secondary, as: "ops@pbs!own").changeOwner(store: "mirror", type: parts[0], id: parts[1], to: "ops@pbs!own") } throws: {
+            self.message($0) == ("401", "ops@pbs!own does not have permission to change owner of backup group '\(group)' to ops@pbs!own")
+        }
+        let operatorClient = transport.client(.secondary, as: LabWorld.operatorToken)
+        await #expect { try await operatorClient.changeOwner(store: "mirror", type: parts[0], id: parts[1], to: "ghost@pbs") } throws: {
+            self.message($0) == ("400", "user 'ghost@pbs' is inactive or non-existent")
+        }
+        #expect(owner() == "root@pam")
+        try await operatorClient.changeOwner(store: "mirror", type: parts[0], id: parts[1], to: "pve@pbs!backup")
+        #expect(transport.world { w in w.secondary.snapshots.filter { $0.group == group }.allSatisfy { $0.owner == "pve@pbs!backup" } })
+
+        // The pull job now meets a group it does not own: PBS fails that group, and the run.
+        transport.world { $0.runSync(at: $0.now, trigger: "manual") }
+        let task = try #require(transport.world { $0.secondary.tasks.last })
+        #expect(task.status == "sync failed with some errors.")
+        #expect(task.lines.contains { $0 == "sync group \(group) failed - owner check failed (root@pam != pve@pbs!backup)" })
+
+        _ = transport.world { $0.setMaintenance(.secondary, "read-only") }
+        await #expect { try await operatorClient.changeOwner(store: "mirror", type: parts[0], id: parts[1], to: "root@pam") } throws: {
+            self.message($0) == ("400", "datastore 'mirror' is unavailable: read-only maintenance mode: set by lab ctl")
+        }
+    }
+
+    @Test func aWriteBodyMayBeAFormOrJSON() {
+        let form = LabRequest(method: "PUT", target: "/api2/json/config/sync/x?digest=1", authorization: nil,
+                              contentType: "application/x-www-form-urlencoded", body: Array("delete=schedule&comment=night+pause%21".utf8))
+        #expect(form.value("delete") == "schedule" && form.value("comment") == "night pause!" && form.value("digest") == "1")
+        let json = LabRequest(method: "PUT", target: "/api2/json/config/sync/x", authorization: nil,
+                              contentType: "application/json", body: Array(#"{"remove-vanished":false,"delete":["schedule","comment"]}"#.utf8))
+        #expect(json.value("remove-vanished") == "0" && json.query["delete"] == ["schedule", "comment"] && json.malformed == nil)
+        let broken = LabRequest(method: "PUT", target: "/api2/json/config/sync/x", authorization: nil, contentType: "application/json", body: Array("{".utf8))
+        #expect(broken.malformed != nil)
+    }
+}
+
+/// A write over HTTPS: the form body crosses the lab's NIO server as PBS's web client sends it.
+@Suite(.serialized) struct LabWritesOverHTTPSTests {
+    @Test func theOperatorTokenPausesAndResumesTheSyncJob() async throws {
+        let lab = try await RunningLab.start()
+        let node = lab.config.secondary
+        let operatorClient = PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: try #require(node.operatorToken))
+        let monitor = PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: node.token)
+        try await operatorClient.updateSyncJob(LabWorld.syncJobID, set: [("comment", "paused for failover drill")], delete: ["schedule"])
+        let paused = try await monitor.syncJobConfigs()[0]
+        #expect(paused.schedule == nil && paused.comment == "paused for failover drill")
+        try await operatorClient.updateSyncJob(LabWorld.syncJobID, set: [("schedule", "hourly")], delete: ["comment"])
+        let resumed = try await monitor.syncJobConfigs()[0]
+        #expect(resumed.schedule == "hourly" && resumed.comment == nil)
+        #expect(try await lab.ctl("status").contains("writes received: 2"))
+        await lab.stop()
+    }
+}
