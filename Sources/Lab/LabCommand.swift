@@ -4,7 +4,8 @@ import PairEngine
 enum LabCommand {
     static let usage = """
         commands: node primary|secondary|PVE-NAME down|up|hang; node primary|secondary maintenance offline|read-only|off;
-                  sync fail|warn|heal; corrupt secondary N; backup now; advance DURATION; show pve; status
+                  sync fail|warn|heal; corrupt secondary N; backup now; advance DURATION; show pve; status;
+                  acl primary|secondary AUTHID PATH ROLE|none; owner primary|secondary TYPE/ID AUTHID
         """
 
     static func run(_ words: [String], on world: inout LabWorld, servers: [String: LabHTTPSServer],
@@ -28,6 +29,12 @@ enum LabCommand {
                 }
             }
             return (true, world.setMode(w[1], mode) ?? "")
+        case let w where w.count == 5 && w[0] == "acl":
+            guard let role = NodeRole(rawValue: w[1]) else { return (false, "ACLs are a PBS node's; use primary or secondary") }
+            return world.setACL(role, authID: w[2], path: w[3], to: w[4])
+        case let w where w.count == 4 && w[0] == "owner":
+            guard let role = NodeRole(rawValue: w[1]) else { return (false, "owners are a PBS node's; use primary or secondary") }
+            return world.setOwner(role, group: w[2], to: w[3])
         case ["sync", "fail"]:
             world.faults.syncFails = true
             return (true, "sync runs now fail (every group: connection reset); 'sync heal' ends it")

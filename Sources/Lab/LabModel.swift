@@ -150,8 +150,8 @@ struct LabPVE: Codable, Sendable {
     var lastBackup: Int64
     var storage: PVEStorage
     var tokens: [LabToken]
-    /// The PBS token the host's backups authenticate with (owner of its groups).
-    var backupUser: String
+    /// The last backup run's refusals by PBS, as vzdump logs them (nil when all went through).
+    var refusals: [String]?
 }
 
 /// Faults the operator injects with `lab ctl`.

@@ -59,6 +59,7 @@ extension LabWorld {
             let target = target(of: host.storage).map(\.rawValue) ?? "other"
             return "\(host.name) (\(host.mode.rawValue)): \(host.storage.storage) -> \(target) "
                 + "[\(host.storage.server ?? "?"):\(host.storage.port ?? 8007) datastore \(host.storage.datastore ?? "?")]"
+                + (host.refusals ?? []).map { "\n  " + $0 }.joined()
         }.joined(separator: "\n")
     }
 

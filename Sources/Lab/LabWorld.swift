@@ -75,8 +75,7 @@ public struct LabWorld: Codable, Sendable {
                    storage: PVEStorage(storage: "backup-primary", type: "pbs", server: "127.0.0.1", datastore: primaryStore,
                                        fingerprint: nil, username: "pve@pbs!backup", port: 0),
                    tokens: [token(pveToken, [LabACL(path: "/", role: "PVEAuditor"), LabACL(path: "/storage", role: "PVEDatastoreAdmin")]),
-                            token(pveOperatorToken, [LabACL(path: "/", role: "PbshaFailover")])],
-                   backupUser: "pve@pbs!backup")
+                            token(pveOperatorToken, [LabACL(path: "/", role: "PbshaFailover")])])
         }
         var world = LabWorld(now: start, primary: primary, secondary: secondary, pve: hosts, noisyHistoryEnd: now - 86_400)
         world.advance(to: now)

@@ -128,3 +128,61 @@ import Testing
         await lab.stop()
     }
 }
+
+/// `lab ctl acl` and `lab ctl owner`, through the world they change.
+@Suite struct LabGrantTests {
+    @Test func aclAndOwnerChangeWhatPBSWouldCheck() async throws {
+        var world = LabWorld.sample()
+        #expect(world.setACL(.secondary, authID: LabWorld.operatorToken, path: "/datastore/mirror", to: "none").ok)
+        let transport = WorldTransport(world)
+        await #expect { try await transport.client(.secondary, as: LabWorld.operatorToken).runSyncJob(LabWorld.syncJobID) } throws: {
+            "\($0)".contains("permission check failed")
+        }
+        #expect(transport.world { $0.setACL(.secondary, authID: "nobody@pbs!x", path: "/", to: "Audit") }.message.hasPrefix("no API token"))
+        #expect(transport.world { $0.setACL(.secondary, authID: "pbsha@pbs", path: "/datastore/", to: "Audit") }.ok == false)
+        #expect(transport.world { $0.setACL(.secondary, authID: "pbsha@pbs", path: "/", to: "Superuser") }.message.contains("unknown role"))
+
+        let group = try #require(transport.world { $0.secondary.snapshots.first?.group })
+        #expect(transport.world { $0.setOwner(.secondary, group: group, to: "pve@pbs!backup") }.ok)
+        #expect(transport.world { w in w.secondary.snapshots.filter { $0.group == group }.allSatisfy { $0.owner == "pve@pbs!backup" } })
+        #expect(transport.world { $0.setOwner(.secondary, group: "vm/999999", to: "root@pam") }.message.contains("no backup group"))
+    }
+}
+
+/// Backups authenticate on the PBS their storage entry names, with PBS's owner rule: the
+/// failover hazard pve-side.md section 7 describes, and its fix.
+@Suite struct LabBackupOwnerTests {
+    @Test func aFailoverBackupMeetsTheSyncOwnerUntilChangeOwner() async throws {
+        var world = LabWorld.sample()
+        world.pve[0].storage.port = world.secondary.port
+        world.pve[0].storage.datastore = world.secondary.datastore
+        let transport = WorldTransport(world)
+        func snapshots(_ group: String) -> Int { transport.world { w in w.secondary.snapshots.filter { $0.group == group }.count } }
+        let before = snapshots("vm/100")
+        #expect(before > 0, "the sync copied vm/100 to the secondary, owned by the job's owner")
+
+        transport.world { $0.runBackups(host: 0, at: $0.now) }
+        #expect(snapshots("vm/100") == before, "a refused backup writes nothing")
+        let refusals = transport.world { $0.pve[0].refusals ?? [] }
+        #expect(refusals.count == 4)
+        #expect(refusals.first?.hasSuffix("ERROR: Backup of VM 100 failed - backup owner check failed (pve@pbs!backup != root@pam)") == true)
+
+        try await transport.client(.secondary, as: LabWorld.operatorToken)
+            .changeOwner(store: "mirror", type: "vm", id: "100", to: "pve@pbs!backup")
+        transport.world { $0.runBackups(host: 0, at: $0.now + 60) }
+        #expect(snapshots("vm/100") == before + 1)
+        #expect(transport.world { $0.pve[0].refusals?.count } == 3, "the other guests' groups still belong to root@pam")
+
+        // Without Datastore.Backup, and with a token the node does not know.
+        _ = transport.world { $0.setACL(.secondary, authID: "pve@pbs!backup", path: "/datastore/mirror", to: "none") }
+        #expect(transport.world { $0.backupRefusal(.secondary, authID: "pve@pbs!backup", group: "vm/100") }
+                == "permission check failed - missing Datastore.Backup on /datastore/mirror")
+        #expect(transport.world { $0.backupRefusal(.secondary, authID: "pve@pbs!gone", group: "vm/100") }
+                == "authentication failed - invalid credentials")
+        // Another token of the same user is refused too: only the user itself may write there.
+        transport.world { $0.grant(.secondary, token: "pve@pbs!other", [LabACL(path: "/datastore/mirror", role: "DatastoreBackup")],
+                                   user: [LabACL(path: "/datastore/mirror", role: "DatastoreBackup")]) }
+        #expect(transport.world { $0.backupRefusal(.secondary, authID: "pve@pbs!other", group: "vm/100") }
+                == "backup owner check failed (pve@pbs!other != pve@pbs!backup)")
+    }
+}

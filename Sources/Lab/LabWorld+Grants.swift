@@ -1,0 +1,40 @@
+import PairEngine
+
+/// `lab ctl acl` and `lab ctl owner`: what an administrator changes on a PBS node by hand,
+/// for drills and tests that need a token without a privilege or a group with another owner.
+extension LabWorld {
+    /// Sets `authID`'s role on `path` (replacing its entries there), or removes them with `none`.
+    mutating func setACL(_ role: NodeRole, authID: String, path: String, to roleName: String) -> (ok: Bool, message: String) {
+        guard path == "/" || (path.hasPrefix("/") && !path.hasSuffix("/")) else {
+            return (false, "ACL path '\(path)' must start with / and not end with one, e.g. /datastore/mirror")
+        }
+        guard roleName == "none" || LabAccess.roles[roleName] != nil else {
+            return (false, "unknown role '\(roleName)'; use one of \(LabAccess.roles.keys.sorted().joined(separator: ", ")) or none")
+        }
+        func apply(_ acl: inout [LabACL]) {
+            acl.removeAll { $0.path == path }
+            if roleName != "none" { acl.append(LabACL(path: path, role: roleName)) }
+        }
+        if authID.contains("!") {
+            guard let index = node(role).tokens.firstIndex(where: { $0.authID == authID }) else {
+                return (false, "no API token '\(authID)' on \(role.rawValue); its tokens: \(node(role).tokens.map(\.authID).joined(separator: ", "))")
+            }
+            apply(&self[role].tokens[index].acl)
+        } else {
+            guard let index = node(role).users.firstIndex(where: { $0.userid == authID }) else {
+                return (false, "no user '\(authID)' on \(role.rawValue); its users: \(node(role).users.map(\.userid).joined(separator: ", "))")
+            }
+            apply(&self[role].users[index].acl)
+        }
+        return (true, "\(authID) on \(role.rawValue): \(roleName == "none" ? "no role" : roleName) on \(path)")
+    }
+
+    /// Gives every snapshot of `group` (type/id) on a node to `owner`, as `change-owner` would.
+    mutating func setOwner(_ role: NodeRole, group: String, to owner: String) -> (ok: Bool, message: String) {
+        guard owner.contains("@") else { return (false, "owner '\(owner)' is not an auth-id; write user@realm or user@realm!token") }
+        let indices = node(role).snapshots.indices.filter { node(role).snapshots[$0].group == group }
+        guard !indices.isEmpty else { return (false, "no backup group '\(group)' on \(role.rawValue); write it as type/id, e.g. vm/100") }
+        for index in indices { self[role].snapshots[index].owner = owner }
+        return (true, "\(group) on \(role.rawValue) is owned by \(owner)")
+    }
+}
