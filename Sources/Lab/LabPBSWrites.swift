@@ -21,6 +21,8 @@ extension LabWorld {
             return changeOwner(role, store: s[2], request, caller)
         case ("PUT", 3) where s[0] == "config" && s[1] == "sync":
             return updateSyncJob(role, id: s[2], request, caller)
+        case ("POST", 4) where s[0] == "admin" && s[1] == "datastore" && s[3] == "verify":
+            return verifyNow(role, store: s[2], request, caller)
         case ("POST", 4) where s[0] == "admin" && s[1] == "sync" && s[3] == "run":
             return runSyncJob(role, id: s[2], caller)
         default:
@@ -108,5 +110,52 @@ extension LabWorld {
         guard mayModify(job, caller) else { return .error(400, "permission check failed, '\(caller.authID)' is missing access") }
         runSync(at: now, trigger: "manual", user: caller.authID)
         return .json(Envelope(data: node(role).tasks.last?.upid ?? ""))
+    }
+
+    /// An ad-hoc verify of a snapshot (type, id, time), a group (type, id) or the store
+    /// (nothing): Datastore.Verify for any, Datastore.Backup for owned groups only.
+    private mutating func verifyNow(_ role: NodeRole, store: String, _ request: LabRequest, _ caller: LabCaller) -> LabResponse {
+        let path = "/datastore/\(store)"
+        let mayVerify = caller.has("Datastore.Verify", on: path)
+        guard mayVerify || caller.has("Datastore.Backup", on: path) else {
+            return .error(403, "permission check failed - missing Datastore.Verify|Datastore.Backup on \(path)")
+        }
+        guard store == node(role).datastore else { return .error(400, "no such datastore '\(store)'") }
+        if let refusal = node(role).maintenanceRefusal(writing: false) { return .error(400, refusal) }
+        let type = request.value("backup-type"), id = request.value("backup-id"), time = request.value("backup-time")
+        let ignoreVerified = request.value("ignore-verified").map { ["1", "true"].contains($0) } ?? true
+        let outdatedAfter = request.value("outdated-after").flatMap { Int($0) }
+        guard request.value("outdated-after") == nil || outdatedAfter != nil else {
+            return .error(400, "parameter verification failed - 'outdated-after': value is not an integer")
+        }
+        let owned = { (snapshot: LabSnapshot) in mayVerify || caller.owns(snapshot.owner) }
+        let workerType: String, workerID: String, include: (LabSnapshot) -> Bool
+        switch (type, id, time) {
+        case let (type?, id?, time?):
+            guard let seconds = Int64(time) else { return .error(400, "parameter verification failed - 'backup-time': value is not an integer") }
+            let group = "\(type)/\(id)"
+            guard let snapshot = node(role).snapshots.first(where: { $0.group == group && $0.time == seconds }) else {
+                return .error(400, "backup snapshot '\(group)/\(Timestamps.rfc3339(seconds))' does not exist")
+            }
+            guard owned(snapshot) else { return .error(400, "backup owner check failed (\(caller.authID) != \(snapshot.owner))") }
+            (workerType, workerID) = ("verify_snapshot", "\(store):/\(group)/\(String(format: "%08llX", seconds))")
+            include = { $0.group == group && $0.time == seconds }
+        case let (type?, id?, nil):
+            let group = "\(type)/\(id)"
+            guard let first = node(role).snapshots.first(where: { $0.group == group }) else {
+                return .error(400, "backup group '\(group)' does not exist")
+            }
+            guard owned(first) else { return .error(400, "backup owner check failed (\(caller.authID) != \(first.owner))") }
+            (workerType, workerID) = ("verify_group", "\(store):/\(group)")
+            include = { $0.group == group }
+        case (nil, nil, nil):
+            (workerType, workerID) = ("verify", store)
+            include = owned
+        default:
+            return .error(400, "parameters do not specify a backup group or snapshot")
+        }
+        let due = dueForVerify(role, at: now, ignoreVerified: ignoreVerified, outdatedAfter: outdatedAfter, where: include)
+        let upid = verify(role, due: due, start: now, type: workerType, id: workerID, user: caller.authID, header: [])
+        return .json(Envelope(data: upid))
     }
 }

@@ -21,4 +21,18 @@ extension PBSClient {
     public func runSyncJob(_ id: String) async throws(APIError) -> String {
         try await connection.write("POST", APIPath.json("/admin/sync/\(APIPath.encode(id))/run"), form: [])
     }
+
+    /// Verifies now (`POST /admin/datastore/{store}/verify`): one snapshot (type, id, time),
+    /// one group (type, id) or the whole store; answers the task's UPID. With
+    /// `ignoreVerified` (PBS's default) only unverified or outdated snapshots are read.
+    public func verify(store: String, type: String? = nil, id: String? = nil, time: Int64? = nil,
+                       ignoreVerified: Bool = true, outdatedAfter days: Int? = nil) async throws(APIError) -> String {
+        var form: [(String, String)] = []
+        if let type { form.append(("backup-type", type)) }
+        if let id { form.append(("backup-id", id)) }
+        if let time { form.append(("backup-time", String(time))) }
+        if !ignoreVerified { form.append(("ignore-verified", "false")) }
+        if let days { form.append(("outdated-after", String(days))) }
+        return try await connection.write("POST", APIPath.json("/admin/datastore/\(APIPath.encode(store))/verify"), form: form)
+    }
 }

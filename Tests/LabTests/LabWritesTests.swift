@@ -186,3 +186,39 @@ import Testing
                 == "backup owner check failed (pve@pbs!other != pve@pbs!backup)")
     }
 }
+
+/// Verify on demand, as failover's first step asks of the secondary.
+@Suite struct LabVerifyNowTests {
+    @Test func aGroupVerifiesNowAndFindsDamage() async throws {
+        var world = LabWorld.sample()
+        let damaged = world.corrupt(.secondary, count: 1)
+        let group = try #require(world.secondary.snapshots.first { $0.corrupt }?.group)
+        let transport = WorldTransport(world)
+        let parts = group.split(separator: "/").map(String.init)
+        let operatorClient = transport.client(.secondary, as: LabWorld.operatorToken)
+        let upid = try await operatorClient.verify(store: "mirror", type: parts[0], id: parts[1], ignoreVerified: false)
+        let parsed = try UPID(upid)
+        #expect(parsed.workerType == "verify_group" && parsed.workerID == "mirror:/\(group)" && parsed.authID == LabWorld.operatorToken)
+        let states = transport.world { w in w.secondary.snapshots.filter { $0.group == group }.map { $0.verification } }
+        #expect(states.allSatisfy { $0?.upid == upid }, "every snapshot of the group was read again")
+        #expect(states.compactMap { $0?.state }.filter { $0 == "failed" }.count == damaged.count)
+        let task = try #require(transport.world { $0.secondary.tasks.last })
+        #expect(task.status == "verification failed - please check the log for details")
+
+        await #expect { try await transport.client(.secondary, as: LabWorld.monitorToken).verify(store: "mirror") } throws: {
+            "\($0)".contains("missing Datastore.Verify|Datastore.Backup on /datastore/mirror")
+        }
+        await #expect { try await transport.client(.secondary, as: "pve@pbs!backup").verify(store: "mirror", type: parts[0], id: parts[1]) } throws: {
+            "\($0)".contains("backup owner check failed (pve@pbs!backup != root@pam)")
+        }
+        await #expect { try await operatorClient.verify(store: "mirror", type: "vm") } throws: {
+            "\($0)".contains("parameters do not specify a backup group or snapshot")
+        }
+        // The store, skipping what is verified: a second run right after has nothing to read.
+        let store = try await operatorClient.verify(store: "mirror")
+        #expect(try UPID(store).workerType == "verify")
+        #expect(transport.world { $0.secondary.tasks.last?.lines.contains("found 0 groups") } == false, "synced since the last verify job")
+        _ = try await operatorClient.verify(store: "mirror")
+        #expect(transport.world { $0.secondary.tasks.last?.lines.contains("found 0 groups") } == true)
+    }
+}
