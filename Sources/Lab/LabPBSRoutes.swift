@@ -77,6 +77,8 @@ extension LabWorld {
             default:
                 return .notFound(request)
             }
+        case 2 where s == ["access", "acl"]:
+            return .json(Envelope(data: aclEntries(node, caller, path: request.value("path"), exact: ["1", "true"].contains(request.value("exact") ?? ""))))
         case 2 where s == ["access", "permissions"]:
             var paths = Set(["/", "/access", "/datastore", "/remote", "/system"])
             paths.formUnion(caller.acl.map(\.path))
@@ -201,5 +203,18 @@ extension LabWorld {
         }
         let page = lines.filter { $0.n >= start }.prefix(limit == 0 ? Int.max : limit)
         return .json(TaskLogPage(data: Array(page), total: lines.count, active: request.flag("test-status") ? task.running(at: now) : nil))
+    }
+
+    /// `GET /access/acl`: every entry with Sys.Audit on `/access/acl`, else those of the
+    /// caller's own user's tokens; `path` limits it to that path and below (`exact`: at it).
+    private func aclEntries(_ node: LabPBS, _ caller: LabCaller, path: String?, exact: Bool) -> [ACLEntry] {
+        let entries = node.users.flatMap { user in user.acl.map { (user.userid, $0) } }
+            + node.tokens.flatMap { token in token.acl.map { (token.authID, $0) } }
+        let user = String(caller.authID.prefix { $0 != "!" })
+        let all = caller.has("Sys.Audit", on: "/access/acl")
+        return entries.filter { ugid, entry in
+            (all || ugid.hasPrefix(user + "!"))
+                && (path.map { entry.path == $0 || (!exact && ($0 == "/" || entry.path.hasPrefix($0 + "/"))) } ?? true)
+        }.map { ugid, entry in ACLEntry(path: entry.path, ugid: ugid, propagate: entry.propagate, roleid: entry.role) }
     }
 }

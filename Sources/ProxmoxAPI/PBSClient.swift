@@ -92,6 +92,12 @@ public struct PBSClient: Sendable {
     }
 
     /// The token's own effective privileges.
+    /// ACL entries at `path` and below (only at it with `exact`); without Sys.Audit on
+    /// `/access/acl` PBS lists only the entries of the caller's own tokens.
+    public func acl(path: String? = nil, exact: Bool = false) async throws(APIError) -> [ACLEntry] {
+        try await connection.get(APIPath.json("/access/acl", [("path", path), ("exact", exact ? "1" : nil)]))
+    }
+
     public func permissions() async throws(APIError) -> PermissionMap {
         try await connection.get(APIPath.json("/access/permissions"))
     }

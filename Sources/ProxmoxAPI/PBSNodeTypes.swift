@@ -82,3 +82,26 @@ public struct NodeStatus: Codable, Sendable, Equatable {
 
 /// `GET /access/permissions`: path → privilege → propagates.
 public typealias PermissionMap = [String: [String: Bool]]
+
+/// One entry of `GET /access/acl`: a role for a user or API token (both `ugid_type: user`)
+/// on a path.
+public struct ACLEntry: Codable, Sendable, Equatable {
+    public var path: String
+    public var ugid: String
+    public var ugidType: String
+    public var propagate: Bool
+    public var roleid: String
+
+    enum CodingKeys: String, CodingKey {
+        case path, ugid, propagate, roleid
+        case ugidType = "ugid_type"
+    }
+
+    public init(path: String, ugid: String, ugidType: String = "user", propagate: Bool = true, roleid: String) {
+        self.path = path
+        self.ugid = ugid
+        self.ugidType = ugidType
+        self.propagate = propagate
+        self.roleid = roleid
+    }
+}

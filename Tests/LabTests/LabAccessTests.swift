@@ -128,3 +128,26 @@ import Testing
         #expect(line.dropFirst(19).hasPrefix("+00:00: "), "\(line)")
     }
 }
+
+/// `GET /access/acl`, so pbsha can tell what a token may do before it tries.
+@Suite struct LabACLListTests {
+    @Test func theACLListShowsAllWithSysAuditAndOwnTokensOtherwise() async throws {
+        let transport = WorldTransport(LabWorld.sample())
+        let monitor = transport.client(.secondary, as: LabWorld.monitorToken)
+        let mirror = try await monitor.acl(path: "/datastore/mirror", exact: true)
+        #expect(mirror.contains(ACLEntry(path: "/datastore/mirror", ugid: LabWorld.operatorToken, roleid: "DatastoreAdmin")))
+        #expect(mirror.allSatisfy { $0.path == "/datastore/mirror" && $0.ugidType == "user" })
+        let below = try await monitor.acl(path: "/datastore")
+        #expect(below.count == mirror.count, "every datastore entry lies below /datastore")
+        #expect(try await monitor.acl().contains { $0.path == "/" && $0.ugid == LabWorld.monitorToken && $0.roleid == "Audit" })
+        // Without Sys.Audit on /access/acl: only the entries of the caller's user's tokens.
+        let backup = try await transport.client(.secondary, as: "pve@pbs!backup").acl()
+        #expect(backup == [ACLEntry(path: "/datastore/mirror", ugid: "pve@pbs!backup", roleid: "DatastoreBackup")])
+    }
+
+    @Test func anACLEntryReadsAsPBSWritesIt() throws {
+        let json = #"[{"path":"/datastore/store1","ugid":"ops@pbs!console","ugid_type":"user","propagate":true,"roleid":"DatastoreAdmin"}]"#
+        let entries = try JSONDecoder().decode([ACLEntry].self, from: Data(json.utf8))
+        #expect(entries == [ACLEntry(path: "/datastore/store1", ugid: "ops@pbs!console", roleid: "DatastoreAdmin")])
+    }
+}
