@@ -1,3 +1,4 @@
+import Foundation
 import PairEngine
 import ProxmoxAPI
 
@@ -33,13 +34,10 @@ extension LabWorld {
     /// Moves a group to another owner. Datastore.Modify: any move. Datastore.Backup alone:
     /// only between a user and its own tokens, asked by the user itself (refused with 401).
     private mutating func changeOwner(_ role: NodeRole, store: String, _ request: LabRequest, _ caller: LabCaller) -> LabResponse {
-        let path = "/datastore/\(store)"
-        let modify = caller.has("Datastore.Modify", on: path)
-        guard modify || caller.has("Datastore.Backup", on: path) else {
-            return .error(403, "permission check failed - missing Datastore.Modify|Datastore.Backup on \(path)")
+        let modify = caller.has("Datastore.Modify", on: "/datastore/\(store)")
+        if let refusal = datastoreRefusal(role, store: store, caller, either: "Datastore.Modify", or: "Datastore.Backup", writing: true) {
+            return refusal
         }
-        guard store == node(role).datastore else { return .error(400, "no such datastore '\(store)'") }
-        if let refusal = node(role).maintenanceRefusal(writing: true) { return .error(400, refusal) }
         guard let type = request.value("backup-type"), let id = request.value("backup-id"), let newOwner = request.value("new-owner") else {
             return .error(400, "parameter verification failed - 'backup-type', 'backup-id' and 'new-owner' are required")
         }
@@ -63,6 +61,18 @@ extension LabWorld {
         return .json(Envelope<String?>(data: nil))
     }
 
+    /// What PBS answers before a datastore call that needs one of two privileges: 403 naming
+    /// both, an unknown store, or the store's maintenance mode; nil when the call may go on.
+    private func datastoreRefusal(_ role: NodeRole, store: String, _ caller: LabCaller, either first: String, or second: String,
+                                  writing: Bool) -> LabResponse? {
+        let path = "/datastore/\(store)"
+        guard caller.has(first, on: path) || caller.has(second, on: path) else {
+            return .error(403, "permission check failed - missing \(first)|\(second) on \(path)")
+        }
+        guard store == node(role).datastore else { return .error(400, "no such datastore '\(store)'") }
+        return node(role).maintenanceRefusal(writing: writing).map { .error(400, $0) }
+    }
+
     /// Whether the caller may change or run a pull job (`check_sync_job_modify_access`):
     /// Datastore.Audit and Backup on the store, Prune with remove-vanished, Modify unless the
     /// caller is the job's owner (or its user), Remote.Read on the remote store.
@@ -79,34 +89,39 @@ extension LabWorld {
     /// Changes a sync job's configuration; `delete` names properties to remove (a sync job has
     /// no disable flag: pausing it means deleting its schedule). A new schedule counts from now.
     private mutating func updateSyncJob(_ role: NodeRole, id: String, _ request: LabRequest, _ caller: LabCaller) -> LabResponse {
-        guard var job = node(role).syncJob, job.id == id else { return .error(404, "job '\(id)' does not exist.") }
+        guard var job = node(role).syncJob, job.id == id else { return .error(400, "no such sync '\(id)'") }
         let deleted = Set((request.query["delete"] ?? []).flatMap { $0.split(separator: ",").map(String.init) })
         let deletable: Set<String> = ["schedule", "remove-vanished", "owner", "comment", "rate-in", "group-filter", "transfer-last"]
         if let unknown = deleted.subtracting(deletable).first {
             return .error(400, "parameter verification failed - 'delete': value '\(unknown)' is not defined in the enumeration.")
         }
-        if let schedule = request.value("schedule") {
+        let schedule = request.value("schedule")
+        if let schedule {
             do { _ = try CalendarEvent(schedule) } catch {
                 return .error(400, "parameter verification failed - 'schedule': \(error.message)")
             }
-            job.schedule = schedule
         }
+        // In PBS's order: deletions, then new values; an empty comment removes it.
         if deleted.contains("schedule") { job.schedule = nil }
-        if let value = request.value("remove-vanished") { job.removeVanished = ["1", "true"].contains(value) }
         if deleted.contains("remove-vanished") { job.removeVanished = nil }
-        if let owner = request.value("owner") { job.owner = owner }
         if deleted.contains("owner") { job.owner = nil }
-        if let comment = request.value("comment") { job.comment = comment }
         if deleted.contains("comment") { job.comment = nil }
-        guard mayModify(job, caller) else { return .error(400, "permission check failed, '\(caller.authID)' is missing access") }
-        if job.schedule != node(role).syncJob?.schedule { self[role].lastRun[id] = now }
+        if let comment = request.value("comment")?.trimmingCharacters(in: .whitespaces) { job.comment = comment.isEmpty ? nil : comment }
+        if let owner = request.value("owner") { job.owner = owner }
+        // PBS compares the schedule sent with the one kept, so an update that sends none to a
+        // scheduled job counts as a change too (`schedule_changed` in update_sync_job).
+        let scheduleChanged = job.schedule != schedule
+        if let schedule { job.schedule = schedule }
+        if let value = request.value("remove-vanished") { job.removeVanished = ["1", "true"].contains(value) }
+        guard mayModify(job, caller) else { return .error(400, "permission check failed") }
+        if scheduleChanged { self[role].lastRun[id] = now }
         self[role].syncJob = job
         return .json(Envelope<String?>(data: nil))
     }
 
     /// Runs a sync job now, as the caller; answers the task's UPID.
     private mutating func runSyncJob(_ role: NodeRole, id: String, _ caller: LabCaller) -> LabResponse {
-        guard role == .secondary, let job = node(role).syncJob, job.id == id else { return .error(400, "no such sync job '\(id)'") }
+        guard role == .secondary, let job = node(role).syncJob, job.id == id else { return .error(400, "no such sync '\(id)'") }
         guard mayModify(job, caller) else { return .error(400, "permission check failed, '\(caller.authID)' is missing access") }
         runSync(at: now, trigger: "manual", user: caller.authID)
         return .json(Envelope(data: node(role).tasks.last?.upid ?? ""))
@@ -115,13 +130,10 @@ extension LabWorld {
     /// An ad-hoc verify of a snapshot (type, id, time), a group (type, id) or the store
     /// (nothing): Datastore.Verify for any, Datastore.Backup for owned groups only.
     private mutating func verifyNow(_ role: NodeRole, store: String, _ request: LabRequest, _ caller: LabCaller) -> LabResponse {
-        let path = "/datastore/\(store)"
-        let mayVerify = caller.has("Datastore.Verify", on: path)
-        guard mayVerify || caller.has("Datastore.Backup", on: path) else {
-            return .error(403, "permission check failed - missing Datastore.Verify|Datastore.Backup on \(path)")
+        let mayVerify = caller.has("Datastore.Verify", on: "/datastore/\(store)")
+        if let refusal = datastoreRefusal(role, store: store, caller, either: "Datastore.Verify", or: "Datastore.Backup", writing: false) {
+            return refusal
         }
-        guard store == node(role).datastore else { return .error(400, "no such datastore '\(store)'") }
-        if let refusal = node(role).maintenanceRefusal(writing: false) { return .error(400, refusal) }
         let type = request.value("backup-type"), id = request.value("backup-id"), time = request.value("backup-time")
         let ignoreVerified = request.value("ignore-verified").map { ["1", "true"].contains($0) } ?? true
         let outdatedAfter = request.value("outdated-after").flatMap { Int($0) }
