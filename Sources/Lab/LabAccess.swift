@@ -10,7 +10,11 @@ import ProxmoxAPI
 /// - a token has at most what its owning user has (the two are intersected); `root@pam`
 ///   is the superuser, so its tokens are limited by their own entries only.
 enum LabAccess {
-    static let roles: [String: Set<String>] = [
+    /// Every role either kind of lab node knows.
+    static let roles = pbsRoles.merging(pveRoles) { pbs, _ in pbs }
+
+    /// PBS's built-in roles.
+    static let pbsRoles: [String: Set<String>] = [
         "Admin": allPrivileges,
         "Audit": ["Sys.Audit", "Datastore.Audit"],
         "NoAccess": [],
@@ -22,7 +26,10 @@ enum LabAccess {
         "RemoteAdmin": ["Remote.Audit", "Remote.Modify", "Remote.Read"],
         "RemoteAudit": ["Remote.Audit"],
         "RemoteSyncOperator": ["Remote.Audit", "Remote.Read"],
-        // PVE roles.
+    ]
+
+    /// The PVE roles the lab's hosts use.
+    static let pveRoles: [String: Set<String>] = [
         "PVEAuditor": ["Sys.Audit", "Datastore.Audit", "VM.Audit"],
         "PVEDatastoreAdmin": ["Datastore.Allocate", "Datastore.AllocateSpace", "Datastore.AllocateTemplate", "Datastore.Audit"],
         "PVEVMUser": ["VM.Audit", "VM.Backup", "VM.Console", "VM.PowerMgmt"],

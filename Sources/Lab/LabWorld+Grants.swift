@@ -8,8 +8,8 @@ extension LabWorld {
         guard path == "/" || (path.hasPrefix("/") && !path.hasSuffix("/")) else {
             return (false, "ACL path '\(path)' must start with / and not end with one, e.g. /datastore/mirror")
         }
-        guard roleName == "none" || LabAccess.roles[roleName] != nil else {
-            return (false, "unknown role '\(roleName)'; use one of \(LabAccess.roles.keys.sorted().joined(separator: ", ")) or none")
+        guard roleName == "none" || LabAccess.pbsRoles[roleName] != nil else {
+            return (false, "unknown PBS role '\(roleName)'; use one of \(LabAccess.pbsRoles.keys.sorted().joined(separator: ", ")) or none")
         }
         func apply(_ acl: inout [LabACL]) {
             acl.removeAll { $0.path == path }

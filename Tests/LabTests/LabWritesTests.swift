@@ -144,7 +144,8 @@ import Testing
         }
         #expect(transport.world { $0.setACL(.secondary, authID: "nobody@pbs!x", path: "/", to: "Audit") }.message.hasPrefix("no API token"))
         #expect(transport.world { $0.setACL(.secondary, authID: "pbsha@pbs", path: "/datastore/", to: "Audit") }.ok == false)
-        #expect(transport.world { $0.setACL(.secondary, authID: "pbsha@pbs", path: "/", to: "Superuser") }.message.contains("unknown role"))
+        #expect(transport.world { $0.setACL(.secondary, authID: "pbsha@pbs", path: "/", to: "Superuser") }.message.contains("unknown PBS role"))
+        #expect(transport.world { $0.setACL(.secondary, authID: "pbsha@pbs", path: "/", to: "PVEAuditor") }.ok == false, "a PVE role is not PBS's")
 
         let group = try #require(transport.world { $0.secondary.snapshots.first?.group })
         #expect(transport.world { $0.setOwner(.secondary, group: group, to: "pve@pbs!backup") }.ok)
