@@ -63,7 +63,7 @@ import Testing
         _ = try await lab.ctl("node secondary hang")
         let started = Date()
         await #expect(throws: APIError.requestTimeout(host: node.host, port: node.port, seconds: 1)) { try await impatient.version() }
-        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(Date().timeIntervalSince(started) < 10, "the 1 s timeout was not kept (generous bound for loaded machines)")
         _ = try await lab.ctl("node secondary up")
         #expect(try await client.version().version == "3.4")
         await lab.stop()

