@@ -109,9 +109,12 @@ struct LabPBS: Codable, Sendable {
     var tokens: [LabToken]
     /// The users owning the tokens (`root@pam` always exists).
     var users: [LabUser] = []
-    var syncJob: SyncJob?
+    /// Pull jobs into this node's datastore (either node may pull from the other).
+    var syncJobs: [SyncJob] = []
     var verifyJob: VerifyJob?
-    var remote: RemoteConfig?
+    var remotes: [LabRemote] = []
+    /// The SHA-256 fingerprint of the certificate the node serves now.
+    var fingerprint = ""
     /// The last scheduled run of each job, by job id (the scheduler's reference time).
     var lastRun: [String: Int64] = [:]
     /// Jobs whose scheduled time passed while the node was down; they start when it is back.
@@ -126,6 +129,16 @@ struct LabPBS: Codable, Sendable {
         guard let mode = MaintenanceMode(maintenance), mode.type == "offline" || (writing && mode.type == "read-only") else { return nil }
         return "datastore '\(datastore)' is unavailable: \(mode.type) maintenance mode: \(mode.message ?? "")"
     }
+}
+
+/// A remote as PBS keeps it in `remote.cfg`: what `GET /config/remote` shows, and the
+/// password (a token secret) it never shows.
+struct LabRemote: Codable, Sendable {
+    var config: RemoteConfig
+    var password: String
+    /// The lab node the remote's port pointed at when it was written; the remote follows
+    /// that node to a new port when the lab rebinds (nil: it points at nothing in the lab).
+    var follows: NodeRole?
 }
 
 /// A guest on a PVE host.

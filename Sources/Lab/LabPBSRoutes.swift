@@ -44,7 +44,7 @@ extension LabWorld {
             let visible = audit ? node.snapshots : node.snapshots.filter { caller.owns($0.owner) }
             return datastoreRoute(node, visible, s[3], request) ?? .notFound(request)
         case 2 where s == ["admin", "sync"] || s == ["config", "sync"]:
-            let jobs = [node.syncJob].compactMap { $0 }.filter { job in
+            let jobs = node.syncJobs.filter { job in
                 (request.value("store") ?? job.store) == job.store
                     && caller.has("Datastore.Audit", on: "/datastore/\(job.store)")
                     && caller.has("Remote.Audit", on: "/remote/\(job.remote ?? "")")
@@ -57,9 +57,19 @@ extension LabWorld {
                         || caller.has("Datastore.Verify", on: "/datastore/\(job.store)"))
             }
             return s[0] == "admin" ? .json(Envelope(data: jobs.map { withStatus($0, role) })) : .json(Envelope(data: jobs))
+        case 3 where s[0] == "config" && s[1] == "sync":
+            guard let job = node.syncJobs.first(where: { $0.id == s[2] }) else { return .error(400, "no such sync '\(s[2])'") }
+            guard caller.has("Datastore.Audit", on: "/datastore/\(job.store)") && caller.has("Remote.Audit", on: "/remote/\(job.remote ?? "")") else {
+                return .error(400, "permission check failed")
+            }
+            return .json(Envelope(data: job, digest: "lab"))
         case 2 where s == ["config", "remote"]:
-            let remotes = [node.remote].compactMap { $0 }.filter { caller.has("Remote.Audit", on: "/remote/\($0.name)") }
+            let remotes = node.remotes.map(\.config).filter { caller.has("Remote.Audit", on: "/remote/\($0.name)") }
             return .json(Envelope(data: remotes, digest: "lab"))
+        case 3 where s[0] == "config" && s[1] == "remote":
+            if let denied = need("Remote.Audit", "/remote/\(s[2])") { return denied }
+            guard let remote = node.remotes.first(where: { $0.config.name == s[2] }) else { return .error(400, "no such remote '\(s[2])'") }
+            return .json(Envelope(data: remote.config, digest: "lab"))
         case 3 where s[0] == "nodes" && s[2] == "tasks":
             return taskList(node, request, caller: caller)
         case 5 where s[0] == "nodes" && s[2] == "tasks":

@@ -20,8 +20,8 @@ extension LabWorld {
         switch (request.method, s.count) {
         case ("POST", 4) where s[0] == "admin" && s[1] == "datastore" && s[3] == "change-owner":
             return changeOwner(role, store: s[2], request, caller)
-        case ("PUT", 3) where s[0] == "config" && s[1] == "sync":
-            return updateSyncJob(role, id: s[2], request, caller)
+        case (_, 2...3) where s[0] == "config" && (s[1] == "sync" || s[1] == "remote"):
+            return configWrite(role, s, request, caller)
         case ("POST", 4) where s[0] == "admin" && s[1] == "datastore" && s[3] == "verify":
             return verifyNow(role, store: s[2], request, caller)
         case ("POST", 4) where s[0] == "admin" && s[1] == "sync" && s[3] == "run":
@@ -76,7 +76,7 @@ extension LabWorld {
     /// Whether the caller may change or run a pull job (`check_sync_job_modify_access`):
     /// Datastore.Audit and Backup on the store, Prune with remove-vanished, Modify unless the
     /// caller is the job's owner (or its user), Remote.Read on the remote store.
-    private func mayModify(_ job: SyncJob, _ caller: LabCaller) -> Bool {
+    func mayModify(_ job: SyncJob, _ caller: LabCaller) -> Bool {
         let store = "/datastore/\(job.store)"
         let owner = job.owner ?? "root@pam"
         let isOwner = caller.owns(owner)
@@ -86,44 +86,11 @@ extension LabWorld {
             && caller.has("Remote.Read", on: "/remote/\(job.remote ?? "")/\(job.remoteStore)")
     }
 
-    /// Changes a sync job's configuration; `delete` names properties to remove (a sync job has
-    /// no disable flag: pausing it means deleting its schedule). A new schedule counts from now.
-    private mutating func updateSyncJob(_ role: NodeRole, id: String, _ request: LabRequest, _ caller: LabCaller) -> LabResponse {
-        guard var job = node(role).syncJob, job.id == id else { return .error(400, "no such sync '\(id)'") }
-        let deleted = Set((request.query["delete"] ?? []).flatMap { $0.split(separator: ",").map(String.init) })
-        let deletable: Set<String> = ["schedule", "remove-vanished", "owner", "comment", "rate-in", "group-filter", "transfer-last"]
-        if let unknown = deleted.subtracting(deletable).first {
-            return .error(400, "parameter verification failed - 'delete': value '\(unknown)' is not defined in the enumeration.")
-        }
-        let schedule = request.value("schedule")
-        if let schedule {
-            do { _ = try CalendarEvent(schedule) } catch {
-                return .error(400, "parameter verification failed - 'schedule': \(error.message)")
-            }
-        }
-        // In PBS's order: deletions, then new values; an empty comment removes it.
-        if deleted.contains("schedule") { job.schedule = nil }
-        if deleted.contains("remove-vanished") { job.removeVanished = nil }
-        if deleted.contains("owner") { job.owner = nil }
-        if deleted.contains("comment") { job.comment = nil }
-        if let comment = request.value("comment")?.trimmingCharacters(in: .whitespaces) { job.comment = comment.isEmpty ? nil : comment }
-        if let owner = request.value("owner") { job.owner = owner }
-        // PBS compares the schedule sent with the one kept, so an update that sends none to a
-        // scheduled job counts as a change too (`schedule_changed` in update_sync_job).
-        let scheduleChanged = job.schedule != schedule
-        if let schedule { job.schedule = schedule }
-        if let value = request.value("remove-vanished") { job.removeVanished = ["1", "true"].contains(value) }
-        guard mayModify(job, caller) else { return .error(400, "permission check failed") }
-        if scheduleChanged { self[role].lastRun[id] = now }
-        self[role].syncJob = job
-        return .json(Envelope<String?>(data: nil))
-    }
-
     /// Runs a sync job now, as the caller; answers the task's UPID.
     private mutating func runSyncJob(_ role: NodeRole, id: String, _ caller: LabCaller) -> LabResponse {
-        guard role == .secondary, let job = node(role).syncJob, job.id == id else { return .error(400, "no such sync '\(id)'") }
+        guard let job = node(role).syncJobs.first(where: { $0.id == id }) else { return .error(400, "no such sync '\(id)'") }
         guard mayModify(job, caller) else { return .error(400, "permission check failed, '\(caller.authID)' is missing access") }
-        runSync(at: now, trigger: "manual", user: caller.authID)
+        runSync(role, job: job, at: now, trigger: "manual", user: caller.authID)
         return .json(Envelope(data: node(role).tasks.last?.upid ?? ""))
     }
 

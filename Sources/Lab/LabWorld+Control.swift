@@ -9,7 +9,7 @@ extension LabWorld {
             if mode != .down {
                 let missed = node(role).missedWhileDown
                 self[role].missedWhileDown = []
-                if let sync = node(role).syncJob, missed.contains(sync.id) { runJob(.sync, at: now, missed: true) }
+                for job in node(role).syncJobs where missed.contains(job.id) { runJob(.sync(role, job.id), at: now, missed: true) }
                 if let verify = node(role).verifyJob, missed.contains(verify.id) { runJob(.verify(role), at: now, missed: true) }
             }
             return "\(name) is \(mode.rawValue)"
@@ -81,9 +81,13 @@ extension LabWorld {
             pve[index].storage.fingerprint = fingerprint.description
         }
         self[role].port = port
-        if role == .primary {
-            secondary.remote = RemoteConfig(name: Self.remoteName, host: "127.0.0.1", port: port, authID: Self.syncToken,
-                                            fingerprint: fingerprint.description)
+        self[role].fingerprint = fingerprint.description
+        for other in NodeRole.allCases {
+            for index in node(other).remotes.indices where node(other).remotes[index].follows == role {
+                self[other].remotes[index].config.port = port
+                // A remote written before the node had a certificate takes the first one.
+                if self[other].remotes[index].config.fingerprint == nil { self[other].remotes[index].config.fingerprint = fingerprint.description }
+            }
         }
     }
 }

@@ -37,4 +37,27 @@ extension LabWorld {
         for index in indices { self[role].snapshots[index].owner = owner }
         return (true, "\(group) on \(role.rawValue) is owned by \(owner)")
     }
+
+    /// What `authID` may do on a node, as PBS resolves a job's owner without its secret: a
+    /// token within its user's rights, a user, or `root@pam` (everything); nil if unknown.
+    func principal(_ role: NodeRole, _ authID: String) -> LabCaller? {
+        let userID = String(authID.prefix { $0 != "!" })
+        let user = node(role).users.first { $0.userid == userID }
+        if authID.contains("!") {
+            guard let token = node(role).tokens.first(where: { $0.authID == authID }), userID == "root@pam" || user != nil else { return nil }
+            return LabCaller(authID: authID, acl: token.acl, ownerACL: user?.acl)
+        }
+        if authID == "root@pam" { return LabCaller(authID: authID, acl: [LabACL(path: "/", role: "Admin")], ownerACL: nil) }
+        return user.map { LabCaller(authID: authID, acl: $0.acl, ownerACL: nil) }
+    }
+
+    /// Why a pull job's owner may not own groups on a node's datastore (it needs
+    /// Datastore.Backup there, checked at run time), in PBS's words; nil when it may.
+    func ownerRefusal(_ role: NodeRole, owner: String) -> String? {
+        let path = "/datastore/\(node(role).datastore)"
+        guard principal(role, owner)?.has("Datastore.Backup", on: path) == true else {
+            return "permission check failed - missing Datastore.Backup on \(path)"
+        }
+        return nil
+    }
 }

@@ -2,12 +2,12 @@ import PairEngine
 import ProxmoxAPI
 
 extension LabWorld {
-    /// The secondary's pull job: for each group on the primary, copy the snapshots newer
-    /// than the newest one already on the secondary (older gaps are skipped, as PBS does),
-    /// remove vanished snapshots when configured, and log it the way PBS 3.3–4.1 does.
-    /// `user` is who started the run: `root@pam` for the scheduler, the caller for a manual run.
-    mutating func runSync(at start: Int64, trigger: String, user: String = "root@pam") {
-        guard let job = secondary.syncJob else { return }
+    /// Runs a pull job on `role`: reach the node its remote names with the remote's
+    /// credentials, then for each group the remote's auth-id may read copy the snapshots newer
+    /// than the newest one already here (older gaps are skipped, as PBS does), remove vanished
+    /// snapshots when configured, and log it the way PBS 3.3–4.1 does. `user` is who started
+    /// the run: `root@pam` for the scheduler, the caller for a manual run.
+    mutating func runSync(_ role: NodeRole, job: SyncJob, at start: Int64, trigger: String, user: String = "root@pam") {
         let workerID = "\(job.remote ?? "-"):\(job.remoteStore):\(job.store)::\(job.id)"
         var log: [(Int64, String)] = [
             (0, "Starting datastore sync job '\(workerID)'"),
@@ -17,28 +17,35 @@ extension LabWorld {
         ]
         func fail(_ message: String, after seconds: Int64) {
             log.append((seconds, "TASK ERROR: \(message)"))
-            addTask(.secondary, type: "syncjob", id: workerID, user: user, start: start, duration: seconds, status: message, lines: log)
+            addTask(role, type: "syncjob", id: workerID, user: user, start: start, duration: seconds, status: message, lines: log)
         }
-        guard primary.mode != .down else {
-            fail("error trying to connect: tcp connect error: Connection refused (os error 111)", after: 1)
+        let sourceRole: NodeRole, reader: LabCaller
+        switch reachSource(of: job, on: role) {
+        case .success(let reached): (sourceRole, reader) = reached
+        case .failure(let refusal):
+            if let detail = refusal.detail { log.append((1, detail)) }
+            fail(refusal.message, after: refusal.seconds)
             return
         }
-        guard primary.mode != .hang else {
-            log.append((1, "could not query remote for namespaces: connection timed out"))
-            fail("error trying to connect: operation timed out", after: 60)
+        guard job.store == node(role).datastore else {
+            fail("no such datastore '\(job.store)'", after: 0)
             return
         }
-        if let refusal = secondary.maintenanceRefusal(writing: true) {
+        if let refusal = node(role).maintenanceRefusal(writing: true) {
             fail(refusal, after: 0)
             return
         }
-        if let refusal = primary.maintenanceRefusal(writing: false) {
-            log.append((0, "could not query remote for namespaces: \(refusal)"))
-            fail("\(refusal)", after: 1)
+        let jobOwner = job.owner ?? "root@pam"
+        if let refusal = ownerRefusal(role, owner: jobOwner) {
+            fail("Cannot sync datastore '\(job.remoteStore)' into '\(job.store)' - sync into '\(job.store)' not allowed - \(refusal)", after: 0)
             return
         }
+        let target = node(role)
+        let sourceNode = node(sourceRole)
         log.append((0, "Syncing datastore '\(job.remoteStore)', root namespace into datastore '\(job.store)', root namespace"))
-        let source = primary.snapshots.filter { $0.finished <= start }
+        // The remote's auth-id reads every group with Datastore.Read, only its own with Datastore.Backup.
+        let readsAll = reader.has("Datastore.Read", on: "/datastore/\(job.remoteStore)")
+        let source = sourceNode.snapshots.filter { $0.finished <= start && (readsAll || reader.owns($0.owner)) }
         let groups = Array(Set(source.map(\.group))).sorted()
         log.append((0, "found \(groups.count) groups to sync (out of \(groups.count) total)"))
         var elapsed: Int64 = 1
@@ -54,10 +61,9 @@ extension LabWorld {
                 continue
             }
             let wanted = source.filter { $0.group == group }.sorted { $0.time < $1.time }
-            let present = secondary.snapshots.filter { $0.group == group }
+            let present = target.snapshots.filter { $0.group == group }
             // PBS's pull compares owners strictly (`lock_and_pull_group`): a group owned by
             // anyone but the job's owner fails, whatever the backup rule would allow.
-            let jobOwner = job.owner ?? "root@pam"
             if let owner = present.first?.owner, owner != jobOwner {
                 log.append((elapsed, "sync group \(group) failed - owner check failed (\(jobOwner) != \(owner))"))
                 failedGroups += 1
@@ -72,9 +78,9 @@ extension LabWorld {
                 // The newest snapshot is always pulled again; a manifest that differs (a
                 // verify state written on either side) is replaced by the source's.
                 log.append((elapsed, "re-sync snapshot \(resync.name)"))
-                if let local = secondary.snapshots.firstIndex(where: { $0.group == group && $0.time == newest }),
-                   secondary.snapshots[local].verification != resync.verification {
-                    secondary.snapshots[local].verification = resync.verification
+                if let local = node(role).snapshots.firstIndex(where: { $0.group == group && $0.time == newest }),
+                   node(role).snapshots[local].verification != resync.verification {
+                    self[role].snapshots[local].verification = resync.verification
                     log.append((elapsed, "sync archive index.json.blob"))
                 } else {
                     log.append((elapsed, "no data changes"))
@@ -91,10 +97,10 @@ extension LabWorld {
                 log.append((elapsed, "sync snapshot \(snapshot.name) done"))
                 // The manifest travels byte for byte, the source's verify state included.
                 var copy = snapshot
-                copy.owner = job.owner ?? "root@pam"
+                copy.owner = jobOwner
                 copy.corrupt = false
                 copy.finished = start + elapsed
-                secondary.snapshots.append(copy)
+                self[role].snapshots.append(copy)
                 bytes += snapshot.newBytes
                 copiedCount += 1
             }
@@ -103,11 +109,10 @@ extension LabWorld {
         if job.removeVanished == true && !faults.syncFails {
             let keep = Set(source.map { "\($0.group)/\($0.time)" })
             // Removal uses the backup rule, not the pull's strict one: a token of the owner counts.
-            let owner = job.owner ?? "root@pam"
-            let owned = { (candidate: String) in candidate == owner || (!owner.contains("!") && candidate.hasPrefix(owner + "!")) }
-            let vanished = secondary.snapshots.filter { !keep.contains("\($0.group)/\($0.time)") && owned($0.owner) }
+            let owned = { (candidate: String) in candidate == jobOwner || (!jobOwner.contains("!") && candidate.hasPrefix(jobOwner + "!")) }
+            let vanished = node(role).snapshots.filter { !keep.contains("\($0.group)/\($0.time)") && owned($0.owner) }
             for snapshot in vanished { log.append((elapsed, "delete vanished snapshot \(snapshot.name)")) }
-            secondary.snapshots.removeAll { vanished.map(\.name).contains($0.name) }
+            self[role].snapshots.removeAll { vanished.map(\.name).contains($0.name) }
         }
         // Every 31st hour in the older history: irregular across the day, never the last day.
         let warns = faults.syncWarns || (start < noisyHistoryEnd && (start / 3600) % 31 == 7)
@@ -124,6 +129,56 @@ extension LabWorld {
         log.append((elapsed, "sync job '\(workerID)' end"))
         let status = warns ? "WARNINGS: 1" : "OK"
         log.append((elapsed, warns ? "TASK WARNINGS: 1" : "TASK OK"))
-        addTask(.secondary, type: "syncjob", id: workerID, user: user, start: start, duration: elapsed, status: status, lines: log)
+        addTask(role, type: "syncjob", id: workerID, user: user, start: start, duration: elapsed, status: status, lines: log)
+    }
+
+    /// The node a pull job's remote reaches and the remote's auth-id there, or why the run
+    /// fails before it reads anything: (task error, seconds, an extra log line).
+    private func reachSource(of job: SyncJob, on role: NodeRole) -> Result<(NodeRole, LabCaller), SyncRefusal> {
+        guard let name = job.remote, let remote = node(role).remotes.first(where: { $0.config.name == name }) else {
+            return .failure(SyncRefusal("remote '\(job.remote ?? "")' does not exist.", 0, nil))
+        }
+        let port = remote.config.port ?? 8007
+        guard let source = NodeRole.allCases.first(where: { $0 != role && node($0).port == port && ["127.0.0.1", "localhost"].contains(remote.config.host) }),
+              node(source).mode != .down else {
+            return .failure(SyncRefusal("error trying to connect: tcp connect error: Connection refused (os error 111)", 1, nil))
+        }
+        guard node(source).mode != .hang else {
+            return .failure(SyncRefusal("error trying to connect: operation timed out", 60, "could not query remote for namespaces: connection timed out"))
+        }
+        // The TLS client trusts the fingerprint or nothing: a renewed certificate fails here.
+        if let pinned = remote.config.fingerprint, pinned.lowercased() != node(source).fingerprint.lowercased() {
+            return .failure(SyncRefusal("error trying to connect: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:2092:", 1, nil))
+        }
+        let header = "PBSAPIToken=\(remote.config.authID):\(remote.password)"
+        guard let reader = LabAccess.authenticate(header, tokens: node(source).tokens, users: node(source).users) else {
+            return .failure(SyncRefusal("authentication failed - invalid credentials", 3, nil))
+        }
+        let path = "/datastore/\(job.remoteStore)"
+        guard reader.has("Datastore.Audit", on: path) || reader.has("Datastore.Backup", on: path) else {
+            let message = "permission check failed - missing Datastore.Audit|Datastore.Backup on \(path)"
+            return .failure(SyncRefusal(message, 1, "could not query remote for namespaces: \(message)"))
+        }
+        guard job.remoteStore == node(source).datastore else {
+            return .failure(SyncRefusal("no such datastore '\(job.remoteStore)'", 1, "could not query remote for namespaces: no such datastore '\(job.remoteStore)'"))
+        }
+        if let refusal = node(source).maintenanceRefusal(writing: false) {
+            return .failure(SyncRefusal(refusal, 1, "could not query remote for namespaces: \(refusal)"))
+        }
+        return .success((source, reader))
+    }
+}
+
+/// Why a pull run ends before it reads anything: the task's error, after how many seconds,
+/// and a log line before it.
+struct SyncRefusal: Error {
+    let message: String
+    let seconds: Int64
+    let detail: String?
+
+    init(_ message: String, _ seconds: Int64, _ detail: String?) {
+        self.message = message
+        self.seconds = seconds
+        self.detail = detail
     }
 }

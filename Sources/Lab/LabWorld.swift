@@ -58,8 +58,11 @@ public struct LabWorld: Codable, Sendable {
                     LabUser(userid: "pve@pbs", acl: [LabACL(path: "/datastore/\(secondaryStore)", role: "DatastoreBackup")]),
                     LabUser(userid: "reverse@pbs", acl: [LabACL(path: "/datastore/\(secondaryStore)", role: "DatastoreReader")])],
             lastRun: [syncJobID: start, "verify-mirror": start])
-        secondary.syncJob = SyncJob(id: syncJobID, store: secondaryStore, remote: remoteName, remoteStore: primaryStore,
-                                    schedule: "hourly", removeVanished: false, owner: "root@pam", rateIn: "200 MiB")
+        secondary.syncJobs = [SyncJob(id: syncJobID, store: secondaryStore, remote: remoteName, remoteStore: primaryStore,
+                                      schedule: "hourly", removeVanished: false, owner: "root@pam", rateIn: "200 MiB")]
+        // The port and fingerprint are filled in when the lab first binds the primary.
+        secondary.remotes = [LabRemote(config: RemoteConfig(name: remoteName, host: "127.0.0.1", port: 0, authID: syncToken, fingerprint: nil),
+                                       password: primary.tokens.first { $0.authID == syncToken }!.secret, follows: .primary)]
         primary.verifyJob = VerifyJob(id: "verify-main", store: primaryStore, schedule: "02:00", ignoreVerified: true, outdatedAfter: 30)
         secondary.verifyJob = VerifyJob(id: "verify-mirror", store: secondaryStore, schedule: "03:30", ignoreVerified: true, outdatedAfter: 30)
         let guestsA = [LabGuest(vmid: 100, kind: "qemu", name: "web-1", diskBytes: 32 << 30),
@@ -95,7 +98,7 @@ public struct LabWorld: Codable, Sendable {
         return ran
     }
 
-    enum Event { case backup(Int), sync, verify(NodeRole) }
+    enum Event { case backup(Int), sync(NodeRole, String), verify(NodeRole) }
 
     /// The earliest scheduled event after the references of each schedule.
     func nextEvent() -> (Int64, Event)? {
@@ -103,12 +106,13 @@ public struct LabWorld: Codable, Sendable {
         for (index, host) in pve.enumerated() where host.mode != .down {
             if let time = try? CalendarEvent(host.schedule).next(after: host.lastBackup) { candidates.append((time, .backup(index))) }
         }
-        if let job = secondary.syncJob, let schedule = job.schedule, let last = secondary.lastRun[job.id],
-           let time = try? CalendarEvent(schedule).next(after: last) {
-            candidates.append((time, .sync))
-        }
         for role in NodeRole.allCases {
             let node = self.node(role)
+            for job in node.syncJobs {
+                if let schedule = job.schedule, let last = node.lastRun[job.id], let time = try? CalendarEvent(schedule).next(after: last) {
+                    candidates.append((time, .sync(role, job.id)))
+                }
+            }
             if let job = node.verifyJob, let schedule = job.schedule, let last = node.lastRun[job.id],
                let time = try? CalendarEvent(schedule).next(after: last) {
                 candidates.append((time, .verify(role)))
@@ -122,10 +126,9 @@ public struct LabWorld: Codable, Sendable {
         case .backup(let index):
             pve[index].lastBackup = time
             runBackups(host: index, at: time)
-        case .sync:
-            guard let id = secondary.syncJob?.id else { return }
-            secondary.lastRun[id] = time
-            if secondary.mode == .down { secondary.missedWhileDown.insert(id) } else { runJob(.sync, at: time) }
+        case .sync(let role, let id):
+            self[role].lastRun[id] = time
+            if node(role).mode == .down { self[role].missedWhileDown.insert(id) } else { runJob(event, at: time) }
         case .verify(let role):
             guard let id = node(role).verifyJob?.id else { return }
             self[role].lastRun[id] = time
@@ -137,10 +140,10 @@ public struct LabWorld: Codable, Sendable {
     /// after this run's *end*, so a run longer than the interval skips the slots it covered.
     mutating func runJob(_ event: Event, at time: Int64, missed: Bool = false) {
         switch event {
-        case .sync:
-            guard let job = secondary.syncJob else { return }
-            runSync(at: time, trigger: "schedule '\(job.schedule ?? "manual")'\(missed ? " (missed while down)" : "")")
-            secondary.lastRun[job.id] = secondary.tasks.last?.end ?? time
+        case .sync(let role, let id):
+            guard let job = node(role).syncJobs.first(where: { $0.id == id }) else { return }
+            runSync(role, job: job, at: time, trigger: "schedule '\(job.schedule ?? "manual")'\(missed ? " (missed while down)" : "")")
+            self[role].lastRun[id] = node(role).tasks.last?.end ?? time
         case .verify(let role):
             guard let job = node(role).verifyJob else { return }
             runVerify(role, at: time)

@@ -1,6 +1,6 @@
-/// The writes pbsha's runbooks make on a PBS node (shared/reference/pbs-api.md 4.8, 5.2, 5.3).
-/// None of them deletes backup data: a sync job's schedule is paused by deleting the
-/// schedule property, never the job or a snapshot.
+/// The writes pbsha's runbooks make on a PBS node (shared/reference/pbs-api.md 4.8, 5.2, 5.3, 7).
+/// None of them deletes backup data: a sync job is paused by deleting its schedule property;
+/// removing a job or a remote removes configuration only, never a snapshot.
 extension PBSClient {
     /// Gives a backup group to another owner (`POST /admin/datastore/{store}/change-owner`).
     public func changeOwner(store: String, type: String, id: String, to newOwner: String, namespace: String? = nil) async throws(APIError) {
@@ -34,5 +34,50 @@ extension PBSClient {
         if !ignoreVerified { form.append(("ignore-verified", "false")) }
         if let days { form.append(("outdated-after", String(days))) }
         return try await connection.write("POST", APIPath.json("/admin/datastore/\(APIPath.encode(store))/verify"), form: form)
+    }
+
+    /// Adds a remote (`POST /config/remote`); `password` is the secret of `authID` on the
+    /// remote and is never shown again. PBS does not test the connection here.
+    public func createRemote(_ remote: RemoteConfig, password: String) async throws(APIError) {
+        var form = [("name", remote.name), ("host", remote.host), ("auth-id", remote.authID), ("password", password)]
+        if let port = remote.port { form.append(("port", String(port))) }
+        if let fingerprint = remote.fingerprint { form.append(("fingerprint", fingerprint)) }
+        if let comment = remote.comment { form.append(("comment", comment)) }
+        let _: String? = try await connection.write("POST", APIPath.json("/config/remote"), form: form)
+    }
+
+    /// Changes a remote (`PUT /config/remote/{name}`); `delete` takes `comment`, `fingerprint`, `port`.
+    public func updateRemote(_ name: String, set: [(String, String)] = [], delete: [String] = []) async throws(APIError) {
+        var form = set
+        if !delete.isEmpty { form.append(("delete", delete.joined(separator: ","))) }
+        let _: String? = try await connection.write("PUT", APIPath.json("/config/remote/\(APIPath.encode(name))"), form: form)
+    }
+
+    /// Removes a remote's configuration (`DELETE /config/remote/{name}`); PBS refuses while a
+    /// sync job uses it.
+    public func deleteRemote(_ name: String) async throws(APIError) {
+        let _: String? = try await connection.write("DELETE", APIPath.json("/config/remote/\(APIPath.encode(name))"), form: [])
+    }
+
+    /// Creates a pull job (`POST /config/sync`) from the job's set properties.
+    public func createSyncJob(_ job: SyncJob) async throws(APIError) {
+        var form = [("id", job.id), ("store", job.store), ("remote-store", job.remoteStore)]
+        let optional: [(String, String?)] = [
+            ("remote", job.remote), ("schedule", job.schedule), ("owner", job.owner), ("comment", job.comment), ("rate-in", job.rateIn),
+            ("remove-vanished", job.removeVanished.map { $0 ? "true" : "false" }),
+        ]
+        form += optional.compactMap { key, value in value.map { (key, $0) } }
+        let _: String? = try await connection.write("POST", APIPath.json("/config/sync"), form: form)
+    }
+
+    /// Removes a sync job's configuration and state (`DELETE /config/sync/{id}`); the
+    /// snapshots it copied stay.
+    public func deleteSyncJob(_ id: String) async throws(APIError) {
+        let _: String? = try await connection.write("DELETE", APIPath.json("/config/sync/\(APIPath.encode(id))"), form: [])
+    }
+
+    /// One remote's configuration (`GET /config/remote/{name}`), without its password.
+    public func remote(_ name: String) async throws(APIError) -> RemoteConfig {
+        try await connection.get(APIPath.json("/config/remote/\(APIPath.encode(name))"))
     }
 }

@@ -44,7 +44,7 @@ import Testing
 
     @Test func nextRunFollowsTheLastRunsEnd() {
         var world = LabWorld.sample()
-        let job = try! #require(world.secondary.syncJob)
+        let job = try! #require(world.secondary.syncJobs.first)
         let last = try! #require(world.secondary.tasks.last { $0.parsed.workerType == "syncjob" })
         #expect(world.secondary.lastRun[job.id] == last.end)
         let row = world.withStatus(job, .secondary)

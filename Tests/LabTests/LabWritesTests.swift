@@ -24,7 +24,7 @@ import Testing
             // PBS answers 400 here; pbsha's client reads any "permission check failed" as a refusal.
             self.message($0) == ("403", "permission check failed")
         }
-        #expect(transport.world { $0.secondary.syncJob?.schedule } == "hourly", "a refused write changes nothing")
+        #expect(transport.world { $0.secondary.syncJobs.first?.schedule } == "hourly", "a refused write changes nothing")
 
         let operatorClient = transport.client(.secondary, as: LabWorld.operatorToken)
         try await operatorClient.updateSyncJob(LabWorld.syncJobID, delete: ["schedule"])
@@ -52,7 +52,7 @@ import Testing
         // PBS's quirk: an update that sends no schedule to a scheduled job resets it too.
         transport.world { _ = $0.advance(to: $0.now + 1800); $0.secondary.lastRun[LabWorld.syncJobID] = 0 }
         try await operatorClient.updateSyncJob(LabWorld.syncJobID, set: [("comment", "  ")])
-        #expect(transport.world { $0.secondary.lastRun[LabWorld.syncJobID] == $0.now && $0.secondary.syncJob?.comment == nil })
+        #expect(transport.world { $0.secondary.lastRun[LabWorld.syncJobID] == $0.now && $0.secondary.syncJobs.first?.comment == nil })
     }
 
     @Test func aManualRunIsTheCallersTask() async throws {
@@ -92,7 +92,7 @@ import Testing
         #expect(transport.world { w in w.secondary.snapshots.filter { $0.group == group }.allSatisfy { $0.owner == "pve@pbs!backup" } })
 
         // The pull job now meets a group it does not own: PBS fails that group, and the run.
-        transport.world { $0.runSync(at: $0.now, trigger: "manual") }
+        transport.world { $0.runSync(.secondary, job: $0.secondary.syncJobs[0], at: $0.now, trigger: "manual") }
         let task = try #require(transport.world { $0.secondary.tasks.last })
         #expect(task.status == "sync failed with some errors.")
         #expect(task.lines.contains { $0 == "sync group \(group) failed - owner check failed (root@pam != pve@pbs!backup)" })

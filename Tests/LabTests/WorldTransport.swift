@@ -52,7 +52,13 @@ extension LabWorld {
     /// The default lab world, as `lab serve` makes it, at a fixed time (made once: a value,
     /// so every test changes its own copy).
     static func sample() -> LabWorld { made }
-    private static let made = LabWorld.fresh(now: 1_795_759_200 + 1200)
+    private static let made = {
+        var world = LabWorld.fresh(now: 1_795_759_200 + 1200)
+        // The ports WorldTransport routes by, and a distinct certificate for each node.
+        world.bind(.primary, port: 1, fingerprint: Fingerprint(String(repeating: "11", count: 32))!)
+        world.bind(.secondary, port: 2, fingerprint: Fingerprint(String(repeating: "22", count: 32))!)
+        return world
+    }()
 
     /// Adds (or replaces) a token and its owning user on a node.
     mutating func grant(_ role: NodeRole, token authID: String, _ tokenACL: [LabACL], user userACL: [LabACL]) {

@@ -1,0 +1,155 @@
+import Foundation
+@testable import Lab
+@testable import PairEngine
+import ProxmoxAPI
+import Testing
+
+/// Remotes and sync jobs written through pbsha's client, with PBS's rules; and the failback
+/// shape: a pull job on the primary from the secondary.
+@Suite struct LabConfigWritesTests {
+    private func message(_ error: any Error) -> (kind: String, text: String) {
+        switch error as? APIError {
+        case let .badRequest(_, _, message)?: ("400", message)
+        case let .forbidden(_, _, message)?: ("403", message)
+        case let .notFound(_, _, message)?: ("404", message)
+        default: ("other", "\(error)")
+        }
+    }
+
+    /// The reverse-sync remote on the primary: the secondary's port, certificate and read-only token.
+    private func reverseRemote(_ transport: WorldTransport) -> (RemoteConfig, String) {
+        transport.world { world in
+            let token = world.secondary.tokens.first { $0.authID == LabWorld.reverseSyncToken }!
+            return (RemoteConfig(name: "secondary-hub", host: "127.0.0.1", port: 2, authID: token.authID, fingerprint: world.secondary.fingerprint),
+                    token.secret)
+        }
+    }
+
+    @Test func remotesAreWrittenWithPBSsPrivilegesAndNeverShowTheirPassword() async throws {
+        let transport = WorldTransport(LabWorld.sample())
+        let monitor = transport.client(.primary, as: LabWorld.monitorToken)
+        let operatorClient = transport.client(.primary, as: LabWorld.operatorToken)
+        let (remote, secret) = reverseRemote(transport)
+        await #expect { try await monitor.createRemote(remote, password: secret) } throws: { self.message($0) == ("403", "permission check failed") }
+        try await operatorClient.createRemote(remote, password: secret)
+        await #expect { try await operatorClient.createRemote(remote, password: secret) } throws: {
+            self.message($0) == ("400", "parameter verification failed - 'name': remote 'secondary-hub' already exists.")
+        }
+        let shown = try await monitor.remote("secondary-hub")
+        #expect(shown == remote)
+        let raw = try await transport.send(HTTPRequest(method: "GET", path: "/api2/json/config/remote", headers: [
+            ("Authorization", "PBSAPIToken=\(LabWorld.operatorToken):\(transport.world { $0.primary.tokens.first { $0.authID == LabWorld.operatorToken }!.secret })"),
+        ], body: nil), to: Endpoint(host: "primary", port: 1, fingerprint: Fingerprint(String(repeating: "00", count: 32))!))
+        #expect(!String(decoding: raw.body, as: UTF8.self).contains(secret), "the password is write-only")
+
+        try await operatorClient.updateRemote("secondary-hub", set: [("comment", "failback")], delete: ["fingerprint"])
+        #expect(try await monitor.remote("secondary-hub").fingerprint == nil)
+        await #expect { try await operatorClient.updateRemote("nope", set: [("comment", "x")]) } throws: { self.message($0) == ("400", "no such remote 'nope'") }
+        await #expect { try await operatorClient.deleteRemote("nope") } throws: { self.message($0) == ("404", "remote 'nope' does not exist.") }
+
+        // The secondary's remote is used by its sync job: PBS refuses to remove it.
+        let secondaryOperator = transport.client(.secondary, as: LabWorld.operatorToken)
+        await #expect { try await secondaryOperator.deleteRemote(LabWorld.remoteName) } throws: {
+            self.message($0) == ("400", "parameter verification failed - 'name': remote '\(LabWorld.remoteName)' is used by sync job '\(LabWorld.syncJobID)' (datastore 'mirror')")
+        }
+        try await operatorClient.deleteRemote("secondary-hub")
+        #expect(try await monitor.remotes().isEmpty)
+    }
+
+    @Test func syncJobsAreCreatedAndRemovedWithTheJobsPrivileges() async throws {
+        let transport = WorldTransport(LabWorld.sample())
+        let operatorClient = transport.client(.primary, as: LabWorld.operatorToken)
+        let (remote, secret) = reverseRemote(transport)
+        try await operatorClient.createRemote(remote, password: secret)
+        let job = SyncJob(id: "failback-pull", store: "main", remote: "secondary-hub", remoteStore: "mirror", schedule: nil,
+                          removeVanished: false, owner: LabWorld.backupToken, rateIn: nil)
+        // The backup token has Datastore.Backup only: not Audit, so PBS refuses it the job.
+        let backupClient = transport.client(.primary, as: LabWorld.backupToken)
+        await #expect { try await backupClient.createSyncJob(job) } throws: { self.message($0).text == "permission check failed" }
+        try await operatorClient.createSyncJob(job)
+        await #expect { try await operatorClient.createSyncJob(job) } throws: {
+            self.message($0) == ("400", "parameter verification failed - 'id': job 'failback-pull' already exists.")
+        }
+        var bad = job
+        bad.id = "x"
+        await #expect { try await operatorClient.createSyncJob(bad) } throws: {
+            self.message($0) == ("400", "parameter verification failed - 'id': value does not match the regex pattern")
+        }
+        #expect(try await operatorClient.syncJobs(store: "main").map(\.config.id) == ["failback-pull"])
+        await #expect { try await operatorClient.deleteRemote("secondary-hub") } throws: { self.message($0).kind == "400" }
+        try await operatorClient.deleteSyncJob("failback-pull")
+        await #expect { try await operatorClient.deleteSyncJob("failback-pull") } throws: {
+            self.message($0) == ("404", "job 'failback-pull' does not exist.")
+        }
+        #expect(try await operatorClient.syncJobs(store: "main").isEmpty)
+        try await operatorClient.deleteRemote("secondary-hub")
+    }
+
+    /// Failback's reverse sync: while the primary was down, PVE backed up to the secondary
+    /// into groups given to its token; a pull job on the primary, owned by that token, copies
+    /// the newer snapshots back and deletes nothing.
+    @Test func aPullJobOnThePrimaryCopiesTheSecondarysNewerSnapshotsBackAndDeletesNothing() async throws {
+        let transport = WorldTransport(LabWorld.sample())
+        let groups = transport.world { world -> [String] in
+            _ = world.setMode("primary", .down)
+            for index in world.pve.indices { world.pve[index].storage.port = world.secondary.port; world.pve[index].storage.datastore = "mirror" }
+            let groups = Set(world.secondary.snapshots.map(\.group)).sorted()
+            for group in groups { _ = world.setOwner(.secondary, group: group, to: LabWorld.backupToken) }
+            world.advance(to: world.now + 2 * 86_400)
+            _ = world.setMode("primary", .up)
+            return groups
+        }
+        let before = transport.world { Set($0.primary.snapshots.map(\.name)) }
+        let failoverEra = transport.world { world in
+            world.secondary.snapshots.filter { snapshot in
+                snapshot.time > (world.primary.snapshots.filter { $0.group == snapshot.group }.map(\.time).max() ?? .min)
+            }.map(\.name)
+        }
+        #expect(failoverEra.count >= groups.count, "every group was backed up to the secondary during the outage")
+
+        let operatorClient = transport.client(.primary, as: LabWorld.operatorToken)
+        let (remote, secret) = reverseRemote(transport)
+        try await operatorClient.createRemote(remote, password: secret)
+        // Owned by root@pam (the default), the job fails on every group: the primary's groups
+        // belong to PVE's token, and pull compares owners strictly.
+        var job = SyncJob(id: "failback-pull", store: "main", remote: "secondary-hub", remoteStore: "mirror", schedule: nil,
+                          removeVanished: false, owner: nil, rateIn: nil)
+        try await operatorClient.createSyncJob(job)
+        var task = try await waitFor(try await operatorClient.runSyncJob("failback-pull"), transport)
+        #expect(task.status == "sync failed with some errors.")
+        #expect(task.lines.contains("sync group vm/100 failed - owner check failed (root@pam != \(LabWorld.backupToken))"))
+        try await operatorClient.deleteSyncJob("failback-pull")
+
+        job.owner = LabWorld.backupToken
+        try await operatorClient.createSyncJob(job)
+        task = try await waitFor(try await operatorClient.runSyncJob("failback-pull"), transport)
+        #expect(task.status == "OK", "\(task.lines)")
+        let after = transport.world { Set($0.primary.snapshots.map(\.name)) }
+        #expect(before.isSubset(of: after), "nothing on the primary was deleted")
+        #expect(Set(failoverEra).isSubset(of: after), "every failover-era snapshot is back on the primary")
+        #expect(!task.lines.contains { $0.contains("delete vanished") })
+    }
+
+    @Test func aRenewedCertificateOrARevokedTokenFailsThePull() async throws {
+        let transport = WorldTransport(LabWorld.sample())
+        let operatorClient = transport.client(.secondary, as: LabWorld.operatorToken)
+        transport.world { $0.bind(.primary, port: 1, fingerprint: Fingerprint(String(repeating: "33", count: 32))!) }
+        var task = try await waitFor(try await operatorClient.runSyncJob(LabWorld.syncJobID), transport)
+        #expect(task.status.hasPrefix("error trying to connect: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed"))
+        try await operatorClient.updateSyncJob(LabWorld.syncJobID, set: [("comment", "x")])
+        // The operator re-pins the remote: PBS's remote update takes the new fingerprint.
+        try await operatorClient.updateRemote(LabWorld.remoteName, set: [("fingerprint", String(repeating: "33:", count: 31) + "33")])
+        transport.world { world in world.primary.tokens.removeAll { $0.authID == LabWorld.syncToken } }
+        task = try await waitFor(try await operatorClient.runSyncJob(LabWorld.syncJobID), transport)
+        #expect(task.status == "authentication failed - invalid credentials")
+    }
+
+    /// The task a UPID names, once the world has run past its end.
+    private func waitFor(_ upid: String, _ transport: WorldTransport) async throws -> LabTask {
+        try #require(transport.world { world -> LabTask? in
+            guard let task = (world.primary.tasks + world.secondary.tasks).first(where: { $0.upid == upid }) else { return nil }
+            world.advance(to: max(world.now, task.end))
+            return task
+        })
+    }
+}
