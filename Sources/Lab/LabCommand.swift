@@ -58,6 +58,12 @@ enum LabCommand {
             anchor += Int64(seconds)
             world.advance(to: world.now + Int64(seconds))
             return (true, "advanced \(Durations.format(seconds)); world time is now \(Timestamps.rfc3339(world.now))")
+        case let w where w.count == 2 && w[0] == "shell-target":
+            // For `lab shell`: how the host answers, and where its /etc/pve is.
+            guard let host = world.pve.first(where: { $0.name == w[1] }) else {
+                return (false, "unknown host '\(w[1])'; the lab's PVE hosts: \(world.pve.map(\.name).joined(separator: ", "))")
+            }
+            return (true, host.mode.rawValue)
         case ["show", "pve"]:
             return (true, world.describePVE())
         case ["status"]:

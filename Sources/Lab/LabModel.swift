@@ -141,32 +141,6 @@ struct LabRemote: Codable, Sendable {
     var follows: NodeRole?
 }
 
-/// A guest on a PVE host.
-struct LabGuest: Codable, Sendable {
-    var vmid: Int
-    /// `qemu` or `lxc`.
-    var kind: String
-    var name: String
-    var diskBytes: Int64
-
-    var backupType: String { kind == "qemu" ? "vm" : "ct" }
-}
-
-/// A simulated PVE host with one `pbs:` storage entry and a backup schedule.
-struct LabPVE: Codable, Sendable {
-    var name: String
-    var node: String
-    var port: Int = 0
-    var mode: NodeMode = .up
-    var guests: [LabGuest]
-    var schedule: String
-    var lastBackup: Int64
-    var storage: PVEStorage
-    var tokens: [LabToken]
-    /// The last backup run's refusals by PBS, as vzdump logs them (nil when all went through).
-    var refusals: [String]?
-}
-
 /// Faults the operator injects with `lab ctl`.
 struct LabFaults: Codable, Sendable {
     var syncFails = false

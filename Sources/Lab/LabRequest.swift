@@ -118,6 +118,13 @@ public struct LabResponse: Sendable {
         return LabResponse(status: status, reason: message, body: Array(body))
     }
 
+    /// PVE's schema refusal: 400 `Parameter verification failed.` with a message per parameter.
+    static func pveParameterError(_ errors: [String: String]) -> LabResponse {
+        let object: [String: Any] = ["data": NSNull(), "errors": errors, "message": "Parameter verification failed.\n"]
+        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return LabResponse(status: 400, reason: "Parameter verification failed.", body: Array(body))
+    }
+
     /// PVE refuses a bad token with 401 and the reason alone.
     static let pveUnauthorized = LabResponse(status: 401, reason: "authentication failure", body: [])
 

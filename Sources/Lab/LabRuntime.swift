@@ -9,6 +9,8 @@ import ProxmoxAPI
 public actor LabRuntime {
     public nonisolated let stateDir: String
     public nonisolated let speed: Double
+    /// The command that runs `pbsha` (the config's `remote-shell` runs `lab shell` with it).
+    nonisolated let pbshaCommand: String
     private var world: LabWorld
     private let clock: any WallClock
     private var servers: [String: LabHTTPSServer] = [:]
@@ -29,10 +31,13 @@ public actor LabRuntime {
 
     /// Loads the world from `stateDir` (or creates one with 14 days of history), serves it,
     /// and writes `pbsha.toml`.
-    public static func start(stateDir: String, speed: Double = 1, clock: any WallClock = SystemClock(),
+    /// `pbshaCommand` is how the config's `remote-shell` starts pbsha (its absolute path).
+    public static func start(stateDir: String, speed: Double = 1, clock: any WallClock = SystemClock(), pbshaCommand: String = "pbsha",
                              group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> LabRuntime {
-        try FileManager.default.createDirectory(atPath: "\(stateDir)/secrets", withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        for directory in ["secrets", "certs"] {
+            try FileManager.default.createDirectory(atPath: "\(stateDir)/\(directory)", withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
         let now = clock.now()
         var world: LabWorld
         if let data = FileManager.default.contents(atPath: "\(stateDir)/lab-state.json") {
@@ -45,10 +50,17 @@ public actor LabRuntime {
                 throw LabError("cannot read \(stateDir)/lab-state.json (\(error)); move it away to start a fresh lab")
             }
         } else {
-            world = LabWorld.fresh(now: Int64(now))
+            // The certificates come first: the world's remote and PVE entries pin them.
+            var fingerprints: [NodeRole: String] = [:]
+            for (role, name) in LabWorld.nodeNames {
+                fingerprints[role] = try LabIdentity.load(named: name, in: "\(stateDir)/certs") { try LabIdentity.pbs(nodeName: $0) }.fingerprint.description
+            }
+            world = LabWorld.fresh(now: Int64(now), fingerprints: fingerprints)
         }
-        let runtime = LabRuntime(stateDir: stateDir, speed: speed, world: world, clock: clock, realAnchor: now)
+        let runtime = LabRuntime(stateDir: stateDir, speed: speed, world: world, clock: clock, realAnchor: now, pbshaCommand: pbshaCommand)
+        try await runtime.loadPVEFiles()
         try await runtime.serve(group: group)
+        try await runtime.writePVEFiles()
         try await runtime.save()
         try await runtime.writeConfig()
         await runtime.startTicking()
@@ -57,8 +69,9 @@ public actor LabRuntime {
     }
 
     /// `realAnchor` is the real time that `world.now` corresponds to.
-    private init(stateDir: String, speed: Double, world: LabWorld, clock: any WallClock, realAnchor: Double) {
+    private init(stateDir: String, speed: Double, world: LabWorld, clock: any WallClock, realAnchor: Double, pbshaCommand: String) {
         self.stateDir = stateDir
+        self.pbshaCommand = pbshaCommand
         self.speed = speed
         self.world = world
         self.clock = clock
@@ -68,7 +81,6 @@ public actor LabRuntime {
 
     private func serve(group: any EventLoopGroup) async throws {
         let certs = "\(stateDir)/certs"
-        try FileManager.default.createDirectory(atPath: certs, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         for role in NodeRole.allCases {
             let identity = try LabIdentity.load(named: world.node(role).nodeName, in: certs) { try LabIdentity.pbs(nodeName: $0) }
             let server = LabHTTPSServer(context: try identity.serverContext(), group: group) { [weak self] request in
@@ -87,6 +99,7 @@ public actor LabRuntime {
                 await LabRuntime.delayed(await self?.answerPVE(index, request))
             }
             world.pve[index].port = try await Self.bind(server, preferred: host.port)
+            world.pve[index].fingerprint = identity.fingerprint.description
             servers[host.name] = server
             fingerprints[host.name] = identity.fingerprint
             if host.mode == .down { await server.stop() }
@@ -110,8 +123,9 @@ public actor LabRuntime {
         }
     }
 
-    /// Moves the world to the time the clock says.
+    /// Moves the world to the time the clock says, after reading what `lab shell` changed.
     func tick() {
+        try? loadPVEFiles()
         let target = worldAnchor + Int64((clock.now() - realAnchor) * speed)
         if target > world.now, world.advance(to: target) { unsaved = true }
     }
@@ -119,6 +133,53 @@ public actor LabRuntime {
     private func tickAndSave() throws {
         tick()
         if unsaved { try save() }
+    }
+
+    /// Where a PVE host's `/etc/pve` lives in the state directory.
+    nonisolated func pveRoot(_ name: String) -> String { "\(stateDir)/pve/\(name)/etc/pve" }
+
+    /// Reads each host's storage.cfg and `priv/storage/*.pw` from disk when they differ from
+    /// the world's (an edit through `lab shell`); files that do not exist yet are written.
+    private func loadPVEFiles() throws {
+        for index in world.pve.indices {
+            let root = pveRoot(world.pve[index].name)
+            guard let data = FileManager.default.contents(atPath: "\(root)/storage.cfg") else { continue }
+            let text = String(decoding: data, as: UTF8.self)
+            var passwords: [String: String] = [:]
+            let secrets = "\(root)/priv/storage"
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: secrets)) ?? [] where file.hasSuffix(".pw") {
+                guard let secret = FileManager.default.contents(atPath: "\(secrets)/\(file)") else { continue }
+                var value = String(decoding: secret, as: UTF8.self)
+                if value.hasSuffix("\n") { value.removeLast() }
+                passwords[String(file.dropLast(3))] = value
+            }
+            guard text != world.pve[index].storageCfg || passwords != world.pve[index].passwords else { continue }
+            world.pve[index].storageCfg = text
+            world.pve[index].passwords = passwords
+            world.storageFileChanged(host: index)
+            unsaved = true
+        }
+    }
+
+    /// Writes each host's storage.cfg and password files where the disk differs from the world
+    /// (after an API write, a rebind, or the first start), as PVE does: a temporary file renamed over.
+    private func writePVEFiles() throws {
+        for host in world.pve {
+            let root = pveRoot(host.name)
+            let secrets = "\(root)/priv/storage"
+            try FileManager.default.createDirectory(atPath: secrets, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(atPath: "\(root)/priv/lock", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            if FileManager.default.contents(atPath: "\(root)/storage.cfg") != Data(host.storageCfg.utf8) {
+                try LabFiles.writePrivate(host.storageCfg, to: "\(root)/storage.cfg")
+            }
+            let present = Set(((try? FileManager.default.contentsOfDirectory(atPath: secrets)) ?? []).filter { $0.hasSuffix(".pw") })
+            for (id, secret) in host.passwords where FileManager.default.contents(atPath: "\(secrets)/\(id).pw") != Data((secret + "\n").utf8) {
+                try LabFiles.writePrivate(secret + "\n", to: "\(secrets)/\(id).pw")
+            }
+            for file in present.subtracting(host.passwords.keys.map { "\($0).pw" }) {
+                try FileManager.default.removeItem(atPath: "\(secrets)/\(file)")
+            }
+        }
     }
 
     /// PBS and PVE answer a refused login only after 3 seconds (PBS a refused privilege after
@@ -145,7 +206,12 @@ public actor LabRuntime {
         tick()
         if request.method != "GET" { writesReceived += 1 }
         guard world.pve[index].mode == .up else { return nil }
-        return world.handlePVE(index, request)
+        let response = world.respondPVE(index, request)
+        if response.status == 200, request.method != "GET" {
+            unsaved = true
+            try? writePVEFiles()
+        }
+        return response
     }
 
     private func startControl(group: any EventLoopGroup) async throws {
@@ -175,6 +241,7 @@ public actor LabRuntime {
         let result = await LabCommand.run(words, on: &copy, servers: servers, anchor: &anchor)
         world = copy
         worldAnchor = anchor
+        try? writePVEFiles()
         try? save()
         if words == ["status"] { return (result.ok, result.message + "\nwrites received: \(writesReceived)") }
         return result
@@ -236,10 +303,11 @@ public actor LabRuntime {
                 fingerprint = "\(fingerprints[host.name]!)"
                 auth-id = "\(LabWorld.pveToken)"
                 secret-file = "\(try secret(host.name, host.tokens[0]))"
-                storage = "\(host.storage.storage)"
-                node = "\(host.node)"
+                storage = "backup-primary"
+                node = "\(host.nodes[0])"
                 test-vmid = \(host.guests[0].vmid)
                 method = "edit-storage-cfg"
+                remote-shell = "\(pbshaCommand) lab shell --state-dir \(stateDir) \(host.name) --"
 
                 """
             text += try tokenKeys("operator", LabWorld.pveOperatorToken, in: host.tokens, file: "\(host.name).operator")

@@ -17,7 +17,9 @@ extension LabWorld {
         if let index = pve.firstIndex(where: { $0.name == name }) {
             // PVE's backup jobs do not repeat missed slots (repeat-missed is off by default):
             // a host that comes back waits for its next slot.
-            if pve[index].mode == .down, mode != .down { pve[index].lastBackup = now }
+            if pve[index].mode == .down, mode != .down {
+                for job in pve[index].jobs.indices { pve[index].jobs[job].lastRun = now }
+            }
             pve[index].mode = mode
             return "\(name) is \(mode.rawValue)"
         }
@@ -46,20 +48,33 @@ extension LabWorld {
         return order.map { node(role).snapshots[$0].name }
     }
 
-    /// Runs every PVE host's backup job now.
+    /// Runs every PVE host's backup jobs now.
     mutating func backupNow() -> Int {
         let before = primary.snapshots.count + secondary.snapshots.count
-        for index in pve.indices where pve[index].mode != .down { runBackups(host: index, at: now) }
+        for index in pve.indices where pve[index].mode != .down {
+            for job in pve[index].jobs where job.config.enabled != 0 { runBackupJob(host: index, job: job.config.id, at: now) }
+        }
         return primary.snapshots.count + secondary.snapshots.count - before
     }
 
-    /// Where each PVE host's storage entry points.
+    /// Each PVE host's backup jobs, where their storage points, and the errors of its last
+    /// vzdump run per node, as the task log shows them.
     func describePVE() -> String {
         pve.map { host in
-            let target = target(of: host.storage).map(\.rawValue) ?? "other"
-            return "\(host.name) (\(host.mode.rawValue)): \(host.storage.storage) -> \(target) "
-                + "[\(host.storage.server ?? "?"):\(host.storage.port ?? 8007) datastore \(host.storage.datastore ?? "?")]"
-                + (host.refusals ?? []).map { "\n  " + $0 }.joined()
+            var lines = ["\(host.name) (\(host.mode.rawValue))\(host.cluster.map { ", cluster \($0)" } ?? ""), nodes \(host.nodes.joined(separator: " "))"]
+            for job in host.jobs {
+                let storage = job.config.storage ?? "local"
+                let entry = host.storage(storage)
+                let pointsAt = entry.flatMap { target(of: $0) }.map(\.rawValue) ?? "other"
+                lines.append("  job \(job.config.id) (\(job.config.schedule ?? "manual")): \(storage) -> \(pointsAt) "
+                             + "[\(entry?.server ?? "?"):\(entry?.port ?? 8007) datastore \(entry?.datastore ?? "?")]")
+            }
+            for node in host.nodes {
+                guard let last = host.tasks.last(where: { $0.parsed.workerType == "vzdump" && $0.parsed.node == node }), last.status != "OK" else { continue }
+                lines.append("  last vzdump on \(node): \(last.status)")
+                lines += last.lines.filter { $0.hasPrefix("ERROR:") || $0.hasPrefix("TASK ERROR:") }.map { "    " + $0 }
+            }
+            return lines.joined(separator: "\n")
         }.joined(separator: "\n")
     }
 
@@ -75,18 +90,12 @@ extension LabWorld {
 
     /// Records the port a node listens on and moves storage entries that pointed at its old port.
     mutating func bind(_ role: NodeRole, port: Int, fingerprint: Fingerprint) {
-        let old = node(role).port
-        for index in pve.indices where pve[index].storage.port == old && pve[index].storage.datastore == node(role).datastore {
-            pve[index].storage.port = port
-            pve[index].storage.fingerprint = fingerprint.description
-        }
+        for index in pve.indices { pve[index].follow(role, port: port) }
         self[role].port = port
         self[role].fingerprint = fingerprint.description
         for other in NodeRole.allCases {
             for index in node(other).remotes.indices where node(other).remotes[index].follows == role {
                 self[other].remotes[index].config.port = port
-                // A remote written before the node had a certificate takes the first one.
-                if self[other].remotes[index].config.fingerprint == nil { self[other].remotes[index].config.fingerprint = fingerprint.description }
             }
         }
     }

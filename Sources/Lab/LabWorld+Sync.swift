@@ -134,44 +134,44 @@ extension LabWorld {
 
     /// The node a pull job's remote reaches and the remote's auth-id there, or why the run
     /// fails before it reads anything: (task error, seconds, an extra log line).
-    private func reachSource(of job: SyncJob, on role: NodeRole) -> Result<(NodeRole, LabCaller), SyncRefusal> {
+    private func reachSource(of job: SyncJob, on role: NodeRole) -> Result<(NodeRole, LabCaller), TaskFailure> {
         guard let name = job.remote, let remote = node(role).remotes.first(where: { $0.config.name == name }) else {
-            return .failure(SyncRefusal("remote '\(job.remote ?? "")' does not exist.", 0, nil))
+            return .failure(TaskFailure("remote '\(job.remote ?? "")' does not exist.", 0, nil))
         }
         let port = remote.config.port ?? 8007
         guard let source = NodeRole.allCases.first(where: { $0 != role && node($0).port == port && ["127.0.0.1", "localhost"].contains(remote.config.host) }),
               node(source).mode != .down else {
-            return .failure(SyncRefusal("error trying to connect: tcp connect error: Connection refused (os error 111)", 1, nil))
+            return .failure(TaskFailure("error trying to connect: tcp connect error: Connection refused (os error 111)", 1, nil))
         }
         guard node(source).mode != .hang else {
-            return .failure(SyncRefusal("error trying to connect: operation timed out", 60, "could not query remote for namespaces: connection timed out"))
+            return .failure(TaskFailure("error trying to connect: operation timed out", 60, "could not query remote for namespaces: connection timed out"))
         }
         // The TLS client trusts the fingerprint or nothing: a renewed certificate fails here.
         if let pinned = remote.config.fingerprint, pinned.lowercased() != node(source).fingerprint.lowercased() {
-            return .failure(SyncRefusal("error trying to connect: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:2092:", 1, nil))
+            return .failure(TaskFailure("error trying to connect: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:2092:", 1, nil))
         }
         let header = "PBSAPIToken=\(remote.config.authID):\(remote.password)"
         guard let reader = LabAccess.authenticate(header, tokens: node(source).tokens, users: node(source).users) else {
-            return .failure(SyncRefusal("authentication failed - invalid credentials", 3, nil))
+            return .failure(TaskFailure("authentication failed - invalid credentials", 3, nil))
         }
         let path = "/datastore/\(job.remoteStore)"
         guard reader.has("Datastore.Audit", on: path) || reader.has("Datastore.Backup", on: path) else {
             let message = "permission check failed - missing Datastore.Audit|Datastore.Backup on \(path)"
-            return .failure(SyncRefusal(message, 1, "could not query remote for namespaces: \(message)"))
+            return .failure(TaskFailure(message, 1, "could not query remote for namespaces: \(message)"))
         }
         guard job.remoteStore == node(source).datastore else {
-            return .failure(SyncRefusal("no such datastore '\(job.remoteStore)'", 1, "could not query remote for namespaces: no such datastore '\(job.remoteStore)'"))
+            return .failure(TaskFailure("no such datastore '\(job.remoteStore)'", 1, "could not query remote for namespaces: no such datastore '\(job.remoteStore)'"))
         }
         if let refusal = node(source).maintenanceRefusal(writing: false) {
-            return .failure(SyncRefusal(refusal, 1, "could not query remote for namespaces: \(refusal)"))
+            return .failure(TaskFailure(refusal, 1, "could not query remote for namespaces: \(refusal)"))
         }
         return .success((source, reader))
     }
 }
 
-/// Why a pull run ends before it reads anything: the task's error, after how many seconds,
-/// and a log line before it.
-struct SyncRefusal: Error {
+/// Why a task (a pull, a vzdump) ends before it does its work: the task's error, after how
+/// many seconds, and a log line before it.
+struct TaskFailure: Error {
     let message: String
     let seconds: Int64
     let detail: String?

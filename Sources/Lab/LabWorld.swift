@@ -30,9 +30,13 @@ public struct LabWorld: Codable, Sendable {
     /// The secondary's read-only token for failback's reverse sync.
     static let reverseSyncToken = "reverse@pbs!primary-pull"
 
+    /// The PBS nodes' host names (their certificates are made for these).
+    public static let nodeNames: [NodeRole: String] = [.primary: "pbs-primary", .secondary: "pbs-secondary"]
+
     /// A fresh world whose clock starts `history` seconds before `now` and is then run
     /// forward to `now`, so that the first screen already has backups, syncs and verifies.
-    public static func fresh(now: Int64, history: Int64 = 14 * 86_400) -> LabWorld {
+    /// `fingerprints` are the PBS nodes' certificates, pinned by the remote and the PVE entries.
+    public static func fresh(now: Int64, fingerprints: [NodeRole: String], history: Int64 = 14 * 86_400) -> LabWorld {
         let start = now - history
         func token(_ id: String, _ acl: [LabACL]) -> LabToken { LabToken(authID: id, secret: UUID().uuidString.lowercased(), acl: acl) }
         let monitor = [LabACL(path: "/", role: "Audit"), LabACL(path: "/remote", role: "RemoteAudit")]
@@ -40,7 +44,7 @@ public struct LabWorld: Codable, Sendable {
             [LabACL(path: "/", role: "Audit"), LabACL(path: "/datastore/\(store)", role: "DatastoreAdmin"), LabACL(path: "/remote", role: "RemoteAdmin")]
         }
         var primary = LabPBS(
-            role: .primary, nodeName: "pbs-primary", datastore: primaryStore, totalBytes: 4 << 40, baseBytes: 180 << 30,
+            role: .primary, nodeName: nodeNames[.primary]!, datastore: primaryStore, totalBytes: 4 << 40, baseBytes: 180 << 30,
             tokens: [token(monitorToken, monitor), token(syncToken, [LabACL(path: "/datastore/\(primaryStore)", role: "DatastoreReader")]),
                      token(backupToken, [LabACL(path: "/datastore/\(primaryStore)", role: "DatastoreBackup")]),
                      token(operatorToken, operatorACL(primaryStore))],
@@ -50,7 +54,7 @@ public struct LabWorld: Codable, Sendable {
                     LabUser(userid: "pbsha@pbs", acl: operatorACL(primaryStore))],
             lastRun: ["verify-main": start])
         var secondary = LabPBS(
-            role: .secondary, nodeName: "pbs-secondary", datastore: secondaryStore, totalBytes: 6 << 40, baseBytes: 150 << 30,
+            role: .secondary, nodeName: nodeNames[.secondary]!, datastore: secondaryStore, totalBytes: 6 << 40, baseBytes: 150 << 30,
             tokens: [token(monitorToken, monitor), token(operatorToken, operatorACL(secondaryStore)),
                      token(backupToken, [LabACL(path: "/datastore/\(secondaryStore)", role: "DatastoreBackup")]),
                      token(reverseSyncToken, [LabACL(path: "/datastore/\(secondaryStore)", role: "DatastoreReader")])],
@@ -60,26 +64,39 @@ public struct LabWorld: Codable, Sendable {
             lastRun: [syncJobID: start, "verify-mirror": start])
         secondary.syncJobs = [SyncJob(id: syncJobID, store: secondaryStore, remote: remoteName, remoteStore: primaryStore,
                                       schedule: "hourly", removeVanished: false, owner: "root@pam", rateIn: "200 MiB")]
-        // The port and fingerprint are filled in when the lab first binds the primary.
-        secondary.remotes = [LabRemote(config: RemoteConfig(name: remoteName, host: "127.0.0.1", port: 0, authID: syncToken, fingerprint: nil),
+        secondary.remotes = [LabRemote(config: RemoteConfig(name: remoteName, host: "127.0.0.1", port: 8007, authID: syncToken, fingerprint: nil),
                                        password: primary.tokens.first { $0.authID == syncToken }!.secret, follows: .primary)]
         primary.verifyJob = VerifyJob(id: "verify-main", store: primaryStore, schedule: "02:00", ignoreVerified: true, outdatedAfter: 30)
         secondary.verifyJob = VerifyJob(id: "verify-mirror", store: secondaryStore, schedule: "03:30", ignoreVerified: true, outdatedAfter: 30)
-        let guestsA = [LabGuest(vmid: 100, kind: "qemu", name: "web-1", diskBytes: 32 << 30),
-                       LabGuest(vmid: 101, kind: "qemu", name: "db-1", diskBytes: 96 << 30),
-                       LabGuest(vmid: 102, kind: "qemu", name: "mail", diskBytes: 48 << 30),
-                       LabGuest(vmid: 200, kind: "lxc", name: "dns-1", diskBytes: 8 << 30)]
-        let guestsB = [LabGuest(vmid: 110, kind: "qemu", name: "app-1", diskBytes: 64 << 30),
-                       LabGuest(vmid: 111, kind: "qemu", name: "app-2", diskBytes: 64 << 30),
-                       LabGuest(vmid: 210, kind: "lxc", name: "proxy", diskBytes: 8 << 30),
-                       LabGuest(vmid: 211, kind: "lxc", name: "monitor", diskBytes: 16 << 30)]
-        let hosts = [("pve-a", "pve1", guestsA, "0/4:00"), ("pve-b", "pve2", guestsB, "2/4:15")].map { name, node, guests, schedule in
-            LabPVE(name: name, node: node, guests: guests, schedule: schedule, lastBackup: start,
-                   storage: PVEStorage(storage: "backup-primary", type: "pbs", server: "127.0.0.1", datastore: primaryStore,
-                                       fingerprint: nil, username: "pve@pbs!backup", port: 0),
-                   tokens: [token(pveToken, [LabACL(path: "/", role: "PVEAuditor"), LabACL(path: "/storage", role: "PVEDatastoreAdmin")]),
-                            token(pveOperatorToken, [LabACL(path: "/", role: "PbshaFailover")])])
-        }
+        let guestsA = [LabGuest(vmid: 100, kind: "qemu", name: "web-1", node: "pve1", diskBytes: 32 << 30),
+                       LabGuest(vmid: 101, kind: "qemu", name: "db-1", node: "pve1", diskBytes: 96 << 30),
+                       LabGuest(vmid: 102, kind: "qemu", name: "mail", node: "pve1", diskBytes: 48 << 30),
+                       LabGuest(vmid: 200, kind: "lxc", name: "dns-1", node: "pve1", diskBytes: 8 << 30)]
+        let guestsB = [LabGuest(vmid: 110, kind: "qemu", name: "app-1", node: "pve2", diskBytes: 64 << 30),
+                       LabGuest(vmid: 111, kind: "qemu", name: "app-2", node: "pve3", diskBytes: 64 << 30),
+                       LabGuest(vmid: 210, kind: "lxc", name: "proxy", node: "pve2", diskBytes: 8 << 30),
+                       LabGuest(vmid: 211, kind: "lxc", name: "monitor", node: "pve3", diskBytes: 16 << 30)]
+        // Until the lab binds them, the nodes answer on provisional ports the entries name.
+        primary.port = 8007
+        secondary.port = 8107
+        primary.fingerprint = fingerprints[.primary] ?? ""
+        secondary.fingerprint = fingerprints[.secondary] ?? ""
+        secondary.remotes[0].config.fingerprint = primary.fingerprint
+        // PBS generates token secrets, so PVE's token has a different one on each node.
+        let secrets = [primary, secondary].map { node in node.tokens.first { $0.authID == backupToken }!.secret }
+        // A standalone host and a two-node cluster, each with one backup job of all its guests.
+        let hosts = [("pve-a", nil, ["pve1"], guestsA, "backup-5fd9a0c1-1e6b", "0/4:00"),
+                     ("pve-b", "pve-cluster-b", ["pve2", "pve3"], guestsB, "backup-8e21c7d4-90a2", "2/4:15")]
+            .map { name, cluster, nodes, guests, jobID, schedule in
+                let cfg = LabPVE.initialStorageCfg(primary: (primaryStore, primary.port, primary.fingerprint),
+                                                   secondary: (secondaryStore, secondary.port, secondary.fingerprint), username: backupToken)
+                return LabPVE(name: name, cluster: cluster, nodes: nodes, guests: guests, storageCfg: cfg,
+                              passwords: ["backup-primary": secrets[0], "backup-secondary": secrets[1]],
+                              jobs: [LabBackupJob(config: PVEBackupJob(id: jobID, schedule: schedule, storage: "backup-primary", all: 1), lastRun: start)],
+                              tokens: [token(pveToken, [LabACL(path: "/", role: "PVEAuditor"), LabACL(path: "/storage", role: "PVEDatastoreAdmin")]),
+                                       token(pveOperatorToken, [LabACL(path: "/", role: "PbshaFailover")])],
+                              follows: ["backup-primary": .primary, "backup-secondary": .secondary])
+            }
         var world = LabWorld(now: start, primary: primary, secondary: secondary, pve: hosts, noisyHistoryEnd: now - 86_400)
         world.advance(to: now)
         return world
@@ -98,13 +115,17 @@ public struct LabWorld: Codable, Sendable {
         return ran
     }
 
-    enum Event { case backup(Int), sync(NodeRole, String), verify(NodeRole) }
+    enum Event { case backup(Int, String), sync(NodeRole, String), verify(NodeRole) }
 
     /// The earliest scheduled event after the references of each schedule.
     func nextEvent() -> (Int64, Event)? {
         var candidates: [(Int64, Event)] = []
         for (index, host) in pve.enumerated() where host.mode != .down {
-            if let time = try? CalendarEvent(host.schedule).next(after: host.lastBackup) { candidates.append((time, .backup(index))) }
+            for job in host.jobs where job.config.enabled != 0 {
+                if let schedule = job.config.schedule, let time = try? CalendarEvent(schedule).next(after: job.lastRun) {
+                    candidates.append((time, .backup(index, job.config.id)))
+                }
+            }
         }
         for role in NodeRole.allCases {
             let node = self.node(role)
@@ -123,9 +144,9 @@ public struct LabWorld: Codable, Sendable {
 
     mutating func run(_ event: Event, at time: Int64) {
         switch event {
-        case .backup(let index):
-            pve[index].lastBackup = time
-            runBackups(host: index, at: time)
+        case .backup(let index, let id):
+            if let job = pve[index].jobs.firstIndex(where: { $0.config.id == id }) { pve[index].jobs[job].lastRun = time }
+            runBackupJob(host: index, job: id, at: time)
         case .sync(let role, let id):
             self[role].lastRun[id] = time
             if node(role).mode == .down { self[role].missedWhileDown.insert(id) } else { runJob(event, at: time) }

@@ -103,6 +103,12 @@ public struct StorageConfig: Sendable, Equatable {
 
     public func section(_ id: String) -> Section? { sections.first { $0.id == id } }
 
+    /// A section's keys in file order, each once (PVE keeps a key's first occurrence).
+    public func keys(in section: Section) -> [String] {
+        var seen = Set<String>()
+        return section.properties.map(\.key).filter { seen.insert($0).inserted }
+    }
+
     /// A property's value in a section as PVE reads it: the first occurrence, trailing
     /// whitespace trimmed; "" for a bare flag.
     public func value(of key: String, in section: Section) -> String? {

@@ -80,6 +80,17 @@ public struct UPID: Hashable, Sendable, CustomStringConvertible {
         return try! UPID(text)
     }
 
+    /// Builds a PVE UPID (used by the lab): no task counter, the id unescaped.
+    public static func pve(node: String, pid: UInt32, pstart: UInt64, startTime: Int64, workerType: String, workerID: String,
+                           authID: String) -> UPID {
+        func hex(_ v: UInt64) -> String {
+            let digits = String(v, radix: 16, uppercase: true)
+            return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+        }
+        // Built from valid parts, so it always parses.
+        return try! UPID("UPID:\(node):\(hex(UInt64(pid))):\(hex(pstart)):\(hex(UInt64(startTime))):\(workerType):\(workerID):\(authID):")
+    }
+
     /// Systemd unit escaping as PBS applies it to worker ids.
     public static func escape(_ id: String) -> String {
         var out = ""

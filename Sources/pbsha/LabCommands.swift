@@ -6,7 +6,7 @@ import Lab
 /// `pbsha lab`: the embedded simulated pair.
 struct LabCommandGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "lab", abstract: "Run or drive the simulated PBS pair.", subcommands: [Serve.self, Control.self])
+        commandName: "lab", abstract: "Run or drive the simulated PBS pair.", subcommands: [Serve.self, Control.self, Shell.self])
 
     /// `pbsha lab serve --state-dir DIR`.
     struct Serve: AsyncParsableCommand {
@@ -27,7 +27,7 @@ struct LabCommandGroup: AsyncParsableCommand {
             let directory = URL(fileURLWithPath: stateDir).standardizedFileURL.path
             let runtime: LabRuntime
             do {
-                runtime = try await LabRuntime.start(stateDir: directory, speed: speed)
+                runtime = try await LabRuntime.start(stateDir: directory, speed: speed, pbshaCommand: Executable.path)
             } catch {
                 Output.error("pbsha: cannot start the lab: \(error)")
                 throw Exit.usage
@@ -60,6 +60,61 @@ struct LabCommandGroup: AsyncParsableCommand {
                 Output.error("pbsha: \(error)")
                 throw Exit.unreachable
             }
+        }
+    }
+
+    /// `pbsha lab shell --state-dir DIR HOST -- COMMAND…`: what the lab config's
+    /// `remote-shell` runs. Behaves like `ssh root@HOST COMMAND…`: the words are joined with
+    /// spaces and run by `/bin/sh` on the host's files (`/etc/pve` is the host's directory
+    /// in DIR); when the host is down or hung it fails as ssh does, with exit 255.
+    struct Shell: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "shell", abstract: "Run a command on a lab PVE host's files, as `ssh root@HOST COMMAND` would.")
+
+        @Option(name: .long, help: "The state directory of the running lab.")
+        var stateDir: String
+
+        @Argument(help: "The lab PVE host, e.g. pve-a.")
+        var host: String
+
+        @Argument(parsing: .postTerminator, help: "The command, after `--`.")
+        var command: [String] = []
+
+        func run() async throws {
+            let directory = URL(fileURLWithPath: stateDir).standardizedFileURL.path
+            let mode: String
+            do {
+                let (ok, message) = try await LabControl.send(["shell-target", host], stateDir: directory)
+                guard ok else {
+                    Output.error("ssh: Could not resolve hostname \(host): Name or service not known")
+                    throw ExitCode(255)
+                }
+                mode = message
+            } catch is LabError {
+                Output.error("ssh: connect to host \(host) port 22: Connection refused")
+                throw ExitCode(255)
+            }
+            switch mode {
+            case "down":
+                Output.error("ssh: connect to host \(host) port 22: Connection refused")
+                throw ExitCode(255)
+            case "hang":
+                Output.error("ssh: connect to host \(host) port 22: Connection timed out")
+                throw ExitCode(255)
+            default:
+                break
+            }
+            let root = "\(directory)/pve/\(host)/etc/pve"
+            let line = command.joined(separator: " ").replacingOccurrences(of: "/etc/pve", with: root)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", line]
+            do { try process.run() } catch {
+                Output.error("pbsha: cannot run /bin/sh: \(error)")
+                throw ExitCode(255)
+            }
+            process.waitUntilExit()
+            if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
         }
     }
 }

@@ -16,7 +16,7 @@ struct PairSession {
         if source.lab {
             let directory = try temporaryDirectory()
             do {
-                let lab = try await LabRuntime.start(stateDir: directory)
+                let lab = try await LabRuntime.start(stateDir: directory, pbshaCommand: Executable.path)
                 do {
                     return PairSession(config: try load(lab.configPath), transport: transport, lab: lab)
                 } catch {

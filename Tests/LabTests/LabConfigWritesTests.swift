@@ -92,7 +92,7 @@ import Testing
         let transport = WorldTransport(LabWorld.sample())
         let groups = transport.world { world -> [String] in
             _ = world.setMode("primary", .down)
-            for index in world.pve.indices { world.pve[index].storage.port = world.secondary.port; world.pve[index].storage.datastore = "mirror" }
+            for index in world.pve.indices { world.retarget(host: index, "backup-primary", to: .secondary) }
             let groups = Set(world.secondary.snapshots.map(\.group)).sorted()
             for group in groups { _ = world.setOwner(.secondary, group: group, to: LabWorld.backupToken) }
             world.advance(to: world.now + 2 * 86_400)

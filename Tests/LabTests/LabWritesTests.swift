@@ -159,35 +159,41 @@ import Testing
 @Suite struct LabBackupOwnerTests {
     @Test func aFailoverBackupMeetsTheSyncOwnerUntilChangeOwner() async throws {
         var world = LabWorld.sample()
-        world.pve[0].storage.port = world.secondary.port
-        world.pve[0].storage.datastore = world.secondary.datastore
+        world.retarget(host: 0, "backup-primary", to: .secondary)
         let transport = WorldTransport(world)
         func snapshots(_ group: String) -> Int { transport.world { w in w.secondary.snapshots.filter { $0.group == group }.count } }
+        func lastErrors() -> [String] {
+            transport.world { w in w.pve[0].tasks.last { $0.parsed.workerType == "vzdump" }!.lines.filter { $0.hasPrefix("ERROR:") } }
+        }
+        let job = transport.world { $0.pve[0].jobs[0].config.id }
         let before = snapshots("vm/100")
         #expect(before > 0, "the sync copied vm/100 to the secondary, owned by the job's owner")
 
-        transport.world { $0.runBackups(host: 0, at: $0.now) }
+        transport.world { $0.runBackupJob(host: 0, job: job, at: $0.now) }
         #expect(snapshots("vm/100") == before, "a refused backup writes nothing")
-        let refusals = transport.world { $0.pve[0].refusals ?? [] }
-        #expect(refusals.count == 4)
-        #expect(refusals.first?.hasSuffix("ERROR: Backup of VM 100 failed - backup owner check failed (pve@pbs!backup != root@pam)") == true)
+        #expect(lastErrors().count == 4)
+        #expect(lastErrors().first == "ERROR: Backup of VM 100 failed - backup owner check failed (pve@pbs!backup != root@pam)")
+        #expect(transport.world { $0.pve[0].tasks.last!.status } == "job errors")
 
         try await transport.client(.secondary, as: LabWorld.operatorToken)
             .changeOwner(store: "mirror", type: "vm", id: "100", to: "pve@pbs!backup")
-        transport.world { $0.runBackups(host: 0, at: $0.now + 60) }
+        transport.world { $0.runBackupJob(host: 0, job: job, at: $0.now + 60) }
         #expect(snapshots("vm/100") == before + 1)
-        #expect(transport.world { $0.pve[0].refusals?.count } == 3, "the other guests' groups still belong to root@pam")
+        #expect(lastErrors().count == 3, "the other guests' groups still belong to root@pam")
 
-        // Without Datastore.Backup, and with a token the node does not know.
+        // Without Datastore.Backup, with a wrong secret, and with a token the node does not know.
+        let secret = transport.world { $0.secondary.tokens.first { $0.authID == "pve@pbs!backup" }!.secret }
         _ = transport.world { $0.setACL(.secondary, authID: "pve@pbs!backup", path: "/datastore/mirror", to: "none") }
-        #expect(transport.world { $0.backupRefusal(.secondary, authID: "pve@pbs!backup", group: "vm/100") }
+        #expect(transport.world { $0.backupRefusal(.secondary, authID: "pve@pbs!backup", secret: secret, group: "vm/100") }
                 == "permission check failed - missing Datastore.Backup on /datastore/mirror")
-        #expect(transport.world { $0.backupRefusal(.secondary, authID: "pve@pbs!gone", group: "vm/100") }
+        #expect(transport.world { $0.backupRefusal(.secondary, authID: "pve@pbs!backup", secret: "wrong", group: "vm/100") }
+                == "authentication failed - invalid credentials")
+        #expect(transport.world { $0.backupRefusal(.secondary, authID: "pve@pbs!gone", secret: secret, group: "vm/100") }
                 == "authentication failed - invalid credentials")
         // Another token of the same user is refused too: only the user itself may write there.
         transport.world { $0.grant(.secondary, token: "pve@pbs!other", [LabACL(path: "/datastore/mirror", role: "DatastoreBackup")],
                                    user: [LabACL(path: "/datastore/mirror", role: "DatastoreBackup")]) }
-        #expect(transport.world { $0.backupRefusal(.secondary, authID: "pve@pbs!other", group: "vm/100") }
+        #expect(transport.world { $0.backupRefusal(.secondary, authID: "pve@pbs!other", secret: "secret-pve@pbs!other", group: "vm/100") }
                 == "backup owner check failed (pve@pbs!other != pve@pbs!backup)")
     }
 }

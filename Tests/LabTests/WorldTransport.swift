@@ -53,7 +53,9 @@ extension LabWorld {
     /// so every test changes its own copy).
     static func sample() -> LabWorld { made }
     private static let made = {
-        var world = LabWorld.fresh(now: 1_795_759_200 + 1200)
+        let fingerprints: [NodeRole: String] = [.primary: Fingerprint(String(repeating: "11", count: 32))!.description,
+                                                 .secondary: Fingerprint(String(repeating: "22", count: 32))!.description]
+        var world = LabWorld.fresh(now: 1_795_759_200 + 1200, fingerprints: fingerprints)
         // The ports WorldTransport routes by, and a distinct certificate for each node.
         world.bind(.primary, port: 1, fingerprint: Fingerprint(String(repeating: "11", count: 32))!)
         world.bind(.secondary, port: 2, fingerprint: Fingerprint(String(repeating: "22", count: 32))!)
@@ -67,5 +69,15 @@ extension LabWorld {
         self[role].tokens.append(LabToken(authID: authID, secret: "secret-\(authID)", acl: tokenACL))
         self[role].users.removeAll { $0.userid == userID }
         if userID != "root@pam" { self[role].users.append(LabUser(userid: userID, acl: userACL)) }
+    }
+
+    /// Points a host's pbs: entry at a lab node the way `storage-cfg retarget` and `lab shell`
+    /// would (server, port, datastore, fingerprint), with that node's secret in `<ID>.pw`.
+    mutating func retarget(host index: Int, _ storage: String, to role: NodeRole) {
+        let target = StorageConfig.Target(server: "127.0.0.1", datastore: node(role).datastore, fingerprint: node(role).fingerprint,
+                                          port: node(role).port)
+        pve[index].storageCfg = try! StorageConfig(pve[index].storageCfg).retargeting(storage, to: target).text
+        pve[index].passwords[storage] = node(role).tokens.first { $0.authID == LabWorld.backupToken }!.secret
+        storageFileChanged(host: index)
     }
 }
