@@ -32,6 +32,7 @@ enum LabAccess {
     static let pveRoles: [String: Set<String>] = [
         "PVEAuditor": ["Sys.Audit", "Datastore.Audit", "VM.Audit"],
         "PVEDatastoreAdmin": ["Datastore.Allocate", "Datastore.AllocateSpace", "Datastore.AllocateTemplate", "Datastore.Audit"],
+        "PVEDatastoreUser": ["Datastore.AllocateSpace", "Datastore.Audit"],
         "PVEVMUser": ["VM.Audit", "VM.Backup", "VM.Console", "VM.PowerMgmt"],
         // The custom role docs/configuration.md recommends for pbsha's PVE operator token.
         "PbshaFailover": ["Sys.Audit", "Sys.Modify", "Datastore.Allocate", "Datastore.AllocateSpace", "Datastore.Audit", "VM.Audit", "VM.Backup"],

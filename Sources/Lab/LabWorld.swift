@@ -93,7 +93,7 @@ public struct LabWorld: Codable, Sendable {
                 return LabPVE(name: name, cluster: cluster, nodes: nodes, guests: guests, storageCfg: cfg,
                               passwords: ["backup-primary": secrets[0], "backup-secondary": secrets[1]],
                               jobs: [LabBackupJob(config: PVEBackupJob(id: jobID, schedule: schedule, storage: "backup-primary", all: 1), lastRun: start)],
-                              tokens: [token(pveToken, [LabACL(path: "/", role: "PVEAuditor"), LabACL(path: "/storage", role: "PVEDatastoreAdmin")]),
+                              tokens: [token(pveToken, [LabACL(path: "/", role: "PVEAuditor")]),
                                        token(pveOperatorToken, [LabACL(path: "/", role: "PbshaFailover")])],
                               follows: ["backup-primary": .primary, "backup-secondary": .secondary])
             }

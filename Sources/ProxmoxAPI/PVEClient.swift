@@ -32,7 +32,8 @@ public struct PVEClient: Sendable {
         var form = set
         if !delete.isEmpty { form.append(("delete", delete.joined(separator: ","))) }
         if let digest { form.append(("digest", digest)) }
-        let _: String? = try await connection.write("PUT", APIPath.json("/storage/\(APIPath.encode(id))"), form: form)
+        // PVE answers `{storage, type}` (and the key when one was set), not null.
+        let _: PVEStorageUpdated = try await connection.write("PUT", APIPath.json("/storage/\(APIPath.encode(id))"), form: form)
     }
 
     /// Stores the secret PVE authenticates to the PBS with (`/etc/pve/priv/storage/<ID>.pw`).

@@ -28,6 +28,12 @@ public struct PVEStorage: Codable, Sendable, Equatable {
     }
 }
 
+/// What `PUT /storage/{storage}` answers: the entry's ID and type.
+public struct PVEStorageUpdated: Codable, Sendable, Equatable {
+    public var storage: String
+    public var type: String
+}
+
 /// One entry of `GET /nodes`: a cluster member (or the standalone host itself).
 public struct PVENode: Codable, Sendable, Equatable {
     public var node: String

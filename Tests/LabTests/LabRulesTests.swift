@@ -33,7 +33,7 @@ import Testing
     @Test func pveAnswersErrorsTheWayPVEDoes() async throws {
         let lab = try await RunningLab.start()
         let host = lab.config.pve[0]
-        let client = PVEClient(transport: try lab.transport(), endpoint: host.endpoint, token: host.token)
+        let client = PVEClient(transport: try lab.transport(), endpoint: host.endpoint, token: try #require(host.operatorToken))
         await #expect(throws: APIError.server(host: host.host, path: "/storage/nope", status: 500, message: "storage 'nope' does not exist")) {
             let _: PVEStorage = try await client.connection.get(APIPath.json("/storage/nope"))
         }

@@ -2,6 +2,7 @@ import Foundation
 import Lab
 import PairEngine
 import ProxmoxAPI
+import TestSupport
 
 /// A lab running in a fresh temporary directory, with a manual clock.
 struct RunningLab {
@@ -14,7 +15,7 @@ struct RunningLab {
         let directory = String(cString: mkdtemp(&template)!)
         // 06:20 UTC: twenty minutes after an hourly sync, so none is running.
         let clock = ManualClock(1_795_759_200 + 1200)
-        let runtime = try await LabRuntime.start(stateDir: directory, clock: clock)
+        let runtime = try await LabRuntime.start(stateDir: directory, clock: clock, pbshaCommand: Spawned.binary)
         return RunningLab(runtime: runtime, clock: clock, config: try ConfigLoader.load(path: runtime.configPath))
     }
 

@@ -20,7 +20,9 @@ final class WorldTransport: HTTPTransport, @unchecked Sendable {
         let contentType = request.headers.first { $0.0 == "Content-Type" }?.1
         let labRequest = LabRequest(method: request.method, target: request.path, authorization: authorization,
                                     contentType: contentType, body: request.body.map(Array.init) ?? [])
-        let response = world { $0.respondPBS(endpoint.port == 1 ? .primary : .secondary, labRequest) }
+        let response = world { world in
+            endpoint.port > 10 ? world.respondPVE(endpoint.port - 11, labRequest) : world.respondPBS(endpoint.port == 1 ? .primary : .secondary, labRequest)
+        }
         return HTTPResponse(status: response.status, body: response.body)
     }
 
@@ -33,6 +35,13 @@ final class WorldTransport: HTTPTransport, @unchecked Sendable {
 }
 
 extension WorldTransport {
+    /// A client of PVE host `index` (port 11 + index) authenticating as `authID`.
+    func pveClient(_ index: Int, as authID: String) -> PVEClient {
+        let token = world { $0.pve[index].tokens.first { $0.authID == authID }! }
+        let endpoint = Endpoint(host: "pve\(index)", port: 11 + index, fingerprint: Fingerprint(String(repeating: "00", count: 32))!)
+        return PVEClient(transport: self, endpoint: endpoint, token: APIToken(authID: token.authID, secret: token.secret))
+    }
+
     /// A pbsha config for this world's pair (monitor tokens, no PVE hosts).
     func pairConfig() -> PairConfig? {
         world { world in

@@ -7,7 +7,8 @@ import Testing
     final class Answering: HTTPTransport, @unchecked Sendable {
         func send(_ request: HTTPRequest, to endpoint: Endpoint) async throws(APIError) -> HTTPResponse {
             request.method == "GET" ? HTTPResponse(status: 200, body: Array(#"{"data":{"version":"8.4.1","release":"8.4","repoid":"2a5fa54a"}}"#.utf8))
-                : HTTPResponse(status: 200, body: Array(#"{"data":null}"#.utf8))
+                // What PVE answers to PUT /storage/{id}.
+                : HTTPResponse(status: 200, body: Array(#"{"data":{"storage":"backup-secondary","type":"pbs"}}"#.utf8))
         }
     }
 

@@ -62,7 +62,7 @@ final class PVEScript: HTTPTransport, @unchecked Sendable {
     }
 
     @Test func writesAreFormEncodedWithTheirParameters() async throws {
-        script.answer("PUT", "/storage/backup-primary", #"{"data":null}"#)
+        script.answer("PUT", "/storage/backup-primary", #"{"data":{"storage":"backup-primary","type":"pbs"}}"#)
         script.answer("PUT", "/cluster/backup/backup-3f1c", #"{"data":null}"#)
         let client = self.client
         try await client.setStoragePassword("backup-primary", secret: "s3cr=t&x")
