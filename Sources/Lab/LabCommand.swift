@@ -5,7 +5,9 @@ enum LabCommand {
     static let usage = """
         commands: node primary|secondary|PVE-NAME down|up|hang; node primary|secondary maintenance offline|read-only|off;
                   sync fail|warn|heal; corrupt secondary N; backup now; advance DURATION; show pve; status;
-                  acl primary|secondary AUTHID PATH ROLE|none; owner primary|secondary TYPE/ID AUTHID
+                  acl primary|secondary AUTHID PATH ROLE|none; owner primary|secondary TYPE/ID AUTHID;
+                  firewall primary|secondary block-pve|open; cert primary|secondary renew; pve NAME backup-token revoke;
+                  show notifications
         """
 
     static func run(_ words: [String], on world: inout LabWorld, servers: [String: LabHTTPSServer],
@@ -64,6 +66,15 @@ enum LabCommand {
                 return (false, "unknown host '\(w[1])'; the lab's PVE hosts: \(world.pve.map(\.name).joined(separator: ", "))")
             }
             return (true, host.mode.rawValue)
+        case let w where w.count == 3 && w[0] == "firewall":
+            guard let role = NodeRole(rawValue: w[1]), ["block-pve", "open"].contains(w[2]) else {
+                return (false, "usage: firewall primary|secondary block-pve|open")
+            }
+            return (true, world.setFirewall(role, blockPVE: w[2] == "block-pve"))
+        case let w where w.count == 4 && w[0] == "pve" && w[2] == "backup-token" && w[3] == "revoke":
+            return world.revokeBackupToken(host: w[1])
+        case ["show", "notifications"]:
+            return (true, world.describeNotifications())
         case ["show", "pve"]:
             return (true, world.describePVE())
         case ["status"]:

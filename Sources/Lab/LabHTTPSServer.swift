@@ -10,13 +10,14 @@ import NIOSSL
 final class LabHTTPSServer: Sendable {
     typealias Handler = @Sendable (LabRequest) async -> LabResponse?
 
-    private let context: NIOSSLContext
+    /// The certificate new connections get; it can be replaced while the server listens.
+    private let context: NIOLockedValueBox<NIOSSLContext>
     private let group: any EventLoopGroup
     private let handler: Handler
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
 
     init(context: NIOSSLContext, group: any EventLoopGroup, handler: @escaping Handler) {
-        self.context = context
+        self.context = NIOLockedValueBox(context)
         self.group = group
         self.handler = handler
     }
@@ -29,7 +30,7 @@ final class LabHTTPSServer: Sendable {
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                    try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context.withLockedValue { $0 }))
                     try child.pipeline.syncOperations.configureHTTPServerPipeline()
                     try child.pipeline.syncOperations.addHandler(RequestHandler(handler: handler))
                 }
@@ -40,6 +41,11 @@ final class LabHTTPSServer: Sendable {
     }
 
     /// Closes the listener: new connections are refused.
+    /// Serves a new certificate from the next connection on (a renewal: same port, no gap).
+    func replaceCertificate(_ newContext: NIOSSLContext) {
+        context.withLockedValue { $0 = newContext }
+    }
+
     func stop() async {
         let current = channel.withLockedValue { value -> (any Channel)? in
             defer { value = nil }

@@ -146,4 +146,21 @@ struct LabFaults: Codable, Sendable {
     var syncFails = false
     /// Runs complete but log a warning, ending `WARNINGS: 1`.
     var syncWarns = false
+    /// PBS nodes whose firewall drops connections from the PVE hosts (pbsha and the other
+    /// PBS still reach them).
+    var pveBlocked: Set<NodeRole> = []
+}
+
+/// The lab's webhook receiver: what pbsha's notifications would post to a chat system.
+struct LabWebhookSink: Codable, Sendable {
+    var port = 0
+    /// The secret path part of the URL (a real webhook URL carries a token the same way).
+    var token: String
+    var received: [LabNotification] = []
+}
+
+/// One message the webhook sink received.
+struct LabNotification: Codable, Sendable {
+    var time: Int64
+    var text: String
 }

@@ -11,15 +11,16 @@ public actor LabRuntime {
     public nonisolated let speed: Double
     /// The command that runs `pbsha` (the config's `remote-shell` runs `lab shell` with it).
     nonisolated let pbshaCommand: String
-    private var world: LabWorld
+    var world: LabWorld
     private let clock: any WallClock
-    private var servers: [String: LabHTTPSServer] = [:]
-    private var fingerprints: [String: Fingerprint] = [:]
+    var servers: [String: LabHTTPSServer] = [:]
+    var fingerprints: [String: Fingerprint] = [:]
     /// World time = worldAnchor + (real - realAnchor) * speed.
     private var realAnchor: Double
     private var worldAnchor: Int64
     private var ticker: Task<Void, Never>?
     private var controlChannel: (any Channel)?
+    private var webhookServer: LabHTTPSServer?
     /// Events ran since the last save.
     private var unsaved = false
     /// Requests other than GET since the lab started, accepted or not (`lab ctl status`
@@ -104,7 +105,15 @@ public actor LabRuntime {
             fingerprints[host.name] = identity.fingerprint
             if host.mode == .down { await server.stop() }
         }
+        let hook = try LabIdentity.load(named: "webhook", in: certs) { try LabIdentity.pve(nodeName: $0) }
+        let sink = LabHTTPSServer(context: try hook.serverContext(), group: group) { [weak self] request in
+            await self?.answerWebhook(request)
+        }
+        world.webhook.port = try await Self.bind(sink, preferred: world.webhook.port)
+        webhookServer = sink
+        fingerprints["webhook"] = hook.fingerprint
     }
+
 
     /// Binds the remembered port, or any free one if it is taken.
     private static func bind(_ server: LabHTTPSServer, preferred: Int) async throws -> Int {
@@ -202,6 +211,13 @@ public actor LabRuntime {
         return response
     }
 
+    private func answerWebhook(_ request: LabRequest) -> LabResponse? {
+        tick()
+        let response = world.receiveNotification(request)
+        if response.status == 200 { unsaved = true }
+        return response
+    }
+
     private func answerPVE(_ index: Int, _ request: LabRequest) -> LabResponse? {
         tick()
         if request.method != "GET" { writesReceived += 1 }
@@ -223,6 +239,7 @@ public actor LabRuntime {
         ticker?.cancel()
         try? await controlChannel?.close()
         for server in servers.values { await server.stop() }
+        await webhookServer?.stop()
         try? save()
     }
 
@@ -235,6 +252,10 @@ public actor LabRuntime {
     /// Runs one `lab ctl` command and says what happened.
     public func control(_ words: [String]) async -> (ok: Bool, message: String) {
         tick()
+        if words.count == 3, words[0] == "cert", words[2] == "renew" {
+            guard let role = NodeRole(rawValue: words[1]) else { return (false, "usage: cert primary|secondary renew") }
+            return await renewCertificate(role)
+        }
         // Server changes await; the world is changed on a copy and written back at once.
         var copy = world
         var anchor = worldAnchor
@@ -312,6 +333,14 @@ public actor LabRuntime {
                 """
             text += try tokenKeys("operator", LabWorld.pveOperatorToken, in: host.tokens, file: "\(host.name).operator")
         }
+        try LabFiles.writePrivate("https://127.0.0.1:\(world.webhook.port)/hook/\(world.webhook.token)\n", to: "\(stateDir)/secrets/webhook.url")
+        text += """
+
+            [notify]
+            webhook-file = "secrets/webhook.url"
+            webhook-fingerprint = "\(fingerprints["webhook"]!)"
+
+            """
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 }

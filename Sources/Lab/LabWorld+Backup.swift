@@ -92,7 +92,7 @@ extension LabWorld {
             .failure(TaskFailure("could not activate storage '\(id)': \(id): error fetching datastores - 500 Can't connect to \(server):\(port) (\(reason))", seconds, nil))
         }
         guard let role = pbsNode(server: server, port: port), node(role).mode != .down else { return cannot("Connection refused") }
-        guard node(role).mode != .hang else { return cannot("Connection timed out", after: 30) }
+        guard node(role).mode != .hang, !faults.pveBlocked.contains(role) else { return cannot("Connection timed out", after: 30) }
         guard let pinned = entry.fingerprint, pinned.lowercased() == node(role).fingerprint.lowercased() else {
             return cannot("certificate verify failed")
         }

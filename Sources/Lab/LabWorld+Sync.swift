@@ -104,15 +104,24 @@ extension LabWorld {
                 bytes += snapshot.newBytes
                 copiedCount += 1
             }
+            if job.removeVanished == true {
+                // After a clean pull of the group, its snapshots the source no longer has go.
+                let kept = Set(wanted.map(\.time))
+                let vanished = node(role).snapshots.filter { $0.group == group && !kept.contains($0.time) }
+                for snapshot in vanished { log.append((elapsed, "delete vanished snapshot \(snapshot.name)")) }
+                self[role].snapshots.removeAll { $0.group == group && !kept.contains($0.time) }
+            }
             log.append((elapsed, String(format: "percentage done: %.2f%% (%d/%d groups)", Double(number + 1) * 100 / Double(groups.count), number + 1, groups.count)))
         }
-        if job.removeVanished == true && !faults.syncFails {
-            let keep = Set(source.map { "\($0.group)/\($0.time)" })
-            // Removal uses the backup rule, not the pull's strict one: a token of the owner counts.
+        if job.removeVanished == true {
+            // Groups the source no longer lists (or the remote's auth-id may no longer read) go
+            // too, even when other groups failed; only those of the job's owner, by the backup
+            // rule rather than the pull's strict one: a token of the owner counts.
             let owned = { (candidate: String) in candidate == jobOwner || (!jobOwner.contains("!") && candidate.hasPrefix(jobOwner + "!")) }
-            let vanished = node(role).snapshots.filter { !keep.contains("\($0.group)/\($0.time)") && owned($0.owner) }
-            for snapshot in vanished { log.append((elapsed, "delete vanished snapshot \(snapshot.name)")) }
-            self[role].snapshots.removeAll { vanished.map(\.name).contains($0.name) }
+            let listed = Set(groups)
+            let vanished = Set(node(role).snapshots.filter { !listed.contains($0.group) && owned($0.owner) }.map(\.group)).sorted()
+            for group in vanished { log.append((elapsed, "delete vanished group '\(group)'")) }
+            self[role].snapshots.removeAll { vanished.contains($0.group) }
         }
         // Every 31st hour in the older history: irregular across the day, never the last day.
         let warns = faults.syncWarns || (start < noisyHistoryEnd && (start / 3600) % 31 == 7)

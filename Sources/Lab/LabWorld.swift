@@ -11,6 +11,7 @@ public struct LabWorld: Codable, Sendable {
     var secondary: LabPBS
     var pve: [LabPVE]
     var faults = LabFaults()
+    var webhook = LabWebhookSink(token: UUID().uuidString.lowercased())
     /// Before this time, an occasional sync run ends with a warning, so that the
     /// history looks like a real one (the last day is kept clean).
     var noisyHistoryEnd: Int64 = 0
@@ -99,6 +100,9 @@ public struct LabWorld: Codable, Sendable {
             }
         var world = LabWorld(now: start, primary: primary, secondary: secondary, pve: hosts, noisyHistoryEnd: now - 86_400)
         world.advance(to: now)
+        // The lab binds free ports when it starts; bind() moves what follows each node.
+        world.primary.port = 0
+        world.secondary.port = 0
         return world
     }
 

@@ -64,9 +64,15 @@ import Testing
         try await lab.runtime.save()
         let secrets = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/secrets").map { "\(dir)/secrets/\($0)" }
         let keys = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/certs").filter { $0.hasSuffix(".key") }.map { "\(dir)/certs/\($0)" }
-        let modes = (secrets + keys + ["\(dir)/lab-state.json"]).map { ($0, mode($0)) }
+        // The PVE hosts' storage secrets too (`priv/storage/<ID>.pw`).
+        let passwords = try lab.config.pve.flatMap { host in
+            let directory = "\(dir)/pve/\(host.name)/etc/pve/priv/storage"
+            return try FileManager.default.contentsOfDirectory(atPath: directory).map { "\(directory)/\($0)" }
+        }
+        let modes = (secrets + keys + passwords + ["\(dir)/lab-state.json"]).map { ($0, mode($0)) }
         await lab.stop()
-        #expect(!secrets.isEmpty && keys.count == 4)
+        // Two PBS nodes, two PVE endpoints and the webhook sink; two entries on each host.
+        #expect(!secrets.isEmpty && keys.count == 5 && passwords.count == 4)
         for (path, mode) in modes { #expect(mode == 0o600, "\(path)") }
     }
 }

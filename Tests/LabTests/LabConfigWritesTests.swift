@@ -144,6 +144,30 @@ import Testing
         #expect(task.status == "authentication failed - invalid credentials")
     }
 
+    /// The failover hazard: remove-vanished on the forward job deletes the secondary's copies
+    /// of whatever the primary lost: per group after a clean pull, and whole vanished groups,
+    /// but only groups the job's owner owns.
+    @Test func removeVanishedDeletesWhatThePrimaryLostAndOnlyTheOwnersGroups() async throws {
+        let transport = WorldTransport(LabWorld.sample())
+        let operatorClient = transport.client(.secondary, as: LabWorld.operatorToken)
+        try await operatorClient.updateSyncJob(LabWorld.syncJobID, set: [("remove-vanished", "true")])
+        let (lostSnapshot, foreign) = transport.world { world -> (String, LabSnapshot) in
+            world.primary.snapshots.removeAll { $0.group == "vm/100" }
+            let oldest = world.primary.snapshots.filter { $0.group == "vm/101" }.min { $0.time < $1.time }!
+            world.primary.snapshots.removeAll { $0.group == "vm/101" && $0.time == oldest.time }
+            var foreign = world.secondary.snapshots[0]
+            (foreign.id, foreign.owner) = ("999", LabWorld.backupToken)
+            world.secondary.snapshots.append(foreign)
+            return (oldest.name, foreign)
+        }
+        let task = try await waitFor(try await operatorClient.runSyncJob(LabWorld.syncJobID), transport)
+        #expect(task.status == "OK", "\(task.lines.suffix(3))")
+        #expect(task.lines.contains("delete vanished group 'vm/100'") && task.lines.contains("delete vanished snapshot \(lostSnapshot)"))
+        let left = transport.world { Set($0.secondary.snapshots.map(\.name)) }
+        #expect(!left.contains { $0.hasPrefix("vm/100/") } && !left.contains(lostSnapshot))
+        #expect(left.contains(foreign.name), "a group of another owner is not the job's to delete")
+    }
+
     /// The task a UPID names, once the world has run past its end.
     private func waitFor(_ upid: String, _ transport: WorldTransport) async throws -> LabTask {
         try #require(transport.world { world -> LabTask? in
