@@ -41,8 +41,9 @@ struct LabCommandGroup: AsyncParsableCommand {
     /// `pbsha lab ctl --state-dir DIR COMMAND…`.
     struct Control: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "ctl", abstract: "Drive a running lab: node primary|secondary down|up|hang; sync fail|warn|heal; "
-                + "corrupt secondary N; backup now; advance DURATION; show pve; status.")
+            commandName: "ctl", abstract: "Drive a running lab: node NODE down|up|hang; sync fail|warn|heal; corrupt secondary N; "
+                + "backup now; advance DURATION; acl; owner; firewall; cert NODE renew; pve NAME backup-token revoke; "
+                + "show pve|notifications; status (run with no valid command for the full list).")
 
         @Option(name: .long, help: "The state directory of the running lab.")
         var stateDir: String
