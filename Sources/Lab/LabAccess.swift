@@ -26,6 +26,9 @@ enum LabAccess {
         "RemoteAdmin": ["Remote.Audit", "Remote.Modify", "Remote.Read"],
         "RemoteAudit": ["Remote.Audit"],
         "RemoteSyncOperator": ["Remote.Audit", "Remote.Read"],
+        "RemoteSyncPushOperator": ["Remote.Audit", "Remote.DatastoreBackup"],
+        "RemoteDatastorePowerUser": ["Remote.Audit", "Remote.DatastoreBackup", "Remote.DatastorePrune"],
+        "RemoteDatastoreAdmin": ["Remote.Audit", "Remote.DatastoreBackup", "Remote.DatastoreModify", "Remote.DatastorePrune"],
     ]
 
     /// The PVE roles the lab's hosts use.
@@ -41,7 +44,8 @@ enum LabAccess {
     static let allPrivileges: Set<String> = [
         "Sys.Audit", "Sys.Modify", "Sys.PowerManagement", "Sys.Console", "Datastore.Audit", "Datastore.Allocate",
         "Datastore.Modify", "Datastore.Read", "Datastore.Verify", "Datastore.Backup", "Datastore.Prune",
-        "Permissions.Modify", "Remote.Audit", "Remote.Modify", "Remote.Read",
+        "Permissions.Modify", "Remote.Audit", "Remote.Modify", "Remote.Read", "Remote.DatastoreBackup", "Remote.DatastoreModify",
+        "Remote.DatastorePrune",
     ]
 
     /// The roles that decide on `path`: the deepest level holding entries replaces the rest.

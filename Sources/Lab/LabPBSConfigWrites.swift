@@ -101,18 +101,22 @@ extension LabWorld {
         if let refusal = Self.missing(["id", "store", "remote-store"], in: request) { return refusal }
         let id = request.value("id")!
         if let refusal = Self.safeIDRefusal("id", id) { return refusal }
-        if let direction = request.value("sync-direction"), direction != "pull" {
-            return .error(400, "the lab simulates pull jobs only; '\(direction)' jobs are not simulated (docs/lab.md)")
+        let direction = request.value("sync-direction")
+        guard direction == nil || direction == "pull" || direction == "push" else {
+            return .error(400, "parameter verification failed - 'sync-direction': value '\(direction!)' is not defined in the enumeration.")
         }
         var job = SyncJob(id: id, store: request.value("store")!, remote: request.value("remote"), remoteStore: request.value("remote-store")!,
                           schedule: request.value("schedule"), removeVanished: request.value("remove-vanished").map { ["1", "true"].contains($0) },
                           owner: request.value("owner"), rateIn: request.value("rate-in"))
         job.comment = request.value("comment")
+        job.syncDirection = direction
         if let schedule = job.schedule {
             do { _ = try CalendarEvent(schedule) } catch { return .error(400, "parameter verification failed - 'schedule': \(error.message)") }
         }
+        // A push job without a remote fails PBS's access check too.
         guard mayModify(job, caller) else { return .error(400, "permission check failed") }
         guard job.remote != nil || job.store != job.remoteStore else { return .error(400, "source and target datastore can't be the same") }
+        guard job.remote != nil else { return .error(400, "the lab's nodes have one datastore each: a local sync job has nothing to copy (docs/lab.md)") }
         guard !node(role).syncJobs.contains(where: { $0.id == id }) else {
             return .error(400, "parameter verification failed - 'id': job '\(id)' already exists.")
         }

@@ -44,8 +44,11 @@ extension LabWorld {
             let visible = audit ? node.snapshots : node.snapshots.filter { caller.owns($0.owner) }
             return datastoreRoute(node, visible, s[3], request) ?? .notFound(request)
         case 2 where s == ["admin", "sync"] || s == ["config", "sync"]:
+            // PBS 3.3+ lists pull jobs unless asked for `push` or `all`.
+            let direction = request.value("sync-direction") ?? "pull"
             let jobs = node.syncJobs.filter { job in
-                (request.value("store") ?? job.store) == job.store
+                (direction == "all" || (job.syncDirection ?? "pull") == direction)
+                    && (request.value("store") ?? job.store) == job.store
                     && caller.has("Datastore.Audit", on: "/datastore/\(job.store)")
                     && caller.has("Remote.Audit", on: "/remote/\(job.remote ?? "")")
             }

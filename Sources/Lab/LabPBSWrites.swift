@@ -73,17 +73,26 @@ extension LabWorld {
         return node(role).maintenanceRefusal(writing: writing).map { .error(400, $0) }
     }
 
-    /// Whether the caller may change or run a pull job (`check_sync_job_modify_access`):
-    /// Datastore.Audit and Backup on the store, Prune with remove-vanished, Modify unless the
-    /// caller is the job's owner (or its user), Remote.Read on the remote store.
+    /// Whether the caller may create, change or run a sync job (`check_sync_job_modify_access`).
+    /// Pull: Datastore.Audit and .Backup on the store, .Prune with remove-vanished, .Modify
+    /// unless the caller is the job's owner (or its user), Remote.Read on the remote store.
+    /// Push: Remote.Audit and .DatastoreBackup on the remote store (.DatastorePrune with
+    /// remove-vanished), and here Datastore.Audit, .Read or .Backup, .Modify unless owner.
     func mayModify(_ job: SyncJob, _ caller: LabCaller) -> Bool {
         let store = "/datastore/\(job.store)"
-        let owner = job.owner ?? "root@pam"
-        let isOwner = caller.owns(owner)
+        let isOwner = caller.owns(job.owner ?? "root@pam")
+        let remote = "/remote/\(job.remote ?? "")/\(job.remoteStore)"
+        if job.syncDirection == "push" {
+            return job.remote != nil && caller.has("Remote.Audit", on: remote) && caller.has("Remote.DatastoreBackup", on: remote)
+                && (job.removeVanished != true || caller.has("Remote.DatastorePrune", on: remote))
+                && caller.has("Datastore.Audit", on: store)
+                && (caller.has("Datastore.Read", on: store) || caller.has("Datastore.Backup", on: store))
+                && (isOwner || caller.has("Datastore.Modify", on: store))
+        }
         return caller.has("Datastore.Audit", on: store) && caller.has("Datastore.Backup", on: store)
             && (job.removeVanished != true || caller.has("Datastore.Prune", on: store))
             && (isOwner || caller.has("Datastore.Modify", on: store))
-            && caller.has("Remote.Read", on: "/remote/\(job.remote ?? "")/\(job.remoteStore)")
+            && caller.has("Remote.Read", on: remote)
     }
 
     /// Runs a sync job now, as the caller; answers the task's UPID.

@@ -2,50 +2,38 @@ import PairEngine
 import ProxmoxAPI
 
 extension LabWorld {
-    /// Runs a pull job on `role`: reach the node its remote names with the remote's
-    /// credentials, then for each group the remote's auth-id may read copy the snapshots newer
-    /// than the newest one already here (older gaps are skipped, as PBS does), remove vanished
-    /// snapshots when configured, and log it the way PBS 3.3–4.1 does. `user` is who started
-    /// the run: `root@pam` for the scheduler, the caller for a manual run.
+    /// Runs a sync job on `role`, PBS 3.3+ style in either direction: a pull copies from the
+    /// node its remote reaches into this node's store, a push from this node's store to the
+    /// remote's. Per group it copies the snapshots newer than the newest one the target has
+    /// (older gaps are skipped, as PBS does), removes vanished ones when configured, and logs
+    /// it the way PBS 3.3–4.1 does. `user` is who started the run: `root@pam` for the
+    /// scheduler, the caller for a manual run.
     mutating func runSync(_ role: NodeRole, job: SyncJob, at start: Int64, trigger: String, user: String = "root@pam") {
         let workerID = "\(job.remote ?? "-"):\(job.remoteStore):\(job.store)::\(job.id)"
+        let pushing = job.syncDirection == "push"
         var log: [(Int64, String)] = [
             (0, "Starting datastore sync job '\(workerID)'"),
             (0, "task triggered by \(trigger)"),
-            (0, "sync datastore '\(job.store)' from '\(job.remote ?? "-")/\(job.remoteStore)'"),
+            (0, pushing ? "sync datastore '\(job.store)' to '\(job.remote ?? "-")/\(job.remoteStore)'"
+                : "sync datastore '\(job.store)' from '\(job.remote ?? "-")/\(job.remoteStore)'"),
             (0, "----"),
         ]
         func fail(_ message: String, after seconds: Int64) {
             log.append((seconds, "TASK ERROR: \(message)"))
             addTask(role, type: "syncjob", id: workerID, user: user, start: start, duration: seconds, status: message, lines: log)
         }
-        let sourceRole: NodeRole, reader: LabCaller
-        switch reachSource(of: job, on: role) {
-        case .success(let reached): (sourceRole, reader) = reached
+        let plan: SyncPlan
+        switch reachRemote(of: job, on: role).flatMap({ syncPlan(job, on: role, remote: $0) }) {
+        case .success(let made): plan = made
         case .failure(let refusal):
             if let detail = refusal.detail { log.append((1, detail)) }
             fail(refusal.message, after: refusal.seconds)
             return
         }
-        guard job.store == node(role).datastore else {
-            fail("no such datastore '\(job.store)'", after: 0)
-            return
-        }
-        if let refusal = node(role).maintenanceRefusal(writing: true) {
-            fail(refusal, after: 0)
-            return
-        }
-        let jobOwner = job.owner ?? "root@pam"
-        if let refusal = ownerRefusal(role, owner: jobOwner) {
-            fail("Cannot sync datastore '\(job.remoteStore)' into '\(job.store)' - sync into '\(job.store)' not allowed - \(refusal)", after: 0)
-            return
-        }
-        let target = node(role)
-        let sourceNode = node(sourceRole)
-        log.append((0, "Syncing datastore '\(job.remoteStore)', root namespace into datastore '\(job.store)', root namespace"))
-        // The remote's auth-id reads every group with Datastore.Read, only its own with Datastore.Backup.
-        let readsAll = reader.has("Datastore.Read", on: "/datastore/\(job.remoteStore)")
-        let source = sourceNode.snapshots.filter { $0.finished <= start && (readsAll || reader.owns($0.owner)) }
+        let (sourceStore, targetStore) = pushing ? (job.store, job.remoteStore) : (job.remoteStore, job.store)
+        log.append((0, "Syncing datastore '\(sourceStore)', root namespace into datastore '\(targetStore)', root namespace"))
+        let targetRole = plan.target
+        let source = node(plan.source).snapshots.filter { $0.finished <= start && plan.readable($0) }
         let groups = Array(Set(source.map(\.group))).sorted()
         log.append((0, "found \(groups.count) groups to sync (out of \(groups.count) total)"))
         var elapsed: Int64 = 1
@@ -61,11 +49,9 @@ extension LabWorld {
                 continue
             }
             let wanted = source.filter { $0.group == group }.sorted { $0.time < $1.time }
-            let present = target.snapshots.filter { $0.group == group }
-            // PBS's pull compares owners strictly (`lock_and_pull_group`): a group owned by
-            // anyone but the job's owner fails, whatever the backup rule would allow.
-            if let owner = present.first?.owner, owner != jobOwner {
-                log.append((elapsed, "sync group \(group) failed - owner check failed (\(jobOwner) != \(owner))"))
+            let present = node(targetRole).snapshots.filter { $0.group == group }
+            if let owner = present.first?.owner, let refusal = plan.refusesGroup(owner) {
+                log.append((elapsed, "sync group \(group) failed - \(refusal)"))
                 failedGroups += 1
                 continue
             }
@@ -78,9 +64,9 @@ extension LabWorld {
                 // The newest snapshot is always pulled again; a manifest that differs (a
                 // verify state written on either side) is replaced by the source's.
                 log.append((elapsed, "re-sync snapshot \(resync.name)"))
-                if let local = node(role).snapshots.firstIndex(where: { $0.group == group && $0.time == newest }),
-                   node(role).snapshots[local].verification != resync.verification {
-                    self[role].snapshots[local].verification = resync.verification
+                if let local = node(targetRole).snapshots.firstIndex(where: { $0.group == group && $0.time == newest }),
+                   node(targetRole).snapshots[local].verification != resync.verification {
+                    self[targetRole].snapshots[local].verification = resync.verification
                     log.append((elapsed, "sync archive index.json.blob"))
                 } else {
                     log.append((elapsed, "no data changes"))
@@ -92,36 +78,34 @@ extension LabWorld {
                 log.append((elapsed, "sync archive \(snapshot.type == "vm" ? "drive-scsi0.img.fidx" : "root.pxar.didx")"))
                 let seconds = max(1, snapshot.newBytes / rate)
                 elapsed += seconds
-                log.append((elapsed, "downloaded \(Bytes.format(snapshot.newBytes)) (\(Bytes.format(rate))/s)"))
+                log.append((elapsed, "\(pushing ? "uploaded" : "downloaded") \(Bytes.format(snapshot.newBytes)) (\(Bytes.format(rate))/s)"))
                 log.append((elapsed, "got backup log file \"client.log.blob\""))
                 log.append((elapsed, "sync snapshot \(snapshot.name) done"))
                 // The manifest travels byte for byte, the source's verify state included.
                 var copy = snapshot
-                copy.owner = jobOwner
+                copy.owner = plan.newOwner
                 copy.corrupt = false
                 copy.finished = start + elapsed
-                self[role].snapshots.append(copy)
+                self[targetRole].snapshots.append(copy)
                 bytes += snapshot.newBytes
                 copiedCount += 1
             }
             if job.removeVanished == true {
                 // After a clean pull of the group, its snapshots the source no longer has go.
                 let kept = Set(wanted.map(\.time))
-                let vanished = node(role).snapshots.filter { $0.group == group && !kept.contains($0.time) }
+                let vanished = node(targetRole).snapshots.filter { $0.group == group && !kept.contains($0.time) }
                 for snapshot in vanished { log.append((elapsed, "delete vanished snapshot \(snapshot.name)")) }
-                self[role].snapshots.removeAll { $0.group == group && !kept.contains($0.time) }
+                self[targetRole].snapshots.removeAll { $0.group == group && !kept.contains($0.time) }
             }
             log.append((elapsed, String(format: "percentage done: %.2f%% (%d/%d groups)", Double(number + 1) * 100 / Double(groups.count), number + 1, groups.count)))
         }
         if job.removeVanished == true {
-            // Groups the source no longer lists (or the remote's auth-id may no longer read) go
-            // too, even when other groups failed; only those of the job's owner, by the backup
-            // rule rather than the pull's strict one: a token of the owner counts.
-            let owned = { (candidate: String) in candidate == jobOwner || (!jobOwner.contains("!") && candidate.hasPrefix(jobOwner + "!")) }
+            // Groups the source no longer lists (or may no longer be read) go too, even when
+            // other groups failed; only those the job may remove (see syncPlan).
             let listed = Set(groups)
-            let vanished = Set(node(role).snapshots.filter { !listed.contains($0.group) && owned($0.owner) }.map(\.group)).sorted()
+            let vanished = Set(node(targetRole).snapshots.filter { !listed.contains($0.group) && plan.removable($0.owner) }.map(\.group)).sorted()
             for group in vanished { log.append((elapsed, "delete vanished group '\(group)'")) }
-            self[role].snapshots.removeAll { vanished.contains($0.group) }
+            self[targetRole].snapshots.removeAll { vanished.contains($0.group) }
         }
         // Every 31st hour in the older history: irregular across the day, never the last day.
         let warns = faults.syncWarns || (start < noisyHistoryEnd && (start / 3600) % 31 == 7)
@@ -133,49 +117,102 @@ extension LabWorld {
             fail("sync failed with some errors.", after: elapsed)
             return
         }
-        log.append((elapsed, bytes == 0 ? "Summary: sync job found no new data to pull"
-                    : "Summary: sync job pulled \(Bytes.format(bytes)) in \(bytes / (4 << 20)) chunks (average rate: \(Bytes.format(rate))/s)"))
+        log.append((elapsed, bytes == 0 ? "Summary: sync job found no new data to \(pushing ? "push" : "pull")"
+                    : "Summary: sync job \(pushing ? "pushed" : "pulled") \(Bytes.format(bytes)) in \(bytes / (4 << 20)) chunks (average rate: \(Bytes.format(rate))/s)"))
         log.append((elapsed, "sync job '\(workerID)' end"))
         let status = warns ? "WARNINGS: 1" : "OK"
         log.append((elapsed, warns ? "TASK WARNINGS: 1" : "TASK OK"))
         addTask(role, type: "syncjob", id: workerID, user: user, start: start, duration: elapsed, status: status, lines: log)
     }
 
-    /// The node a pull job's remote reaches and the remote's auth-id there, or why the run
-    /// fails before it reads anything: (task error, seconds, an extra log line).
-    private func reachSource(of job: SyncJob, on role: NodeRole) -> Result<(NodeRole, LabCaller), TaskFailure> {
+    /// The node a sync job's remote reaches and the remote's auth-id there, or why the run
+    /// fails before it reads anything. A pull reads the remote store (Datastore.Audit or
+    /// .Backup), a push writes it (Datastore.Backup).
+    private func reachRemote(of job: SyncJob, on role: NodeRole) -> Result<(NodeRole, LabCaller), TaskFailure> {
         guard let name = job.remote, let remote = node(role).remotes.first(where: { $0.config.name == name }) else {
             return .failure(TaskFailure("remote '\(job.remote ?? "")' does not exist.", 0, nil))
         }
         let port = remote.config.port ?? 8007
-        guard let source = NodeRole.allCases.first(where: { $0 != role && node($0).port == port && ["127.0.0.1", "localhost"].contains(remote.config.host) }),
-              node(source).mode != .down else {
+        guard let other = NodeRole.allCases.first(where: { $0 != role && node($0).port == port && ["127.0.0.1", "localhost"].contains(remote.config.host) }),
+              node(other).mode != .down else {
             return .failure(TaskFailure("error trying to connect: tcp connect error: Connection refused (os error 111)", 1, nil))
         }
-        guard node(source).mode != .hang else {
+        guard node(other).mode != .hang else {
             return .failure(TaskFailure("error trying to connect: operation timed out", 60, "could not query remote for namespaces: connection timed out"))
         }
         // The TLS client trusts the fingerprint or nothing: a renewed certificate fails here.
-        if let pinned = remote.config.fingerprint, pinned.lowercased() != node(source).fingerprint.lowercased() {
+        if let pinned = remote.config.fingerprint, pinned.lowercased() != node(other).fingerprint.lowercased() {
             return .failure(TaskFailure("error trying to connect: error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:2092:", 1, nil))
         }
         let header = "PBSAPIToken=\(remote.config.authID):\(remote.password)"
-        guard let reader = LabAccess.authenticate(header, tokens: node(source).tokens, users: node(source).users) else {
+        guard let caller = LabAccess.authenticate(header, tokens: node(other).tokens, users: node(other).users) else {
             return .failure(TaskFailure("authentication failed - invalid credentials", 3, nil))
         }
         let path = "/datastore/\(job.remoteStore)"
-        guard reader.has("Datastore.Audit", on: path) || reader.has("Datastore.Backup", on: path) else {
-            let message = "permission check failed - missing Datastore.Audit|Datastore.Backup on \(path)"
+        let pushing = job.syncDirection == "push"
+        guard pushing ? caller.has("Datastore.Backup", on: path) : caller.has("Datastore.Audit", on: path) || caller.has("Datastore.Backup", on: path) else {
+            let message = "permission check failed - missing \(pushing ? "Datastore.Backup" : "Datastore.Audit|Datastore.Backup") on \(path)"
             return .failure(TaskFailure(message, 1, "could not query remote for namespaces: \(message)"))
         }
-        guard job.remoteStore == node(source).datastore else {
+        guard job.remoteStore == node(other).datastore else {
             return .failure(TaskFailure("no such datastore '\(job.remoteStore)'", 1, "could not query remote for namespaces: no such datastore '\(job.remoteStore)'"))
         }
-        if let refusal = node(source).maintenanceRefusal(writing: false) {
+        if let refusal = node(other).maintenanceRefusal(writing: pushing) {
             return .failure(TaskFailure(refusal, 1, "could not query remote for namespaces: \(refusal)"))
         }
-        return .success((source, reader))
+        return .success((other, caller))
     }
+
+    /// Who reads, who writes and who owns what a run copies, by direction. Pull: the remote's
+    /// auth-id reads the remote store (everything with Datastore.Read, else its own groups);
+    /// copied groups belong to the job's `owner` (default `root@pam`), which needs
+    /// Datastore.Backup here; an existing group must have exactly that owner (`pull.rs`
+    /// compares strictly). Push: the job's `owner` scopes what is read here; pushed groups
+    /// belong to the remote's auth-id, and an existing one must pass the backup owner rule.
+    private func syncPlan(_ job: SyncJob, on role: NodeRole, remote: (role: NodeRole, caller: LabCaller)) -> Result<SyncPlan, TaskFailure> {
+        let jobOwner = job.owner ?? "root@pam"
+        guard job.store == node(role).datastore else { return .failure(TaskFailure("no such datastore '\(job.store)'", 0, nil)) }
+        if job.syncDirection == "push" {
+            guard let local = principal(role, jobOwner) else {
+                return .failure(TaskFailure("permission check failed - '\(jobOwner)' does not exist", 0, nil))
+            }
+            let path = "/datastore/\(job.store)"
+            let readsAll = local.has("Datastore.Read", on: path)
+            guard readsAll || local.has("Datastore.Backup", on: path) else {
+                return .failure(TaskFailure("permission check failed - missing Datastore.Read|Datastore.Backup on \(path)", 0, nil))
+            }
+            if let refusal = node(remote.role).maintenanceRefusal(writing: true) { return .failure(TaskFailure(refusal, 0, nil)) }
+            let writer = remote.caller
+            return .success(SyncPlan(source: role, target: remote.role, readable: { readsAll || local.owns($0.owner) }, newOwner: writer.authID,
+                                     refusesGroup: { writer.owns($0) ? nil : "backup owner check failed (\(writer.authID) != \($0))" },
+                                     removable: { writer.owns($0) }))
+        }
+        if let refusal = node(role).maintenanceRefusal(writing: true) { return .failure(TaskFailure(refusal, 0, nil)) }
+        if let refusal = ownerRefusal(role, owner: jobOwner) {
+            return .failure(TaskFailure("Cannot sync datastore '\(job.remoteStore)' into '\(job.store)' - sync into '\(job.store)' not allowed - \(refusal)", 0, nil))
+        }
+        let reader = remote.caller
+        let readsAll = reader.has("Datastore.Read", on: "/datastore/\(job.remoteStore)")
+        // Removal uses the backup rule, not the pull's strict one: a token of the owner counts.
+        let owner = LabCaller(authID: jobOwner, acl: [], ownerACL: nil)
+        return .success(SyncPlan(source: remote.role, target: role, readable: { readsAll || reader.owns($0.owner) }, newOwner: jobOwner,
+                                 refusesGroup: { $0 == jobOwner ? nil : "owner check failed (\(jobOwner) != \($0))" },
+                                 removable: { owner.owns($0) }))
+    }
+}
+
+/// One sync run's sides and ownership rules (see `syncPlan`).
+struct SyncPlan {
+    let source: NodeRole
+    let target: NodeRole
+    /// Whether a source snapshot may be read by the run.
+    let readable: (LabSnapshot) -> Bool
+    /// Who owns the groups the run creates on the target.
+    let newOwner: String
+    /// Why the run may not write into a target group with this owner; nil when it may.
+    let refusesGroup: (String) -> String?
+    /// Whether remove-vanished may delete a target group with this owner.
+    let removable: (String) -> Bool
 }
 
 /// Why a task (a pull, a vzdump) ends before it does its work: the task's error, after how

@@ -64,7 +64,7 @@ extension PBSClient {
         var form = [("id", job.id), ("store", job.store), ("remote-store", job.remoteStore)]
         let optional: [(String, String?)] = [
             ("remote", job.remote), ("schedule", job.schedule), ("owner", job.owner), ("comment", job.comment), ("rate-in", job.rateIn),
-            ("remove-vanished", job.removeVanished.map { $0 ? "true" : "false" }),
+            ("remove-vanished", job.removeVanished.map { $0 ? "true" : "false" }), ("sync-direction", job.syncDirection),
         ]
         form += optional.compactMap { key, value in value.map { (key, $0) } }
         let _: String? = try await connection.write("POST", APIPath.json("/config/sync"), form: form)

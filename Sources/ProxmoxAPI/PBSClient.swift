@@ -36,8 +36,9 @@ public struct PBSClient: Sendable {
     }
 
     /// Sync jobs with their schedule status (`/admin/sync`), pull direction by default.
-    public func syncJobs(store: String? = nil) async throws(APIError) -> [ScheduledJob<SyncJob>] {
-        try await connection.get(APIPath.json("/admin/sync", [("store", store)]))
+    /// `direction` `push` or `all` asks PBS 3.3+ for push jobs too (it lists pull jobs only by default).
+    public func syncJobs(store: String? = nil, direction: String? = nil) async throws(APIError) -> [ScheduledJob<SyncJob>] {
+        try await connection.get(APIPath.json("/admin/sync", [("store", store), ("sync-direction", direction)]))
     }
 
     /// Sync job configurations (`/config/sync`).

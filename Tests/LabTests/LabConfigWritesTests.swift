@@ -130,6 +130,41 @@ import Testing
         #expect(!task.lines.contains { $0.contains("delete vanished") })
     }
 
+    /// The other failback shape: the secondary pushes to the primary with PVE's token there,
+    /// so the pushed groups belong to the token that owns the primary's groups.
+    @Test func aPushJobOnTheSecondaryNeedsRemoteDatastorePrivilegesAndKeepsPVEsOwnership() async throws {
+        let transport = WorldTransport(LabWorld.sample())
+        transport.world { world in
+            _ = world.setMode("primary", .down)
+            for index in world.pve.indices { world.retarget(host: index, "backup-primary", to: .secondary) }
+            for group in Set(world.secondary.snapshots.map(\.group)) { _ = world.setOwner(.secondary, group: group, to: LabWorld.backupToken) }
+            world.advance(to: world.now + 86_400)
+            _ = world.setMode("primary", .up)
+        }
+        let before = transport.world { Set($0.primary.snapshots.map(\.name)) }
+        let operatorClient = transport.client(.secondary, as: LabWorld.operatorToken)
+        let (port, fingerprint, secret) = transport.world { world in
+            (world.primary.port, world.primary.fingerprint, world.primary.tokens.first { $0.authID == LabWorld.backupToken }!.secret)
+        }
+        try await operatorClient.createRemote(RemoteConfig(name: "primary-push", host: "127.0.0.1", port: port, authID: LabWorld.backupToken,
+                                                           fingerprint: fingerprint), password: secret)
+        var job = SyncJob(id: "failback-push", store: "mirror", remote: "primary-push", remoteStore: "main", schedule: nil,
+                          removeVanished: false, owner: nil, rateIn: nil)
+        job.syncDirection = "push"
+        // RemoteAdmin has no Remote.DatastoreBackup: PBS refuses the push job.
+        await #expect { try await operatorClient.createSyncJob(job) } throws: { self.message($0).text == "permission check failed" }
+        _ = transport.world { $0.setACL(.secondary, authID: LabWorld.operatorToken, path: "/remote/primary-push", to: "RemoteDatastoreAdmin") }
+        _ = transport.world { $0.setACL(.secondary, authID: "pbsha@pbs", path: "/remote/primary-push", to: "RemoteDatastoreAdmin") }
+        try await operatorClient.createSyncJob(job)
+        #expect(try await operatorClient.syncJobs(store: "mirror").map(\.config.id) == [LabWorld.syncJobID], "push jobs are listed only when asked")
+        #expect(try await operatorClient.syncJobs(store: "mirror", direction: "all").count == 2)
+        let task = try await waitFor(try await operatorClient.runSyncJob("failback-push"), transport)
+        #expect(task.status == "OK", "\(task.lines.suffix(4))")
+        let after = transport.world { $0.primary.snapshots }
+        #expect(before.isSubset(of: Set(after.map(\.name))) && after.count > before.count)
+        #expect(Set(after.map(\.owner)) == [LabWorld.backupToken], "pushed groups belong to the remote's auth-id, as PVE's own do")
+    }
+
     @Test func aRenewedCertificateOrARevokedTokenFailsThePull() async throws {
         let transport = WorldTransport(LabWorld.sample())
         let operatorClient = transport.client(.secondary, as: LabWorld.operatorToken)
