@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Builds on Linux (Debian 12 here) with Swift 6 and the packages below; the console needs
-// ncursesw (Debian/Ubuntu: libncurses-dev), the tests python3, openssl and tmux.
+// ncursesw (Debian/Ubuntu: libncurses-dev), the journal SQLite (libsqlite3-dev), the tests
+// python3, openssl and tmux.
 import PackageDescription
 
 let package = Package(
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Wire types, UPIDs, fingerprints and the pinned HTTPS client.
@@ -30,12 +32,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // Config, observation, health rules, calendar events, reports.
+        // The files in Resources/ the executable ships: built-in runbooks.
+        .target(name: "BuiltIn", path: "Resources", exclude: ["pbsha.example.toml"], sources: ["BuiltIn.swift"],
+                resources: [.copy("runbooks")]),
+        // Config, observation, health rules, calendar events, runbooks, the journal, reports.
         .target(
             name: "PairEngine",
             dependencies: [
                 "ProxmoxAPI",
+                "BuiltIn",
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // The simulated PBS pair and PVE hosts, served over real HTTPS on loopback.
@@ -74,8 +81,8 @@ let package = Package(
         // Test helpers: child processes, and HTTPS servers pbsha did not write (python3 + OpenSSL).
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Scripts"]),
         .testTarget(name: "ProxmoxAPITests", dependencies: ["ProxmoxAPI", "TestSupport"]),
-        .testTarget(name: "PairEngineTests", dependencies: ["PairEngine", "ProxmoxAPI"]),
-        .testTarget(name: "LabTests", dependencies: ["Lab", "PairEngine", "ProxmoxAPI", "TestSupport"]),
+        .testTarget(name: "PairEngineTests", dependencies: ["PairEngine", "ProxmoxAPI", "BuiltIn", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "PairEngine", "ProxmoxAPI", "BuiltIn", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "PairEngine", "ProxmoxAPI"], resources: [.copy("Golden")]),
         .testTarget(name: "pbshaTests", dependencies: ["Lab", "PairEngine", "TestSupport"]),
     ],

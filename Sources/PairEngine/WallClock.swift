@@ -1,15 +1,19 @@
 import Foundation
 
-/// The console's clock, injected so that tests run on a manual one.
+/// The clock the console and the engine read and wait on, injected so that tests run on a
+/// manual one.
 public protocol WallClock: Sendable {
     /// Seconds since the epoch.
     func now() -> Double
+    /// Waits `seconds` on this clock (a manual clock moves instead of waiting).
+    func sleep(seconds: Double) async
 }
 
 /// The real clock.
 public struct SystemClock: WallClock {
     public init() {}
     public func now() -> Double { Date().timeIntervalSince1970 }
+    public func sleep(seconds: Double) async { try? await Task.sleep(for: .seconds(seconds)) }
 }
 
 /// A clock that moves only when told to.
@@ -22,4 +26,10 @@ public final class ManualClock: WallClock, @unchecked Sendable {
     public func now() -> Double { lock.withLock { current } }
 
     public func advance(by seconds: Double) { lock.withLock { current += seconds } }
+
+    /// Moves the clock instead of waiting, so code that polls runs at once in tests.
+    public func sleep(seconds: Double) async {
+        advance(by: seconds)
+        await Task.yield()
+    }
 }

@@ -1,0 +1,179 @@
+import ProxmoxAPI
+
+/// Failover step 2: every `[[pve]]` target backs up to the secondary. `edit-storage-cfg`
+/// rewrites the pbs: entry through the remote shell under PVE's lock (temporary file,
+/// rename), then sets its secret through the API; without a remote shell, the diff and the
+/// commands go to the operator. `switch-storage` moves the backup jobs to
+/// `failover-storage` and disables the dead entry through the API.
+public struct RetargetToSecondary: StepAction {
+    public init() {}
+
+    static let lock = "/etc/pve/priv/lock/file-storage_cfg"
+
+    /// Where PVE should point: the secondary as PVE reaches it, with PVE's token there.
+    static func target(_ context: RunContext) -> StorageConfig.Target {
+        let node = context.node(.secondary)
+        return StorageConfig.Target(server: node.pveServer ?? node.host, datastore: node.datastore, fingerprint: node.fingerprint.description.lowercased(),
+                                    username: node.pveToken?.authID, port: node.port)
+    }
+
+    public func plan(_ context: RunContext, _ run: RunState, _ decisions: Decisions) async throws(StepFailure) -> [PlannedChange] {
+        guard context.node(.secondary).pveToken != nil else {
+            throw StepFailure("no [secondary] pve-auth-id/pve-secret-file: the entry needs PVE's token and secret on the secondary")
+        }
+        var changes: [PlannedChange] = []
+        for host in context.config.pve {
+            switch host.method {
+            case .editStorageCfg: changes += try await planEdit(host, context, run)
+            case .switchStorage: changes += try await planSwitch(host, context)
+            }
+        }
+        return changes
+    }
+
+    private func planEdit(_ host: PVEHostConfig, _ context: RunContext, _ run: RunState) async throws(StepFailure) -> [PlannedChange] {
+        let target = Self.target(context)
+        var changes: [PlannedChange] = []
+        if let shell = context.shell(host) {
+            let read = await shell.run("cat /etc/pve/storage.cfg", input: "")
+            guard read.status == 0 else { throw StepFailure("\(host.name): cannot read /etc/pve/storage.cfg through the remote shell: \(read.error.trimmed)") }
+            let new: String
+            do { new = try StorageConfig(read.output).retargeting(host.storage, to: target).text } catch {
+                throw StepFailure("\(host.name): /etc/pve/storage.cfg: \(error)")
+            }
+            if new != read.output {
+                changes.append(PlannedChange(target: host.name, change: "rewrite pbs entry \(host.storage)", diff: Self.diff(read.output, new)))
+            }
+        } else {
+            let entry: PVEStorage?
+            do { entry = try await context.pveReader(host).pbsStorages().first { $0.storage == host.storage } } catch {
+                throw StepFailure("\(host.name): cannot read its storage entries: \(error)")
+            }
+            let current = [("server", entry?.server), ("datastore", entry?.datastore), ("fingerprint", entry?.fingerprint?.lowercased()),
+                           ("username", entry?.username), ("port", String(entry?.port ?? 8007))]
+            let wanted = [("server", target.server), ("datastore", target.datastore), ("fingerprint", target.fingerprint),
+                          ("username", target.username), ("port", String(target.port ?? 8007))]
+            let differing = zip(current, wanted).filter { $0.1 != $1.1 }.map { "\t\($1.0) \($1.1 ?? "")" }
+            if !differing.isEmpty {
+                changes.append(PlannedChange(target: host.name, change: "rewrite pbs entry \(host.storage)",
+                                             diff: "in /etc/pve/storage.cfg, section pbs: \(host.storage), set:\n" + differing.joined(separator: "\n")))
+            }
+        }
+        // The secret is not readable back: it is set once per run, after the entry changed.
+        let secret = "set secret of \(host.storage)"
+        if !changes.isEmpty || !(run.steps.contains { $0.applied(secret, on: host.name) }) {
+            changes.append(PlannedChange(target: host.name, change: secret, diff: "\(host.storage).pw <- the secret of \(target.username ?? "?") (not shown)"))
+        }
+        return changes
+    }
+
+    private func planSwitch(_ host: PVEHostConfig, _ context: RunContext) async throws(StepFailure) -> [PlannedChange] {
+        guard let failover = host.failoverStorage else { throw StepFailure("\(host.name): switch-storage needs failover-storage") }
+        do {
+            let client = context.pveReader(host)
+            let jobs = try await client.backupJobs().filter { $0.storage == host.storage }
+            var changes = jobs.map { PlannedChange(target: host.name, change: "move backup job \($0.id) to \(failover)",
+                                                   diff: "backup job \($0.id): storage \(host.storage) -> \(failover)") }
+            if try await client.storages().first(where: { $0.storage == host.storage })?.disable != 1 {
+                changes.append(PlannedChange(target: host.name, change: "disable storage \(host.storage)", diff: "\(host.storage): disable"))
+            }
+            return changes
+        } catch {
+            throw StepFailure("\(host.name): cannot read its backup jobs and storage entries: \(error)")
+        }
+    }
+
+    public func apply(_ change: PlannedChange, _ context: RunContext, _ run: RunState) async -> ApplyOutcome {
+        guard let host = context.config.pve.first(where: { $0.name == change.target }) else { return .failed("no [[pve]] named \(change.target)") }
+        let words = change.change.split(separator: " ").map(String.init)
+        if change.change.hasPrefix("rewrite pbs entry") {
+            guard let shell = context.shell(host) else {
+                return .needsOperator("\(host.name) has no remote-shell: as root on it, \(change.diff ?? ""); then run pbsha failover again")
+            }
+            return await rewrite(host, shell, context)
+        }
+        guard let client = context.pveOperator(host) else {
+            return .needsOperator("\(host.name) has no operator token: \(change.diff ?? change.change) by hand (pvesm set / Datacenter > Backup), then run pbsha failover again")
+        }
+        do {
+            if change.change.hasPrefix("set secret of") {
+                guard let secret = context.node(.secondary).pveToken?.secret else { return .failed("no [secondary] pve-secret-file") }
+                try await client.setStoragePassword(host.storage, secret: secret)
+                return .applied("secret set through the API")
+            } else if words.first == "move", words.count == 6 {
+                try await client.moveBackupJob(words[3], to: words[5])
+                return .applied(change.diff ?? "")
+            } else {
+                try await client.updateStorage(host.storage, set: [("disable", "1")])
+                return .applied("\(host.storage) disabled")
+            }
+        } catch {
+            if case .forbidden = error { return .needsOperator("\(host.name): the operator token may not: \(error); \(change.diff ?? change.change) by hand, then run pbsha failover again") }
+            return .failed("\(error)")
+        }
+    }
+
+    /// Reads the file again, changes only the entry, and writes it the way PVE does: under
+    /// PVE's lock directory, to a temporary file, renamed over the original.
+    private func rewrite(_ host: PVEHostConfig, _ shell: any RemoteShell, _ context: RunContext) async -> ApplyOutcome {
+        let read = await shell.run("cat /etc/pve/storage.cfg", input: "")
+        guard read.status == 0 else { return .failed("cannot read /etc/pve/storage.cfg: \(read.error.trimmed)") }
+        let new: String
+        do { new = try StorageConfig(read.output).retargeting(host.storage, to: Self.target(context)).text } catch { return .failed("\(error)") }
+        guard new != read.output else { return .applied("already pointing at the secondary") }
+        let temporary = "/etc/pve/storage.cfg.tmp.pbsha"
+        let write = "mkdir \(Self.lock) && { cat > \(temporary) && mv \(temporary) /etc/pve/storage.cfg; status=$?; rmdir \(Self.lock); exit $status; }"
+        let result = await shell.run(write, input: new)
+        guard result.status == 0 else {
+            return .failed("writing /etc/pve/storage.cfg failed (exit \(result.status)): \(result.error.trimmed); if \(Self.lock) is left behind and no PVE write is running, remove it")
+        }
+        return .applied("pbs entry \(host.storage) rewritten")
+    }
+
+    public func verify(_ context: RunContext, _ run: RunState) async -> [GateResult] {
+        let target = Self.target(context)
+        var results: [GateResult] = []
+        for host in context.config.pve {
+            let storage = host.method == .switchStorage ? host.failoverStorage ?? host.storage : host.storage
+            let client = context.pveReader(host)
+            do {
+                let entry = try await client.pbsStorages().first { $0.storage == storage }
+                let points = entry?.server == target.server && entry?.datastore == target.datastore && (entry?.port ?? 8007) == (target.port ?? 8007)
+                results.append(GateResult(name: "\(host.name) \(storage) points at the secondary", passed: points, hard: true,
+                                          message: points ? "\(target.server):\(target.port ?? 8007) \(target.datastore)"
+                                              : "it names \(entry?.server ?? "?"):\(entry?.port ?? 8007) \(entry?.datastore ?? "?")"))
+                let status = try await client.storageStatus(node: host.node, storage: storage)
+                results.append(GateResult(name: "\(host.name) \(storage) active on \(host.node)", passed: status.active == 1, hard: true,
+                                          message: status.active == 1 ? "PVE reaches the secondary with the entry's token"
+                                              : "PVE cannot activate it: check the firewall from \(host.node) to the secondary, the fingerprint and the token"))
+            } catch {
+                results.append(GateResult(name: "\(host.name) readable", passed: false, hard: true, message: "\(error)"))
+            }
+        }
+        return results
+    }
+
+    /// The changed lines of a file, `-` before and `+` after.
+    static func diff(_ old: String, _ new: String) -> String {
+        let before = old.split(separator: "\n", omittingEmptySubsequences: false)
+        let after = new.split(separator: "\n", omittingEmptySubsequences: false)
+        var lines: [String] = []
+        var (i, j) = (0, 0)
+        while i < before.count || j < after.count {
+            if i < before.count, j < after.count, before[i] == after[j] { i += 1; j += 1; continue }
+            // A retarget only changes or inserts lines: an old line that never comes again was changed.
+            if i < before.count, j == after.count || !after[j...].contains(before[i]) {
+                lines.append("-\(before[i])")
+                i += 1
+            } else {
+                lines.append("+\(after[j])")
+                j += 1
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+}

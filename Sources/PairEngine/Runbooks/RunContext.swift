@@ -1,0 +1,44 @@
+import Foundation
+import ProxmoxAPI
+
+/// What the step engine's actions act with: the pair's config, a transport for reads and
+/// one for writes (operator tokens only), the remote shells, and the clock.
+public struct RunContext: Sendable {
+    public let config: PairConfig
+    public let reads: any HTTPTransport
+    public let writes: any HTTPTransport
+    public let clock: any WallClock
+    /// The remote shell for a `[[pve]]` target, by name (nil: none configured).
+    public let shell: @Sendable (PVEHostConfig) -> (any RemoteShell)?
+
+    public init(config: PairConfig, reads: any HTTPTransport, writes: any HTTPTransport, clock: any WallClock,
+                shell: @escaping @Sendable (PVEHostConfig) -> (any RemoteShell)? = { host in host.remoteShell.map(ProcessShell.init) }) {
+        self.config = config
+        self.reads = reads
+        self.writes = writes
+        self.clock = clock
+        self.shell = shell
+    }
+
+    /// The monitor (read-only) client of a PBS node.
+    public func reader(_ role: NodeRole) -> PBSClient {
+        let node = role == .primary ? config.primary : config.secondary
+        return PBSClient(transport: ReadOnlyTransport(reads), endpoint: node.endpoint, token: node.token)
+    }
+
+    /// The operator client of a PBS node, or why there is none.
+    public func operatorClient(_ role: NodeRole) -> PBSClient? {
+        let node = role == .primary ? config.primary : config.secondary
+        return node.operatorToken.map { PBSClient(transport: writes, endpoint: node.endpoint, token: $0) }
+    }
+
+    public func pveReader(_ host: PVEHostConfig) -> PVEClient {
+        PVEClient(transport: ReadOnlyTransport(reads), endpoint: host.endpoint, token: host.token)
+    }
+
+    public func pveOperator(_ host: PVEHostConfig) -> PVEClient? {
+        host.operatorToken.map { PVEClient(transport: writes, endpoint: host.endpoint, token: $0) }
+    }
+
+    public func node(_ role: NodeRole) -> NodeConfig { role == .primary ? config.primary : config.secondary }
+}

@@ -1,0 +1,195 @@
+import Foundation
+
+/// Runs a runbook from its data, one step after another, recording everything in the
+/// journal before and after it happens: started, gate results, acknowledgments, the plan,
+/// the confirmation, an intent before each external change and its result, verification.
+/// A run picks up where its journal stands: changes already applied are not planned again
+/// (plans read the servers), and an intent without a result is settled the same way.
+public struct StepEngine: Sendable {
+    public let runbook: Runbook
+    let journal: Journal
+    let context: RunContext
+    let actions: [String: any StepAction]
+    /// Who acts (`--operator`), and on which machine.
+    public let actor: String
+    public let host: String
+
+    public init(runbook: Runbook, journal: Journal, context: RunContext, actions: [String: any StepAction], actor: String,
+                host: String = ProcessInfo.processInfo.hostName) {
+        self.runbook = runbook
+        self.journal = journal
+        self.context = context
+        self.actions = actions
+        self.actor = actor
+        self.host = host
+    }
+
+    /// Where a run stands after an invocation.
+    public enum Outcome: Sendable, Equatable {
+        case finished(RunState)
+        /// A person must act: a confirmation, an acknowledgment, a ticket, a command run by hand.
+        case waiting(RunState, step: Int, reason: String)
+        /// A hard gate refused, or the step failed: why, and what would fix it.
+        case refused(RunState, step: Int, reason: String)
+
+        public var run: RunState {
+            switch self { case .finished(let run), .waiting(let run, _, _), .refused(let run, _, _): run }
+        }
+    }
+
+    /// Starts a run, or resumes the active one, and takes it as far as it can go.
+    public func run(_ decisions: Decisions, drill: String? = nil) async throws(JournalError) -> Outcome {
+        var run = try startOrResume(drill: drill)
+        for (index, step) in runbook.steps.enumerated() {
+            let number = index + 1
+            if let state = run.steps.first(where: { $0.number == number }), state.state == .done || state.state == .skipped { continue }
+            if let stop = try await execute(step, number: number, run: &run, decisions) { return stop }
+        }
+        try record(.runFinished, detail: ["state": "done"], run: &run)
+        return .finished(run)
+    }
+
+    private func startOrResume(drill: String?) throws(JournalError) -> RunState {
+        if let active = RunState.active(in: try journal.events()) {
+            guard active.runbook == runbook.kind else {
+                throw JournalError("a \(active.runbook) run (\(active.id)) is active; finish it before starting a \(runbook.kind)")
+            }
+            return active
+        }
+        let now = Int64(context.clock.now())
+        let id = "\(runbook.kind)-\(Timestamps.rfc3339(now).filter { $0.isNumber }.prefix(14))"
+        var detail = ["runbook": runbook.kind, "steps": String(runbook.steps.count), "file": runbook.file]
+        if let drill { detail["drill"] = drill }
+        let kind = runbook.kind
+        try journal.append([event(.runStarted, run: id, detail: detail)]) { events throws(JournalError) in
+            // One active run per pair, decided inside the write transaction (other processes too).
+            if let other = RunState.active(in: events) {
+                throw JournalError("a \(other.runbook) run (\(other.id)) was started meanwhile; a \(kind) cannot start beside it")
+            }
+        }
+        return RunState.runs(from: try journal.events(run: id)).last!
+    }
+
+    /// One step as far as it goes; nil when it is done.
+    private func execute(_ step: Runbook.Step, number: Int, run: inout RunState, _ decisions: Decisions) async throws(JournalError) -> Outcome? {
+        guard let action = actions[step.action] else {
+            return .refused(run, step: number, reason: "this pbsha has no action '\(step.action)'")
+        }
+        let current = run.steps.first { $0.number == number }
+        if current == nil || current?.state == .failed || current?.state == .waiting {
+            try record(.stepStarted, step: number, detail: ["title": step.title, "owner": step.owner,
+                                                            "estimate-seconds": step.estimateSeconds.map(String.init) ?? "async"], run: &run)
+        }
+        if run.steps.first(where: { $0.number == number })?.assignee == nil {
+            try record(.assigned, step: number, detail: ["assignee": actor], run: &run)
+        }
+
+        // Gates: hard ones refuse; soft ones need an acknowledgment.
+        let gates = await GateEvaluator(context: context, runbook: runbook).evaluate(step, number: number, run: run)
+        for gate in gates {
+            try record(.checkResult, step: number, detail: ["check": gate.name, "passed": String(gate.passed), "hard": String(gate.hard),
+                                                           "message": gate.message], run: &run)
+        }
+        if let refused = gates.first(where: { $0.hard && !$0.passed }) {
+            return .refused(run, step: number, reason: "\(refused.name): \(refused.message)")
+        }
+        let acknowledged = run.steps.first { $0.number == number }?.acknowledged ?? []
+        let unacknowledged = gates.filter { !$0.hard && !$0.passed && !acknowledged.contains($0.name) }
+        if !unacknowledged.isEmpty {
+            guard decisions.confirmAll || unacknowledged.allSatisfy({ decisions.typed.contains("ACK \($0.name)") }) else {
+                let list = unacknowledged.map { "\($0.name): \($0.message)" }.joined(separator: "; ")
+                return try wait(number, "acknowledge: \(list)", &run)
+            }
+            for gate in unacknowledged { try record(.acknowledged, step: number, detail: ["check": gate.name], run: &run) }
+        }
+
+        // The plan: what still has to change, read from the servers.
+        let changes: [PlannedChange]
+        do { changes = try await action.plan(context, run, decisions) } catch {
+            try record(.stepFinished, step: number, detail: ["result": "failed", "message": error.message], run: &run)
+            return .refused(run, step: number, reason: error.message)
+        }
+        let state = run.steps.first { $0.number == number }!
+        for intent in state.intents where !state.applied.contains(where: { $0.target == intent.target && $0.change == intent.change })
+            && !changes.contains(where: { $0.target == intent.target && $0.change == intent.change }) {
+            // Interrupted after the call: the server already holds the change.
+            try record(.changeApplied, step: number, detail: ["target": intent.target, "change": intent.change, "result": "already",
+                                                             "message": "found done on resume"], run: &run)
+        }
+        let pending = changes.filter { !state.applied($0.change, on: $0.target) }
+        for change in pending where !state.planned.contains(where: { $0.target == change.target && $0.change == change.change }) {
+            var detail = change.detail
+            (detail["target"], detail["change"]) = (change.target, change.change)
+            if let diff = change.diff { detail["diff"] = diff }
+            try record(.changePlanned, step: number, detail: detail, run: &run)
+        }
+
+        // The confirmation, once per step, before anything changes.
+        let confirmedWords = run.steps.first { $0.number == number }?.confirmed ?? []
+        if !pending.isEmpty, confirmedWords.isEmpty {
+            switch step.confirmation {
+            case .none: break
+            case .enter:
+                guard decisions.confirmAll || decisions.typed.contains("enter") else {
+                    return try wait(number, "confirm \(pending.count) change(s) (Enter in the console, --yes in scripted mode)", &run)
+                }
+                try record(.confirmed, step: number, detail: ["word": "enter"], run: &run)
+            case .word(let word):
+                guard decisions.confirmAll || decisions.typed.contains(word) else {
+                    return try wait(number, "\(pending.count) change(s) on \(Set(pending.map(\.target)).sorted().joined(separator: ", ")): type \(word)", &run)
+                }
+                try record(.confirmed, step: number, detail: ["word": word], run: &run)
+            }
+        }
+
+        // Each change: intent first, then the call, then its result.
+        for change in pending {
+            try record(.intent, step: number, detail: ["target": change.target, "change": change.change], run: &run)
+            let outcome = await action.apply(change, context, run)
+            switch outcome {
+            case .applied(let message):
+                try record(.changeApplied, step: number, detail: ["target": change.target, "change": change.change, "result": "ok", "message": message], run: &run)
+            case .failed(let message):
+                try record(.changeApplied, step: number, detail: ["target": change.target, "change": change.change, "result": "failed", "message": message], run: &run)
+                try record(.stepFinished, step: number, detail: ["result": "failed", "message": "\(change.target): \(message)"], run: &run)
+                return .refused(run, step: number, reason: "\(change.target): \(change.change) failed: \(message)")
+            case .needsOperator(let commands):
+                try record(.changeApplied, step: number, detail: ["target": change.target, "change": change.change, "result": "failed",
+                                                                 "message": "needs the operator"], run: &run)
+                return try wait(number, commands, &run)
+            }
+        }
+
+        if let reason = action.waitingFor(run, step: number, decisions) { return try wait(number, reason, &run) }
+
+        // Verification through the APIs.
+        let checks = await action.verify(context, run)
+        for check in checks {
+            try record(.checkResult, step: number, detail: ["check": "verify: \(check.name)", "passed": String(check.passed), "hard": "true",
+                                                           "message": check.message], run: &run)
+        }
+        if let failed = checks.first(where: { !$0.passed }) {
+            try record(.stepFinished, step: number, detail: ["result": "failed", "message": "\(failed.name): \(failed.message)"], run: &run)
+            return .refused(run, step: number, reason: "verification failed: \(failed.name): \(failed.message)")
+        }
+        try record(.stepFinished, step: number, detail: ["result": "done"], run: &run)
+        return nil
+    }
+
+    private func wait(_ number: Int, _ reason: String, _ run: inout RunState) throws(JournalError) -> Outcome {
+        if run.steps.first(where: { $0.number == number })?.waitingFor != reason {
+            try record(.waiting, step: number, detail: ["waiting": reason], run: &run)
+        }
+        return .waiting(run, step: number, reason: reason)
+    }
+
+    private func event(_ kind: JournalEvent.Kind, run: String, step: Int? = nil, detail: [String: String]) -> JournalEvent {
+        JournalEvent(run: run, kind: kind, step: step, actor: actor, host: host, time: Int64(context.clock.now()), detail: detail)
+    }
+
+    /// Journals one event and folds it into `run`.
+    private func record(_ kind: JournalEvent.Kind, step: Int? = nil, detail: [String: String], run: inout RunState) throws(JournalError) {
+        let written = try journal.append([event(kind, run: run.id, step: step, detail: detail)])
+        for event in written { run.apply(event) }
+    }
+}

@@ -1,0 +1,79 @@
+import BuiltIn
+import Foundation
+@testable import Lab
+@testable import PairEngine
+import ProxmoxAPI
+import TestSupport
+import Testing
+
+/// The failover runbook run by the step engine against a running lab, end to end.
+@Suite(.serialized) struct FailoverEngineTests {
+    private func engine(_ lab: RunningLab, config: PairConfig? = nil, operator name: String = "oncall") throws -> (StepEngine, Journal) {
+        let config = config ?? lab.config
+        let journal = try Journal(path: "\(lab.runtime.stateDir)/journal/journal.sqlite")
+        let builtIn = try #require(BuiltIn.runbook("failover"))
+        let runbook = try RunbookLoader.parse(builtIn.text, file: builtIn.path, kind: "failover")
+        let context = RunContext(config: config, reads: try lab.transport(), writes: try lab.transport(), clock: lab.clock)
+        return (StepEngine(runbook: runbook, journal: journal, context: context, actions: FailoverActions.all(), actor: name, host: "test"), journal)
+    }
+
+    @Test func failoverWithThePrimaryDownMovesEveryTargetAndTheNextBackupLandsOnTheSecondary() async throws {
+        let lab = try await RunningLab.start()
+        _ = try await lab.ctl("node primary down")
+        let (engine, journal) = try engine(lab)
+
+        // Without --yes it stops at the first soft gates (the primary cannot be read).
+        let first = try await engine.run(Decisions())
+        guard case .waiting(_, 1, let reason) = first else { Issue.record("expected a wait at step 1, got \(first)"); return }
+        #expect(reason.hasPrefix("acknowledge: ") && reason.contains("nothing-missed"))
+
+        let outcome = try await engine.run(Decisions(confirmAll: true, ticket: "OPS-1"))
+        guard case .finished(let run) = outcome else { Issue.record("expected the run to finish, got \(outcome)"); return }
+        #expect(run.steps.map(\.state) == Array(repeating: .done, count: 5))
+        #expect(run.steps.allSatisfy { $0.assignee == "oncall" && $0.started != nil && $0.finished != nil })
+
+        // The forward sync is paused, its schedule journaled; the groups belong to PVE's token.
+        let paused = try #require(run.steps[0].planned.first { $0.change == "pause sync job \(LabWorld.syncJobID)" })
+        #expect(paused.target == "secondary")
+        let scheduleJournaled = try journal.events(run: run.id).contains { $0.kind == .changePlanned && $0.detail["schedule"] == "hourly" }
+        #expect(scheduleJournaled)
+        let job = await lab.runtime.inspect { $0.secondary.syncJobs[0] }
+        #expect(job.schedule == nil && job.owner == LabWorld.backupToken)
+        #expect(await lab.runtime.inspect { $0.secondary.snapshots.allSatisfy { $0.owner == LabWorld.backupToken } })
+
+        // Both targets point at the secondary; the test backups landed and verified.
+        let shown = try await lab.ctl("show pve")
+        #expect(shown.components(separatedBy: "-> secondary").count == 3, "\(shown)")
+        #expect(run.steps[2].applied.count == 2 && run.steps[2].applied.allSatisfy { $0.result == "ok" })
+        #expect(run.steps[4].applied.contains { $0.change == "recovery ticket OPS-1" })
+        // Nothing secret reached the journal.
+        let secret = try #require(lab.config.secondary.pveToken?.secret)
+        #expect(!(try journal.events()).contains { "\($0.detail)".contains(secret) })
+
+        // The next scheduled backup lands on the secondary, and the secondary's verify job checks it.
+        let before = await lab.runtime.inspect { $0.secondary.tasks.filter { $0.parsed.workerType == "backup" }.count }
+        _ = try await lab.ctl("advance 1d")
+        let landed = await lab.runtime.inspect { world in world.secondary.tasks.filter { $0.parsed.workerType == "backup" }.count }
+        #expect(landed > before + 8)
+        let verified = await lab.runtime.inspect { world in
+            world.secondary.snapshots.filter { $0.owner == LabWorld.backupToken && $0.time > Int64(lab.clock.now()) - 86_400 && $0.verification?.state == "ok" }.count
+        }
+        #expect(verified > 0)
+        // A second invocation finds nothing active and starts nothing twice.
+        #expect(RunState.active(in: try journal.events()) == nil)
+        await lab.stop()
+    }
+
+    @Test func withoutTheRightToChangeOwnersStepOneStopsWithTheCommands() async throws {
+        let lab = try await RunningLab.start()
+        _ = try await lab.ctl("node primary down")
+        // The operator token (and its user) keep reading but lose Datastore.Modify on the store.
+        _ = try await lab.ctl("acl secondary pbsha@pbs!operator /datastore/mirror DatastorePowerUser")
+        let (engine, _) = try engine(lab)
+        let outcome = try await engine.run(Decisions(confirmAll: true))
+        guard case .waiting(let run, 1, let reason) = outcome else { Issue.record("expected a wait at step 1, got \(outcome)"); return }
+        #expect(reason.contains("proxmox-backup-client change-owner") || reason.contains("proxmox-backup-manager sync-job update"), "\(reason)")
+        #expect(run.steps[0].planned.contains { $0.change.hasPrefix("change-owner vm/100") })
+        await lab.stop()
+    }
+}

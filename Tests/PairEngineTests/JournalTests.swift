@@ -1,0 +1,65 @@
+import Foundation
+import GRDB
+@testable import PairEngine
+import Testing
+
+/// The journal: append-only in SQLite itself, one active run per pair across connections,
+/// another connection's writes noticed through data_version, and a run's state as a fold.
+@Suite struct JournalTests {
+    private func temporaryPath() -> String {
+        NSTemporaryDirectory() + "pbsha-journal-\(UUID().uuidString)/journal.sqlite"
+    }
+
+    private func event(_ kind: JournalEvent.Kind, run: String = "failover-1", step: Int? = nil, _ detail: [String: String] = [:]) -> JournalEvent {
+        JournalEvent(run: run, kind: kind, step: step, actor: "alice", host: "ops1", time: 1_000 + Int64(step ?? 0), detail: detail)
+    }
+
+    @Test func aRunIsAFoldOverItsEvents() throws {
+        let journal = try Journal(path: temporaryPath())
+        try journal.append([
+            event(.runStarted, ["runbook": "failover"]),
+            event(.stepStarted, step: 1, ["title": "Readiness", "owner": "on-call", "estimate-seconds": "120"]),
+            event(.checkResult, step: 1, ["check": "sync-within-rpo", "passed": "false", "hard": "false", "message": "5h ago"]),
+            event(.acknowledged, step: 1, ["check": "sync-within-rpo"]),
+            event(.intent, step: 1, ["target": "secondary", "change": "pause sync job x"]),
+            event(.changeApplied, step: 1, ["target": "secondary", "change": "pause sync job x", "result": "ok"]),
+            event(.stepFinished, step: 1, ["result": "done"]),
+            event(.stepStarted, step: 2, ["title": "Retarget", "owner": "on-call", "estimate-seconds": "300"]),
+            event(.skipped, step: 2, ["reason": "done by hand"]),
+        ])
+        let run = try #require(RunState.runs(from: try journal.events()).first)
+        #expect(run.state == .active && run.startedBy == "alice")
+        #expect(run.steps.map(\.state) == [.done, .skipped])
+        #expect(run.steps[0].acknowledged == ["sync-within-rpo"] && run.steps[0].applied("pause sync job x", on: "secondary"))
+        #expect(run.steps[0].elapsed(now: 2_000) == 0 && run.steps[1].skippedReason == "done by hand")
+    }
+
+    @Test func theJournalRefusesChangesToWhatWasWritten() throws {
+        let path = temporaryPath()
+        let journal = try Journal(path: path)
+        try journal.append([event(.runStarted, ["runbook": "failover"])])
+        // Another program opening the file directly cannot rewrite history either.
+        let direct = try DatabaseQueue(path: path)
+        #expect(throws: DatabaseError.self) { try direct.write { try $0.execute(sql: "UPDATE event SET actor = 'mallory'") } }
+        #expect(throws: DatabaseError.self) { try direct.write { try $0.execute(sql: "DELETE FROM event") } }
+        #expect(try journal.events().count == 1)
+    }
+
+    @Test func twoConnectionsShareOneActiveRunAndNoticeEachOther() throws {
+        let path = temporaryPath()
+        let first = try Journal(path: path)
+        let second = try Journal(path: path)
+        let before = try first.dataVersion()
+        try second.append([event(.runStarted, ["runbook": "failover"])]) { events throws(JournalError) in
+            if RunState.active(in: events) != nil { throw JournalError("busy") }
+        }
+        #expect(try first.dataVersion() != before, "the other connection's commit is visible through data_version")
+        #expect(try first.lastSequence() == 1)
+        #expect(throws: JournalError("a run is active")) {
+            try first.append([event(.runStarted, run: "failback-1", ["runbook": "failback"])]) { events throws(JournalError) in
+                if RunState.active(in: events) != nil { throw JournalError("a run is active") }
+            }
+        }
+        #expect(try second.events().count == 1)
+    }
+}
