@@ -72,6 +72,7 @@ let package = Package(
             name: "pbsha",
             dependencies: [
                 "ProxmoxAPI",
+                "BuiltIn",
                 "PairEngine",
                 "Console",
                 "Lab",

@@ -49,6 +49,32 @@ public struct StepEngine: Sendable {
         return .finished(run)
     }
 
+    /// `--dry-run`: every step's gates and plan as the servers stand now; nothing changes and
+    /// nothing is journaled. Later steps are planned against today's state, before the
+    /// earlier steps' changes.
+    public func dryRun() async -> String {
+        let now = Int64(context.clock.now())
+        let run = RunState(id: "dry-run", runbook: runbook.kind, startedBy: actor, started: now, finished: nil, state: .active, drill: nil, steps: [])
+        var lines = ["\(runbook.title) — dry run, nothing changes"]
+        for (index, step) in runbook.steps.enumerated() {
+            lines += ["", "step \(index + 1)/\(runbook.steps.count): \(step.title) (\(step.owner), \(step.estimateSeconds.map(Durations.format) ?? "async"))"]
+            for gate in await GateEvaluator(context: context, runbook: runbook).evaluate(step, number: index + 1, run: run)
+            where !(gate.name == "previous-steps-done" || gate.name == "secondary-prepared") {
+                lines.append("  \(gate.passed ? "ok" : gate.hard ? "REFUSES" : "needs acknowledgment") \(gate.name): \(gate.message)")
+            }
+            do {
+                for change in try await actions[step.action]?.plan(context, run, Decisions()) ?? [] {
+                    lines.append("  will: \(change.target): \(change.change)")
+                    if let diff = change.diff { lines += diff.split(separator: "\n").map { "      \($0)" } }
+                }
+            } catch {
+                lines.append("  cannot plan: \(error.message)")
+            }
+            if case .word(let word) = step.confirmation { lines.append("  confirmation: type \(word)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
     private func startOrResume(drill: String?) throws(JournalError) -> RunState {
         if let active = RunState.active(in: try journal.events()) {
             guard active.runbook == runbook.kind else {

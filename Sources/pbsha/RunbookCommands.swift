@@ -1,0 +1,147 @@
+import ArgumentParser
+import BuiltIn
+import Foundation
+import PairEngine
+import ProxmoxAPI
+
+/// `pbsha failover`: the failover runbook without the console (scripted mode).
+struct FailoverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "failover", abstract: "Run (or resume) the failover runbook: exit 0 done, 1 at a gate or waiting for a person, 2 config.")
+
+    @OptionGroup var source: PairSource
+
+    @Flag(name: .long, help: "Plan every step and change nothing (nothing is journaled).")
+    var dryRun = false
+
+    @Option(name: .long, help: "Who acts (journaled with every event; default $USER).")
+    var `operator`: String?
+
+    @Flag(name: .long, help: "Type the confirmations and acknowledgments (never overrides a hard gate).")
+    var yes = false
+
+    @Option(name: .long, help: "The primary's recovery ticket reference (step 5).")
+    var ticket: String?
+
+    func run() async throws {
+        let session = try await PairSession.open(source)
+        defer { Task { await session.close() } }
+        let runbook: Runbook
+        do { runbook = try Runbooks.load("failover", session.config) } catch {
+            Output.error("pbsha: \(error)")
+            throw Exit.usage
+        }
+        let actor = self.operator ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        let context = RunContext(config: session.config, reads: ReadOnlyTransport(session.transport), writes: session.transport, clock: SystemClock())
+        let journal: Journal
+        do { journal = try Journal(path: Runbooks.journalPath(session.config)) } catch {
+            Output.error("pbsha: \(error)")
+            throw Exit.usage
+        }
+        let engine = StepEngine(runbook: runbook, journal: journal, context: context, actions: FailoverActions.all(), actor: actor)
+        if dryRun {
+            Output.line(await engine.dryRun())
+            return
+        }
+        let outcome: StepEngine.Outcome
+        do { outcome = try await engine.run(Decisions(confirmAll: yes, ticket: ticket)) } catch {
+            Output.error("pbsha: \(error)")
+            throw Exit.usage
+        }
+        Output.line(Runbooks.progress(outcome.run, runbook: runbook, now: Int64(Date().timeIntervalSince1970)))
+        switch outcome {
+        case .finished(let run):
+            Output.line("failover \(run.id) done; report: pbsha report \(run.id)")
+        case .waiting(_, let step, let reason):
+            Output.line("waiting for the operator at step \(step): \(reason)")
+            throw Exit.refused
+        case .refused(_, let step, let reason):
+            Output.line("refused at step \(step): \(reason)")
+            throw Exit.refused
+        }
+    }
+}
+
+/// `pbsha runs [--json]`: the journal's runbook runs, newest first.
+struct RunsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List the journal's runbook runs, newest first.")
+
+    @OptionGroup var source: PairSource
+
+    @Flag(name: .long, help: "An array of {id, kind, state, started, operator}.")
+    var json = false
+
+    func run() async throws {
+        let runs = try await Runbooks.runs(source).reversed()
+        if json {
+            Output.line(JSONValue.array(runs.map { run in
+                .object([("id", .string(run.id)), ("kind", .string(run.runbook)), ("state", .string(run.state.rawValue)),
+                         ("started", .time(run.started)), ("operator", .string(run.startedBy))])
+            }).serialized())
+        } else if runs.isEmpty {
+            Output.line("no runs in the journal")
+        } else {
+            for run in runs { Output.line("\(run.id)  \(run.runbook)  \(run.state.rawValue)  \(Timestamps.rfc3339(run.started))  \(run.startedBy)") }
+        }
+    }
+}
+
+/// `pbsha report RUN [--format md|json]`: one run's timeline.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Print a run's timeline for a post-incident review.")
+
+    @OptionGroup var source: PairSource
+
+    @Argument(help: "The run's id (see pbsha runs).")
+    var run: String
+
+    @Option(name: .long, help: "md or json.")
+    var format = "md"
+
+    func validate() throws {
+        guard ["md", "json"].contains(format) else { throw ValidationError("--format takes md or json, got \(format)") }
+    }
+
+    func run() async throws {
+        guard let found = try await Runbooks.runs(source).first(where: { $0.id == run }) else {
+            Output.error("pbsha: no run '\(run)' in the journal; pbsha runs lists them")
+            throw Exit.usage
+        }
+        let now = Int64(Date().timeIntervalSince1970)
+        Output.line(format == "json" ? RunReport.json(found, now: now).serialized() : RunReport.markdown(found, now: now))
+    }
+}
+
+/// What the runbook commands share.
+enum Runbooks {
+    /// The config's own runbook file for `kind`, else the built-in one.
+    static func load(_ kind: String, _ config: PairConfig) throws -> Runbook {
+        if let path = config.runbookFiles[kind] { return try RunbookLoader.load(path: path, kind: kind) }
+        guard let builtIn = BuiltIn.runbook(kind) else { throw RunbookError(file: "\(kind).toml", line: nil, message: "the built-in runbook is missing from this installation") }
+        return try RunbookLoader.parse(builtIn.text, file: builtIn.path, kind: kind)
+    }
+
+    static func journalPath(_ config: PairConfig) -> String { "\(config.stateDir)/journal.sqlite" }
+
+    static func runs(_ source: PairSource) async throws -> [RunState] {
+        let session = try await PairSession.open(source)
+        defer { Task { await session.close() } }
+        do {
+            return RunState.runs(from: try Journal(path: journalPath(session.config)).events())
+        } catch {
+            Output.error("pbsha: \(error)")
+            throw Exit.usage
+        }
+    }
+
+    /// One line per step: state, elapsed against the estimate.
+    static func progress(_ run: RunState, runbook: Runbook, now: Int64) -> String {
+        runbook.steps.enumerated().map { index, step in
+            let state = run.steps.first { $0.number == index + 1 }
+            let elapsed = state?.elapsed(now: now).map { Durations.format(Int($0)) } ?? "-"
+            let estimate = step.estimateSeconds.map(Durations.format) ?? "async"
+            let late = (state?.elapsed(now: now) ?? 0) > Int64(step.estimateSeconds ?? .max) ? " LATE" : ""
+            return "step \(index + 1)/\(runbook.steps.count) \(state?.state.rawValue ?? "pending")  \(step.title) (\(step.owner)) \(elapsed) of \(estimate)\(late)"
+        }.joined(separator: "\n")
+    }
+}
