@@ -64,6 +64,28 @@ import Testing
         await lab.stop()
     }
 
+    @Test func switchStorageMovesTheBackupJobsAndDisablesTheDeadEntry() async throws {
+        let lab = try await RunningLab.start()
+        _ = try await lab.ctl("node primary down")
+        var config = lab.config
+        for index in config.pve.indices {
+            config.pve[index].method = .switchStorage
+            config.pve[index].failoverStorage = "backup-secondary"
+            config.pve[index].remoteShell = nil
+        }
+        let (engine, _) = try engine(lab, config: config)
+        let outcome = try await engine.run(Decisions(confirmAll: true, ticket: "OPS-2"))
+        guard case .finished(let run) = outcome else { Issue.record("expected the run to finish, got \(outcome)"); return }
+        #expect(run.steps[1].applied.filter { $0.change.hasPrefix("move backup job") }.count == 2)
+        let hosts = await lab.runtime.inspect { $0.pve }
+        #expect(hosts.allSatisfy { $0.jobs.allSatisfy { $0.config.storage == "backup-secondary" } })
+        #expect(hosts.allSatisfy { $0.storage("backup-primary")?.disable == 1 && $0.storageCfg.contains("pbs: backup-primary\n\tdisable\n") })
+        let before = await lab.runtime.inspect { $0.secondary.tasks.filter { $0.parsed.workerType == "backup" }.count }
+        _ = try await lab.ctl("advance 5h")
+        #expect(await lab.runtime.inspect { $0.secondary.tasks.filter { $0.parsed.workerType == "backup" }.count } > before + 4)
+        await lab.stop()
+    }
+
     @Test func withoutTheRightToChangeOwnersStepOneStopsWithTheCommands() async throws {
         let lab = try await RunningLab.start()
         _ = try await lab.ctl("node primary down")
