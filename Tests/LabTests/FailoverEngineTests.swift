@@ -99,3 +99,71 @@ import Testing
         await lab.stop()
     }
 }
+
+/// Kill tests: the process dies just before the journal gets an event (so also right after
+/// an external call whose result was never written); a new process resumes the run.
+@Suite(.serialized) struct FailoverResumeTests {
+    /// The journal of a process that dies when `dies` says so: that event is never written.
+    final class DyingStore: EventStore, @unchecked Sendable {
+        let inner: Journal
+        let dies: (JournalEvent, Int) -> Bool
+        private var seen: [JournalEvent.Kind: Int] = [:]
+        private(set) var died = false
+
+        init(_ inner: Journal, dies: @escaping (JournalEvent, Int) -> Bool) {
+            self.inner = inner
+            self.dies = dies
+        }
+
+        func append(_ events: [JournalEvent], check: (@Sendable ([JournalEvent]) throws(JournalError) -> Void)?) throws(JournalError) -> [JournalEvent] {
+            for event in events {
+                seen[event.kind, default: 0] += 1
+                if !died, dies(event, seen[event.kind]!) {
+                    died = true
+                }
+                if died { throw JournalError("killed") }
+            }
+            return try inner.append(events, check: check)
+        }
+
+        func events(run: String?) throws(JournalError) -> [JournalEvent] { try inner.events(run: run) }
+    }
+
+    static let deaths: [(JournalEvent.Kind, Int)] = [
+        (.changePlanned, 1), (.intent, 1), (.changeApplied, 1), (.intent, 3), (.changeApplied, 9), (.confirmed, 2),
+        (.intent, 11), (.changeApplied, 11), (.changeApplied, 12), (.changeApplied, 13), (.changeApplied, 15), (.changeApplied, 16),
+        (.stepFinished, 3), (.changeApplied, 17), (.stepFinished, 5),
+    ]
+
+    @Test(arguments: deaths.indices)
+    func aRunKilledAtAnyPointResumesWithoutDoingAnythingTwice(death: Int) async throws {
+        let (kind, count) = Self.deaths[death]
+        let lab = try await RunningLab.start()
+        _ = try await lab.ctl("node primary down")
+        let journal = try Journal(path: "\(lab.runtime.stateDir)/journal/journal.sqlite")
+        let builtIn = try #require(BuiltIn.runbook("failover"))
+        let runbook = try RunbookLoader.parse(builtIn.text, file: builtIn.path, kind: "failover")
+        let context = RunContext(config: lab.config, reads: try lab.transport(), writes: try lab.transport(), clock: lab.clock)
+        let decisions = Decisions(confirmAll: true, ticket: "OPS-1")
+        let dying = DyingStore(journal) { event, seen in event.kind == kind && seen == count }
+        let first = StepEngine(runbook: runbook, journal: dying, context: context, actions: FailoverActions.all(), actor: "oncall", host: "a")
+        await #expect(throws: JournalError("killed")) { _ = try await first.run(decisions) }
+        #expect(dying.died)
+
+        let second = StepEngine(runbook: runbook, journal: journal, context: context, actions: FailoverActions.all(), actor: "oncall", host: "b")
+        let outcome = try await second.run(decisions)
+        guard case .finished(let run) = outcome else { Issue.record("after dying at \(kind) #\(count): \(outcome)"); return }
+        // Every change at most once, on the servers and in the journal.
+        let applied = run.steps.flatMap(\.applied).filter { $0.result == "ok" }
+        #expect(Set(applied.map { "\($0.target) \($0.change)" }).count == applied.count, "\(applied.map(\.change))")
+        let vzdumps = await lab.runtime.inspect { world in world.pve.flatMap(\.tasks).filter { $0.parsed.workerType == "vzdump" && $0.parsed.authID != "root@pam" } }
+        #expect(vzdumps.count == 2, "one test backup per target")
+        let verifies = await lab.runtime.inspect { $0.secondary.tasks.filter { $0.parsed.workerType == "verify_snapshot" }.count }
+        #expect(verifies == 2)
+        #expect(try await lab.ctl("show notifications").components(separatedBy: "FAILOVER by").count <= 2, "posted at most once")
+        let job = await lab.runtime.inspect { $0.secondary.syncJobs[0] }
+        #expect(job.schedule == nil && job.owner == LabWorld.backupToken)
+        #expect(try await lab.ctl("show pve").components(separatedBy: "-> secondary").count == 3)
+        await lab.stop()
+    }
+}

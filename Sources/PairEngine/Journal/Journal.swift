@@ -1,11 +1,18 @@
 import Foundation
 import GRDB
 
+/// Where the step engine writes and reads events: the journal, or a test's wrapper of it.
+public protocol EventStore: Sendable {
+    @discardableResult
+    func append(_ events: [JournalEvent], check: (@Sendable ([JournalEvent]) throws(JournalError) -> Void)?) throws(JournalError) -> [JournalEvent]
+    func events(run: String?) throws(JournalError) -> [JournalEvent]
+}
+
 /// The append-only event log in `pair.state-dir/journal.sqlite` (SQLite in WAL mode through
 /// GRDB). Several processes may share it: writers wait for each other (busy timeout), and a
 /// reader notices another process's commit through `PRAGMA data_version` (`changedSince`),
 /// because GRDB's observation cannot see other processes' writes.
-public final class Journal: Sendable {
+public final class Journal: EventStore {
     private let pool: DatabasePool
     public let path: String
 

@@ -64,6 +64,8 @@ public struct RunState: Sendable, Equatable {
         public var change: String
         public var result: String?
         public var message: String?
+        /// The facts journaled with it (a planned change's schedule, its reference time).
+        public var detail: [String: String] = [:]
     }
 
     /// The runs in a journal's events, oldest first.
@@ -107,7 +109,9 @@ public struct RunState: Sendable, Equatable {
 extension RunState.StepState {
     mutating func apply(_ event: JournalEvent) {
         let d = event.detail
-        func change() -> RunState.Change { RunState.Change(target: d["target"] ?? "", change: d["change"] ?? "", result: d["result"], message: d["message"]) }
+        func change() -> RunState.Change {
+            RunState.Change(target: d["target"] ?? "", change: d["change"] ?? "", result: d["result"], message: d["message"], detail: d)
+        }
         switch event.kind {
         case .stepStarted:
             if started == nil { started = event.time }

@@ -7,12 +7,16 @@ public struct PlannedChange: Sendable, Equatable {
     public var diff: String?
     /// Facts to journal with the plan (a schedule to restore later); never a secret.
     public var detail: [String: String]
+    /// Whether a plan made after the change would no longer list it. A change that cannot
+    /// be read back (a secret, a webhook post) is not repeated when a call was interrupted.
+    public var readable: Bool
 
-    public init(target: String, change: String, diff: String? = nil, detail: [String: String] = [:]) {
+    public init(target: String, change: String, diff: String? = nil, detail: [String: String] = [:], readable: Bool = true) {
         self.target = target
         self.change = change
         self.diff = diff
         self.detail = detail
+        self.readable = readable
     }
 }
 

@@ -7,14 +7,14 @@ import Foundation
 /// (plans read the servers), and an intent without a result is settled the same way.
 public struct StepEngine: Sendable {
     public let runbook: Runbook
-    let journal: Journal
+    let journal: any EventStore
     let context: RunContext
     let actions: [String: any StepAction]
     /// Who acts (`--operator`), and on which machine.
     public let actor: String
     public let host: String
 
-    public init(runbook: Runbook, journal: Journal, context: RunContext, actions: [String: any StepAction], actor: String,
+    public init(runbook: Runbook, journal: any EventStore, context: RunContext, actions: [String: any StepAction], actor: String,
                 host: String = ProcessInfo.processInfo.hostName) {
         self.runbook = runbook
         self.journal = journal
@@ -76,7 +76,7 @@ public struct StepEngine: Sendable {
     }
 
     private func startOrResume(drill: String?) throws(JournalError) -> RunState {
-        if let active = RunState.active(in: try journal.events()) {
+        if let active = RunState.active(in: try journal.events(run: nil)) {
             guard active.runbook == runbook.kind else {
                 throw JournalError("a \(active.runbook) run (\(active.id)) is active; finish it before starting a \(runbook.kind)")
             }
@@ -136,13 +136,25 @@ public struct StepEngine: Sendable {
             return .refused(run, step: number, reason: error.message)
         }
         let state = run.steps.first { $0.number == number }!
-        for intent in state.intents where !state.applied.contains(where: { $0.target == intent.target && $0.change == intent.change })
-            && !changes.contains(where: { $0.target == intent.target && $0.change == intent.change }) {
-            // Interrupted after the call: the server already holds the change.
-            try record(.changeApplied, step: number, detail: ["target": intent.target, "change": intent.change, "result": "already",
-                                                             "message": "found done on resume"], run: &run)
+        var settled: [RunState.Change] = []
+        for intent in state.intents where !state.applied.contains(where: { $0.target == intent.target && $0.change == intent.change }) {
+            guard let again = changes.first(where: { $0.target == intent.target && $0.change == intent.change }) else {
+                // Interrupted after the call: the server already holds the change.
+                try record(.changeApplied, step: number, detail: ["target": intent.target, "change": intent.change, "result": "already",
+                                                                 "message": "found done on resume"], run: &run)
+                continue
+            }
+            if !again.readable {
+                // Interrupted during a call whose effect cannot be read back: not repeated;
+                // the step's verification says whether it took effect.
+                try record(.changeApplied, step: number, detail: ["target": intent.target, "change": intent.change, "result": "unknown",
+                                                                 "message": "interrupted during the call; not repeated"], run: &run)
+                settled.append(intent)
+            }
         }
-        let pending = changes.filter { !state.applied($0.change, on: $0.target) }
+        let pending = changes.filter { change in
+            !state.applied(change.change, on: change.target) && !settled.contains { $0.target == change.target && $0.change == change.change }
+        }
         for change in pending where !state.planned.contains(where: { $0.target == change.target && $0.change == change.change }) {
             var detail = change.detail
             (detail["target"], detail["change"]) = (change.target, change.change)
@@ -215,7 +227,7 @@ public struct StepEngine: Sendable {
 
     /// Journals one event and folds it into `run`.
     private func record(_ kind: JournalEvent.Kind, step: Int? = nil, detail: [String: String], run: inout RunState) throws(JournalError) {
-        let written = try journal.append([event(kind, run: run.id, step: step, detail: detail)])
+        let written = try journal.append([event(kind, run: run.id, step: step, detail: detail)], check: nil)
         for event in written { run.apply(event) }
     }
 }

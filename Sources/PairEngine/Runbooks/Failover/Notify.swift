@@ -9,7 +9,7 @@ public struct Notify: StepAction {
 
     public func plan(_ context: RunContext, _ run: RunState, _ decisions: Decisions) async throws(StepFailure) -> [PlannedChange] {
         guard !run.steps.contains(where: { step in step.applied.contains { $0.change == "notify" && $0.result != "failed" } }) else { return [] }
-        return [PlannedChange(target: context.config.notify == nil ? "message" : "webhook", change: "notify", diff: Self.message(context, run))]
+        return [PlannedChange(target: context.config.notify == nil ? "message" : "webhook", change: "notify", diff: Self.message(context, run), readable: false)]
     }
 
     /// Who, when, what moved, the last good sync before the outage, what may be at risk.

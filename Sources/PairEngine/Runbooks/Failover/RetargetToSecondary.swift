@@ -61,8 +61,9 @@ public struct RetargetToSecondary: StepAction {
         }
         // The secret is not readable back: it is set once per run, after the entry changed.
         let secret = "set secret of \(host.storage)"
-        if !changes.isEmpty || !(run.steps.contains { $0.applied(secret, on: host.name) }) {
-            changes.append(PlannedChange(target: host.name, change: secret, diff: "\(host.storage).pw <- the secret of \(target.username ?? "?") (not shown)"))
+        if !changes.isEmpty || !(run.steps.contains { step in step.applied.contains { $0.target == host.name && $0.change == secret } }) {
+            changes.append(PlannedChange(target: host.name, change: secret, diff: "\(host.storage).pw <- the secret of \(target.username ?? "?") (not shown)",
+                                         readable: false))
         }
         return changes
     }

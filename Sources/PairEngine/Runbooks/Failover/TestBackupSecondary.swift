@@ -15,19 +15,35 @@ public struct TestBackupSecondary: StepAction {
     }
 
     public func plan(_ context: RunContext, _ run: RunState, _ decisions: Decisions) async throws(StepFailure) -> [PlannedChange] {
-        // A snapshot written and verified since the run began proves the same (and lets a
-        // resumed run skip a test that finished before an interruption).
-        let since = run.started
         var changes: [PlannedChange] = []
         for host in context.config.pve {
             guard let vmid = host.testVMID else { continue }
             let guest = try await self.guest(vmid, host, context)
-            // A test snapshot from this run already verified on the secondary: nothing to do.
-            if let snapshot = try await newest(guest, context), snapshot.backupTime >= since, snapshot.verification?.state == "ok" { continue }
+            let since = try await Self.since(host, run, context)
+            let detail = ["since": String(since)]
+            // A snapshot written since the run began proves the backup (a resumed run does not
+            // back up again); it only needs the secondary's verify, if it lacks one.
+            if let snapshot = try await newest(guest, context), snapshot.backupTime >= since {
+                if snapshot.verification?.state == "ok" { continue }
+                changes.append(PlannedChange(target: host.name, change: "verify test snapshot of \(vmid)",
+                                             diff: "verify \(snapshot.backupType)/\(vmid)/\(Timestamps.rfc3339(snapshot.backupTime)) on the secondary", detail: detail))
+                continue
+            }
             changes.append(PlannedChange(target: host.name, change: "test backup of \(vmid)",
-                                         diff: "vzdump \(vmid) on \(guest.node) --storage \(Self.storage(host)) --remove 0, then verify it on the secondary"))
+                                         diff: "vzdump \(vmid) on \(guest.node) --storage \(Self.storage(host)) --remove 0, then verify it on the secondary",
+                                         detail: detail))
         }
         return changes
+    }
+
+    /// The secondary's clock when this step first planned the target's test (snapshot times
+    /// are the node's, not this machine's): a snapshot at or after it comes from this test.
+    static func since(_ host: PVEHostConfig, _ run: RunState, _ context: RunContext) async throws(StepFailure) -> Int64 {
+        let planned = run.steps.flatMap(\.planned).first { $0.target == host.name && $0.change.hasSuffix("of \(host.testVMID ?? 0)") }
+        if let text = planned?.detail["since"], let since = Int64(text) { return since }
+        do { return try await context.reader(.secondary).time().time } catch {
+            throw StepFailure("cannot read the secondary's clock: \(error)")
+        }
     }
 
     private func guest(_ vmid: Int, _ host: PVEHostConfig, _ context: RunContext) async throws(StepFailure) -> PVEGuest {
@@ -60,7 +76,8 @@ public struct TestBackupSecondary: StepAction {
         }
         do {
             let guest = try await self.guest(vmid, host, context)
-            let started = Int64(context.clock.now())
+            guard let since = change.detail["since"].flatMap({ Int64($0) }) else { return .failed("the plan lacks its reference time; run again") }
+            if change.change.hasPrefix("verify test snapshot") { return try await verifyNewest(guest, since: since, context) }
             guard case .task(let upid) = try await client.vzdump(node: guest.node, vmids: [vmid], storage: Self.storage(host), remove: false) else {
                 return .failed("\(guest.node) answered that guest \(vmid) is not there; PVE's guest list may lag: run again")
             }
@@ -69,23 +86,34 @@ public struct TestBackupSecondary: StepAction {
                 let errors = (try? await client.taskLogLines(node: guest.node, upid: upid))?.map(\.t).filter { $0.contains("ERROR") } ?? []
                 return .failed("vzdump ended \(status.exitstatus ?? "unknown"): \(errors.joined(separator: " | "))\(Self.hint(errors.joined()))")
             }
-            guard let snapshot = try await newest(guest, context), snapshot.backupTime >= started - 5 else {
-                return .failed("vzdump reported OK but no new snapshot of \(vmid) is on the secondary: is the entry pointing elsewhere?")
-            }
-            guard let operatorClient = context.operatorClient(.secondary) else {
-                return .needsOperator("no [secondary] operator token to verify \(snapshot.backupType)/\(vmid): verify it in the secondary's GUI, then run pbsha failover again")
-            }
-            let store = context.node(.secondary).datastore
-            let verify = try await operatorClient.verify(store: store, type: snapshot.backupType, id: snapshot.backupID, time: snapshot.backupTime,
-                                                         ignoreVerified: false)
-            let verified = try await follow(context.clock) { try await operatorClient.taskStatus(verify) }
-            guard verified.exitstatus == "OK" else { return .failed("the secondary's verify of the test snapshot ended \(verified.exitstatus ?? "unknown")") }
-            return .applied("\(snapshot.backupType)/\(vmid)/\(Timestamps.rfc3339(snapshot.backupTime)) on the secondary, verified")
+            return try await verifyNewest(guest, since: since, context)
         } catch let failure as StepFailure {
             return .failed(failure.message)
         } catch {
             return .failed("\(error)")
         }
+    }
+
+    /// Has the secondary verify the guest's newest snapshot since `since`, once it is complete.
+    private func verifyNewest(_ guest: PVEGuest, since: Int64, _ context: RunContext) async throws -> ApplyOutcome {
+        var waited = 0.0
+        var snapshot = try await newest(guest, context)
+        while let pending = snapshot, pending.backupTime >= since, pending.size == nil, waited < patience {
+            await context.clock.sleep(seconds: 2)
+            waited += 2
+            snapshot = try await newest(guest, context)
+        }
+        guard let snapshot, snapshot.backupTime >= since, snapshot.size != nil else {
+            return .failed("no new complete snapshot of \(guest.vmid) is on the secondary: is the entry pointing elsewhere?")
+        }
+        guard let operatorClient = context.operatorClient(.secondary) else {
+            return .needsOperator("no [secondary] operator token to verify \(snapshot.backupType)/\(guest.vmid): verify it in the secondary's GUI, then run pbsha failover again")
+        }
+        let verify = try await operatorClient.verify(store: context.node(.secondary).datastore, type: snapshot.backupType, id: snapshot.backupID,
+                                                     time: snapshot.backupTime, ignoreVerified: false)
+        let verified = try await follow(context.clock) { try await operatorClient.taskStatus(verify) }
+        guard verified.exitstatus == "OK" else { return .failed("the secondary's verify of the test snapshot ended \(verified.exitstatus ?? "unknown")") }
+        return .applied("\(snapshot.backupType)/\(guest.vmid)/\(Timestamps.rfc3339(snapshot.backupTime)) on the secondary, verified")
     }
 
     /// Polls a task until it stops or patience runs out.
@@ -118,9 +146,15 @@ public struct TestBackupSecondary: StepAction {
                 results.append(GateResult(name: "\(host.name) test backup", passed: true, hard: false, message: "no test-vmid configured: skipped"))
                 continue
             }
-            let done = run.steps.contains { $0.applied("test backup of \(vmid)", on: host.name) }
-            results.append(GateResult(name: "\(host.name) test backup of \(vmid)", passed: done, hard: true,
-                                      message: done ? "landed on the secondary and verified" : "not done"))
+            do {
+                let since = try await Self.since(host, run, context)
+                let snapshot = try await newest(try await guest(vmid, host, context), context)
+                let ok = snapshot.map { $0.backupTime >= since && $0.verification?.state == "ok" } ?? false
+                results.append(GateResult(name: "\(host.name) test backup of \(vmid)", passed: ok, hard: true,
+                                          message: ok ? "on the secondary since this run began, verified ok" : "no verified snapshot of \(vmid) from this run on the secondary"))
+            } catch {
+                results.append(GateResult(name: "\(host.name) test backup of \(vmid)", passed: false, hard: true, message: "\(error)"))
+            }
         }
         return results
     }
