@@ -46,9 +46,12 @@ import Testing
         #expect(shown.components(separatedBy: "-> secondary").count == 3, "\(shown)")
         #expect(run.steps[2].applied.count == 2 && run.steps[2].applied.allSatisfy { $0.result == "ok" })
         #expect(run.steps[4].applied.contains { $0.change == "recovery ticket OPS-1" })
-        // Nothing secret reached the journal.
+        // Every API write is journaled, and nothing secret reached the journal.
         let secret = try #require(lab.config.secondary.pveToken?.secret)
-        #expect(!(try journal.events()).contains { "\($0.detail)".contains(secret) })
+        let events = try journal.events()
+        #expect(!events.contains { "\($0.detail)".contains(secret) })
+        #expect(events.contains { $0.kind == .apiWrite && $0.detail["path"] == "/api2/json/storage/backup-primary" && $0.detail["parameters"] == "password=(secret removed)" })
+        #expect(events.filter { $0.kind == .apiWrite && $0.detail["path"]?.hasSuffix("/change-owner") == true }.count == 8)
 
         // The next scheduled backup lands on the secondary, and the secondary's verify job checks it.
         let before = await lab.runtime.inspect { $0.secondary.tasks.filter { $0.parsed.workerType == "backup" }.count }

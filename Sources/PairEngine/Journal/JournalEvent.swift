@@ -51,6 +51,9 @@ public struct JournalEvent: Sendable, Equatable {
         case assigned
         /// `text`.
         case note
+        /// `method`, `host`, `path`, `status`, `parameters`: one API write a change made,
+        /// secrets removed (`RecordingTransport`).
+        case apiWrite = "api-write"
         /// `check`, `reason`: a soft gate passed over without its condition holding.
         case override
         /// `waiting`: what the step waits for (a person, a ticket, a command run by hand).

@@ -45,6 +45,7 @@ public enum RunReport {
             if let reason = step.skippedReason { lines.append("- skipped: \(reason)") }
             if let waiting = step.waitingFor, step.state == .waiting { lines.append("- waiting for: \(waiting)") }
             lines += step.overrides.map { "- override: \($0)" } + step.notes.map { "- note: \($0)" }
+            lines += step.writes.map { "- api: \($0)" }
         }
         return lines.joined(separator: "\n")
     }

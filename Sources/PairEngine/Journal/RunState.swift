@@ -35,6 +35,8 @@ public struct RunState: Sendable, Equatable {
         public var skippedReason: String?
         public var waitingFor: String?
         public var notes: [String] = []
+        /// The API writes the step's changes made: `METHOD host path -> status`.
+        public var writes: [String] = []
         public var message: String?
 
         public enum State: String, Sendable { case pending, active, waiting, done, failed, skipped }
@@ -141,6 +143,9 @@ extension RunState.StepState {
             message = d["message"]
             finished = event.time
         case .confirmed: confirmed.append(d["word"] ?? "enter")
+        case .apiWrite:
+            writes.append("\(d["method"] ?? "?") \(d["host"] ?? "?") \(d["path"] ?? "?") -> \(d["status"] ?? "no answer")"
+                          + (d["parameters"].map { $0.isEmpty ? "" : " (\($0))" } ?? ""))
         case .runStarted, .runFinished:
             break
         }

@@ -20,6 +20,11 @@ public struct RunContext: Sendable {
         self.shell = shell
     }
 
+    /// The same context whose writes are reported to `sink` (secrets removed) as they happen.
+    public func recording(_ sink: @escaping @Sendable (WriteRecord) -> Void) -> RunContext {
+        RunContext(config: config, reads: reads, writes: RecordingTransport(writes, record: sink), clock: clock, shell: shell)
+    }
+
     /// The monitor (read-only) client of a PBS node.
     public func reader(_ role: NodeRole) -> PBSClient {
         let node = role == .primary ? config.primary : config.secondary

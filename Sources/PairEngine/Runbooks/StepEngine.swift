@@ -183,7 +183,13 @@ public struct StepEngine: Sendable {
         // Each change: intent first, then the call, then its result.
         for change in pending {
             try record(.intent, step: number, detail: ["target": change.target, "change": change.change], run: &run)
-            let outcome = await action.apply(change, context, run)
+            let writes = WriteLog()
+            let outcome = await action.apply(change, context.recording { writes.add($0) }, run)
+            for write in writes.all {
+                let parameters = write.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+                try record(.apiWrite, step: number, detail: ["method": write.method, "host": write.host, "path": write.path,
+                                                            "status": write.status.map(String.init) ?? "no answer", "parameters": parameters], run: &run)
+            }
             switch outcome {
             case .applied(let message):
                 try record(.changeApplied, step: number, detail: ["target": change.target, "change": change.change, "result": "ok", "message": message], run: &run)
@@ -230,4 +236,13 @@ public struct StepEngine: Sendable {
         let written = try journal.append([event(kind, run: run.id, step: step, detail: detail)], check: nil)
         for event in written { run.apply(event) }
     }
+}
+
+/// The API writes one change made, collected while it runs.
+private final class WriteLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var records: [WriteRecord] = []
+
+    func add(_ record: WriteRecord) { lock.withLock { records.append(record) } }
+    var all: [WriteRecord] { lock.withLock { records } }
 }
