@@ -21,7 +21,7 @@ struct RunningLab {
 
     /// Ordinary calls get a generous timeout: the in-process lab shares the cooperative thread pool
     /// with whatever else the test run does on two cores.
-    func transport(timeout: Double = 10) throws -> PinnedHTTPSClient {
+    func transport(timeout: Double = 20) throws -> PinnedHTTPSClient {
         try PinnedHTTPSClient(limits: .init(connectTimeout: timeout, requestTimeout: timeout))
     }
 

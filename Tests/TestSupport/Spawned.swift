@@ -84,6 +84,40 @@ public struct Spawned: Sendable {
         return (code, child.stdout, child.stderr)
     }
 
+    /// Waits for the exit status without holding a thread of Swift's cooperative pool (an
+    /// in-process lab may need it to answer), killing the child after `timeout` seconds.
+    public func wait(timeout: Double = 60) async -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                return -1
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// Polls stdout until it contains `text`, without blocking a cooperative thread.
+    public func waitForOutput(_ text: String, timeout: Double = 60) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if stdout.contains(text) { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    /// Runs to completion without blocking a cooperative thread.
+    public static func run(_ arguments: [String], directory: String, environment: [String: String] = [:],
+                           executable: String? = nil, timeout: Double = 60) async -> (code: Int32, out: String, err: String) {
+        let child = start(arguments, directory: directory, environment: environment, executable: executable)
+        let code = await child.wait(timeout: timeout)
+        return (code, child.stdout, child.stderr)
+    }
+
     public static func temporaryDirectory() -> String {
         var template = Array((NSTemporaryDirectory() + "pbsha-e2e-XXXXXX").utf8CString)
         return String(cString: mkdtemp(&template)!)

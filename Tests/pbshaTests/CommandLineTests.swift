@@ -98,22 +98,22 @@ import Testing
 
 /// `lab serve`, `lab ctl`, `status` and `check` together, as the acceptance criteria describe.
 @Suite(.serialized) struct LabEndToEndTests {
-    @Test func statusAndCheckFollowTheLabsFaults() throws {
+    @Test func statusAndCheckFollowTheLabsFaults() async throws {
         let dir = Spawned.temporaryDirectory()
         let state = "\(dir)/lab"
         let lab = Spawned.start(["lab", "serve", "--state-dir", state], directory: dir)
         defer { kill(lab.pid, SIGKILL) }
-        #expect(lab.waitForOutput("ready \(state)/pbsha.toml"), "lab did not start: \(lab.stderr)")
+        #expect(await lab.waitForOutput("ready \(state)/pbsha.toml"), "lab did not start: \(lab.stderr)")
         let config = ["--config", "\(state)/pbsha.toml"]
-        func ctl(_ words: String) {
-            let result = Spawned.run(["lab", "ctl", "--state-dir", state] + words.split(separator: " ").map(String.init), directory: dir)
+        func ctl(_ words: String) async {
+            let result = await Spawned.run(["lab", "ctl", "--state-dir", state] + words.split(separator: " ").map(String.init), directory: dir)
             #expect(result.code == 0, "lab ctl \(words): \(result.err)")
         }
         func json(_ text: String) throws -> [String: Any] {
             try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         }
 
-        let healthy = Spawned.run(["status", "--json"] + config, directory: dir)
+        let healthy = await Spawned.run(["status", "--json"] + config, directory: dir)
         #expect(healthy.code == 0, "\(healthy.err)")
         let document = try json(healthy.out)
         let nodes = try #require(document["nodes"] as? [String: [String: Any]])
@@ -125,66 +125,66 @@ import Testing
         // The lab's primary verifies too, and sync copies its verify states: they are counted apart.
         #expect(((document["verify"] as? [String: Any])?["snapshots-verified-upstream-only"] as? Int ?? 0) > 0)
         #expect(((document["verify"] as? [String: Any])?["snapshots-ok"] as? Int ?? 0) > 0)
-        let text = Spawned.run(["status"] + config, directory: dir)
+        let text = await Spawned.run(["status"] + config, directory: dir)
         #expect(text.out.contains("verified upstream only: "), "\(text.out)")
         #expect(document["drift"] is [String: Any])
         #expect((document["pve"] as? [Any])?.count == 2)
 
-        ctl("node primary down")
-        let down = Spawned.run(["status", "--json"] + config, directory: dir)
+        await ctl("node primary down")
+        let down = await Spawned.run(["status", "--json"] + config, directory: dir)
         #expect(down.code == 3)
         let downNodes = try #require(try json(down.out)["nodes"] as? [String: [String: Any]])
         #expect(downNodes["primary"]?["reachable"] as? Bool == false)
         #expect(downNodes["secondary"]?["reachable"] as? Bool == true)
-        ctl("node primary up")
+        await ctl("node primary up")
 
-        ctl("node secondary hang")
+        await ctl("node secondary hang")
         let started = Date()
-        let hung = Spawned.run(["status", "--timeout", "2"] + config, directory: dir)
+        let hung = await Spawned.run(["status", "--timeout", "2"] + config, directory: dir)
         #expect(hung.code == 3)
         #expect(Date().timeIntervalSince(started) < 15, "the 2 s timeout was not kept (generous bound: loaded CI machines start processes slowly)")
         #expect(hung.out.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains("did not answer within 2 s"))
-        ctl("node secondary up")
+        await ctl("node secondary up")
 
-        ctl("sync fail")
-        ctl("advance 3h")
-        let failing = Spawned.run(["check"] + config, directory: dir)
+        await ctl("sync fail")
+        await ctl("advance 3h")
+        let failing = await Spawned.run(["check"] + config, directory: dir)
         #expect(failing.code == 2)
         #expect(failing.out.hasPrefix("PBSHA CRITICAL - sync-failing: sync failing for 3 runs in a row"))
         #expect(failing.out.contains("consecutive_failures=3;0;2;0"))
-        ctl("sync heal")
-        ctl("advance 1h")
-        let healed = Spawned.run(["check"] + config, directory: dir)
+        await ctl("sync heal")
+        await ctl("advance 1h")
+        let healed = await Spawned.run(["check"] + config, directory: dir)
         #expect(healed.code == 0, "\(healed.out)")
         #expect(healed.out.contains("consecutive_failures=0;0;2;0"))
 
         // status and check read through the read-only transport: not one write reached the lab.
-        let report = Spawned.run(["lab", "ctl", "--state-dir", state, "status"], directory: dir)
+        let report = await Spawned.run(["lab", "ctl", "--state-dir", state, "status"], directory: dir)
         #expect(report.out.contains("writes received: 0"), "\(report.out)")
 
         kill(lab.pid, SIGTERM)
-        #expect(lab.wait(timeout: 10) == 0)
+        #expect(await lab.wait(timeout: 10) == 0)
         #expect(FileManager.default.fileExists(atPath: "\(state)/lab-state.json"))
     }
 
-    @Test func aWrongFingerprintFailsClosedShowingBoth() throws {
+    @Test func aWrongFingerprintFailsClosedShowingBoth() async throws {
         let dir = Spawned.temporaryDirectory()
         let state = "\(dir)/lab"
         let lab = Spawned.start(["lab", "serve", "--state-dir", state], directory: dir)
         defer { kill(lab.pid, SIGKILL) }
-        #expect(lab.waitForOutput("ready"))
+        #expect(await lab.waitForOutput("ready"))
         let original = try String(contentsOfFile: "\(state)/pbsha.toml", encoding: .utf8)
         let line = try #require(original.split(separator: "\n").first { $0.hasPrefix("fingerprint") })
         let real = String(line.split(separator: "\"")[1])
         let wrong = String(repeating: "00:", count: 31) + "00"
         try original.replacingOccurrences(of: real, with: wrong).write(toFile: "\(state)/wrong.toml", atomically: true, encoding: .utf8)
-        let result = Spawned.run(["status", "--config", "\(state)/wrong.toml"], directory: dir)
+        let result = await Spawned.run(["status", "--config", "\(state)/wrong.toml"], directory: dir)
         #expect(result.code == 3)
         let flat = result.out.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "  ", with: "")
         #expect(result.out.contains("fingerprint-mismatch"))
         #expect(flat.contains(wrong) || result.out.contains(String(wrong.prefix(40))))
         #expect(flat.contains(String(real.prefix(40))))
         kill(lab.pid, SIGTERM)
-        _ = lab.wait(timeout: 10)
+        _ = await lab.wait(timeout: 10)
     }
 }

@@ -4,41 +4,41 @@ import Testing
 
 /// `pbsha failover`, `runs` and `report` as an operator runs them, against `lab serve`.
 @Suite(.serialized) struct FailoverCommandTests {
-    @Test func scriptedFailoverStopsAtGatesThenCompletesAndReports() throws {
+    @Test func scriptedFailoverStopsAtGatesThenCompletesAndReports() async throws {
         let dir = Spawned.temporaryDirectory()
         let state = "\(dir)/lab"
         // A fast world clock: the test backups and their verifies take world minutes.
         let lab = Spawned.start(["lab", "serve", "--state-dir", state, "--speed", "60"], directory: dir)
         defer { kill(lab.pid, SIGKILL) }
-        #expect(lab.waitForOutput("ready \(state)/pbsha.toml"), "lab did not start: \(lab.stderr)")
+        #expect(await lab.waitForOutput("ready \(state)/pbsha.toml"), "lab did not start: \(lab.stderr)")
         let config = ["--config", "\(state)/pbsha.toml", "--timeout", "3"]
-        #expect(Spawned.run(["lab", "ctl", "--state-dir", state, "node", "primary", "down"], directory: dir).code == 0)
+        #expect(await Spawned.run(["lab", "ctl", "--state-dir", state, "node", "primary", "down"], directory: dir).code == 0)
 
-        let dry = Spawned.run(["failover", "--dry-run"] + config, directory: dir)
+        let dry = await Spawned.run(["failover", "--dry-run"] + config, directory: dir)
         #expect(dry.code == 0 && dry.out.contains("will: secondary: pause sync job primary-mirror") && dry.out.contains("confirmation: type FAILOVER"),
                 "\(dry.out)\(dry.err)")
-        #expect(Spawned.run(["runs"] + config, directory: dir).out.contains("no runs"), "a dry run journals nothing")
+        #expect(await Spawned.run(["runs"] + config, directory: dir).out.contains("no runs"), "a dry run journals nothing")
 
-        let waiting = Spawned.run(["failover", "--operator", "oncall"] + config, directory: dir)
+        let waiting = await Spawned.run(["failover", "--operator", "oncall"] + config, directory: dir)
         #expect(waiting.code == 1 && waiting.out.contains("waiting for the operator at step 1: acknowledge:"), "\(waiting.out)\(waiting.err)")
-        let done = Spawned.run(["failover", "--operator", "oncall", "--yes", "--ticket", "OPS-1"] + config, directory: dir, timeout: 120)
+        let done = await Spawned.run(["failover", "--operator", "oncall", "--yes", "--ticket", "OPS-1"] + config, directory: dir, timeout: 120)
         #expect(done.code == 0, "\(done.out)\(done.err)")
         #expect(done.out.contains("step 5/5 done"))
 
-        let runs = Spawned.run(["runs", "--json"] + config, directory: dir)
+        let runs = await Spawned.run(["runs", "--json"] + config, directory: dir)
         let list = try #require(try JSONSerialization.jsonObject(with: Data(runs.out.utf8)) as? [[String: Any]])
         #expect(list.count == 1 && list[0]["state"] as? String == "done" && list[0]["operator"] as? String == "oncall")
         let id = try #require(list[0]["id"] as? String)
-        let report = Spawned.run(["report", id, "--format", "json"] + config, directory: dir)
+        let report = await Spawned.run(["report", id, "--format", "json"] + config, directory: dir)
         let document = try #require(try JSONSerialization.jsonObject(with: Data(report.out.utf8)) as? [String: Any])
         let steps = try #require(document["steps"] as? [[String: Any]])
         #expect(steps.map { $0["owner"] as? String } == ["on-call", "on-call", "on-call", "comms or on-call", "ops lead"])
         #expect(steps.map { $0["estimate-seconds"] as? Int } == [120, 300, 300, 300, nil])
         #expect(steps.allSatisfy { $0["started"] is String && $0["done"] is String && $0["state"] as? String == "done" })
         #expect((steps[0]["acknowledged"] as? [String])?.contains("nothing-missed") == true)
-        #expect(Spawned.run(["report", id] + config, directory: dir).out.hasPrefix("# Failover run \(id)"))
-        #expect(Spawned.run(["report", "nope"] + config, directory: dir).code == 2)
-        let notifications = Spawned.run(["lab", "ctl", "--state-dir", state, "show", "notifications"], directory: dir)
+        #expect(await Spawned.run(["report", id] + config, directory: dir).out.hasPrefix("# Failover run \(id)"))
+        #expect(await Spawned.run(["report", "nope"] + config, directory: dir).code == 2)
+        let notifications = await Spawned.run(["lab", "ctl", "--state-dir", state, "show", "notifications"], directory: dir)
         #expect(notifications.out.contains("FAILOVER by oncall"))
     }
 }
