@@ -23,6 +23,34 @@ struct FailoverCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The primary's recovery ticket reference (step 5).")
     var ticket: String?
 
+    @Option(name: .long, help: "Say that manual step N is done (repeatable).")
+    var done: [Int] = []
+
+    @Option(name: .long, help: "Skip step N of the active run (needs --reason), then stop.")
+    var skip: Int?
+
+    @Option(name: .long, help: "Why the step is skipped (journaled).")
+    var reason: String?
+
+    @Option(name: .long, help: "Give step N of the active run to a person (needs --to), then stop.")
+    var assign: Int?
+
+    @Option(name: .long, help: "Who takes the step.")
+    var to: String?
+
+    @Option(name: .long, help: "Add a note to step N of the active run (needs --text), then stop.")
+    var note: Int?
+
+    @Option(name: .long, help: "The note.")
+    var text: String?
+
+    func validate() throws {
+        if skip != nil, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--skip needs --reason TEXT") }
+        if assign != nil, (to ?? "").isEmpty { throw ValidationError("--assign needs --to NAME") }
+        if note != nil, (text ?? "").isEmpty { throw ValidationError("--note needs --text TEXT") }
+        if [skip, assign, note].compactMap({ $0 }).count > 1 { throw ValidationError("give one of --skip, --assign, --note at a time") }
+    }
+
     func run() async throws {
         let session = try await PairSession.open(source)
         defer { Task { await session.close() } }
@@ -43,8 +71,19 @@ struct FailoverCommand: AsyncParsableCommand {
             Output.line(await engine.dryRun())
             return
         }
+        if skip != nil || assign != nil || note != nil {
+            do {
+                let run = try skip.map { try engine.skip(step: $0, reason: reason ?? "") }
+                    ?? assign.map { try engine.assign(step: $0, to: to ?? "") } ?? engine.note(step: note ?? 0, text ?? "")
+                Output.line(Runbooks.progress(run, runbook: runbook, now: Int64(Date().timeIntervalSince1970)))
+                return
+            } catch {
+                Output.error("pbsha: \(error)")
+                throw Exit.refused
+            }
+        }
         let outcome: StepEngine.Outcome
-        do { outcome = try await engine.run(Decisions(confirmAll: yes, ticket: ticket)) } catch {
+        do { outcome = try await engine.run(Decisions(confirmAll: yes, ticket: ticket, manualDone: Set(done))) } catch {
             Output.error("pbsha: \(error)")
             throw Exit.usage
         }

@@ -98,7 +98,7 @@ public struct RunState: Sendable, Equatable {
             return
         }
         guard let number = event.step else { return }
-        if event.kind == .stepStarted, !steps.contains(where: { $0.number == number }) {
+        if [.stepStarted, .assigned, .note].contains(event.kind), !steps.contains(where: { $0.number == number }) {
             steps.append(StepState(number: number, title: event.detail["title"] ?? "step \(number)", owner: event.detail["owner"] ?? "?",
                                    estimateSeconds: event.detail["estimate-seconds"].flatMap { Int($0) }))
             steps.sort { $0.number < $1.number }
@@ -116,6 +116,10 @@ extension RunState.StepState {
         }
         switch event.kind {
         case .stepStarted:
+            // A step first named by an assignment or a note gets its title here.
+            title = d["title"] ?? title
+            owner = d["owner"] ?? owner
+            estimateSeconds = d["estimate-seconds"].flatMap { Int($0) } ?? estimateSeconds
             if started == nil { started = event.time }
             // A failed or waiting step that starts again is retried.
             if state != .done && state != .skipped { state = .active }

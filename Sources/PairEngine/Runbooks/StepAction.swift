@@ -56,11 +56,14 @@ public struct Decisions: Sendable {
     public var ticket: String?
     /// Words typed for confirmations and acknowledgments in the console.
     public var typed: Set<String>
+    /// Manual steps a person says are done (`--done N`).
+    public var manualDone: Set<Int>
 
-    public init(confirmAll: Bool = false, ticket: String? = nil, typed: Set<String> = []) {
+    public init(confirmAll: Bool = false, ticket: String? = nil, typed: Set<String> = [], manualDone: Set<Int> = []) {
         self.confirmAll = confirmAll
         self.ticket = ticket
         self.typed = typed
+        self.manualDone = manualDone
     }
 }
 

@@ -75,6 +75,45 @@ public struct StepEngine: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// Skips a step of the active run with a typed reason (a step that is done stays done).
+    public func skip(step number: Int, reason: String) throws(JournalError) -> RunState {
+        var run = try activeRun()
+        guard (1...runbook.steps.count).contains(number) else { throw JournalError("the run has steps 1–\(runbook.steps.count), not \(number)") }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw JournalError("skipping a step needs a reason") }
+        guard run.steps.first(where: { $0.number == number })?.state != .done else { throw JournalError("step \(number) is done; it cannot be skipped") }
+        if !run.steps.contains(where: { $0.number == number }) {
+            let step = runbook.steps[number - 1]
+            try record(.stepStarted, step: number, detail: ["title": step.title, "owner": step.owner,
+                                                            "estimate-seconds": step.estimateSeconds.map(String.init) ?? "async"], run: &run)
+        }
+        try record(.skipped, step: number, detail: ["reason": reason], run: &run)
+        return run
+    }
+
+    /// Gives a step of the active run to a named person.
+    public func assign(step number: Int, to person: String) throws(JournalError) -> RunState {
+        var run = try activeRun()
+        guard run.steps.contains(where: { $0.number == number }) || (1...runbook.steps.count).contains(number) else {
+            throw JournalError("the run has steps 1–\(runbook.steps.count), not \(number)")
+        }
+        try record(.assigned, step: number, detail: ["assignee": person], run: &run)
+        return run
+    }
+
+    /// Adds a note to a step of the active run.
+    public func note(step number: Int, _ text: String) throws(JournalError) -> RunState {
+        var run = try activeRun()
+        try record(.note, step: number, detail: ["text": text], run: &run)
+        return run
+    }
+
+    private func activeRun() throws(JournalError) -> RunState {
+        guard let active = RunState.active(in: try journal.events(run: nil)), active.runbook == runbook.kind else {
+            throw JournalError("no active \(runbook.kind) run")
+        }
+        return active
+    }
+
     private func startOrResume(drill: String?) throws(JournalError) -> RunState {
         if let active = RunState.active(in: try journal.events(run: nil)) {
             guard active.runbook == runbook.kind else {
@@ -102,7 +141,7 @@ public struct StepEngine: Sendable {
             return .refused(run, step: number, reason: "this pbsha has no action '\(step.action)'")
         }
         let current = run.steps.first { $0.number == number }
-        if current == nil || current?.state == .failed || current?.state == .waiting {
+        if current?.started == nil || current?.state == .failed || current?.state == .waiting {
             try record(.stepStarted, step: number, detail: ["title": step.title, "owner": step.owner,
                                                             "estimate-seconds": step.estimateSeconds.map(String.init) ?? "async"], run: &run)
         }
@@ -168,12 +207,15 @@ public struct StepEngine: Sendable {
             switch step.confirmation {
             case .none: break
             case .enter:
-                guard decisions.confirmAll || decisions.typed.contains("enter") else {
+                // A manual step waits for a person even under --yes: only they know it is done.
+                let typedOnly = step.action == "manual"
+                guard (decisions.confirmAll && !typedOnly) || decisions.typed.contains("enter") || decisions.manualDone.contains(number) else {
+                    if typedOnly { return try wait(number, "the operator confirms: \(step.title) (Enter in the console, or --done \(number))", &run) }
                     return try wait(number, "confirm \(pending.count) change(s) (Enter in the console, --yes in scripted mode)", &run)
                 }
                 try record(.confirmed, step: number, detail: ["word": "enter"], run: &run)
             case .word(let word):
-                guard decisions.confirmAll || decisions.typed.contains(word) else {
+                guard (decisions.confirmAll && step.action != "manual") || decisions.typed.contains(word) || decisions.manualDone.contains(number) else {
                     return try wait(number, "\(pending.count) change(s) on \(Set(pending.map(\.target)).sorted().joined(separator: ", ")): type \(word)", &run)
                 }
                 try record(.confirmed, step: number, detail: ["word": word], run: &run)

@@ -1,0 +1,82 @@
+import Foundation
+@testable import PairEngine
+import ProxmoxAPI
+import Testing
+
+/// The step engine on a runbook of checklist items: no servers involved, so what is tested is
+/// the engine itself (waits, confirmations, skip, assignment, notes, resuming).
+@Suite struct StepEngineTests {
+    /// Any request is an error here: checklist steps never call out.
+    struct Nowhere: HTTPTransport {
+        func send(_ request: HTTPRequest, to endpoint: Endpoint) async throws(APIError) -> HTTPResponse {
+            throw .connectionRefused(host: endpoint.host, port: endpoint.port, detail: "a checklist step called out")
+        }
+    }
+
+    private func engine(_ journal: Journal, actor: String = "alice") throws -> StepEngine {
+        let text = """
+            kind = "failover"
+            title = "Checklist"
+
+            [[step]]
+            title = "Call the vendor"
+            owner = "ops lead"
+            estimate = "10m"
+            action = "manual"
+            confirm = "enter"
+
+            [[step]]
+            title = "Tell the customers"
+            owner = "comms"
+            estimate = "5m"
+            action = "manual"
+            hard-gates = ["previous-steps-done"]
+            confirm = "type TOLD"
+
+            [[step]]
+            title = "Write it down"
+            owner = "on-call"
+            estimate = "5m"
+            action = "manual"
+            hard-gates = ["previous-steps-done"]
+            confirm = "enter"
+            """
+        let runbook = try RunbookLoader.parse(text, file: "checklist.toml", kind: "failover")
+        let pin = Fingerprint(String(repeating: "00", count: 32))!
+        let node = NodeConfig(host: "pbs", port: 8007, fingerprint: pin, token: APIToken(authID: "a@pbs!b", secret: "s"), datastore: "main")
+        let config = PairConfig(file: "memory", name: "p", rpoSeconds: 3600, verifyMaxAgeSeconds: 86_400, stateDir: "/nonexistent",
+                                primary: node, secondary: node, syncJob: "s", remote: "r", pve: [], notify: nil)
+        let context = RunContext(config: config, reads: Nowhere(), writes: Nowhere(), clock: ManualClock(1_800_000_000))
+        return StepEngine(runbook: runbook, journal: journal, context: context, actions: FailoverActions.all(), actor: actor, host: "t")
+    }
+
+    @Test func manualStepsWaitForAPersonEvenWithYesAndStepsCanBeSkippedAssignedAndAnnotated() async throws {
+        let journal = try Journal(path: NSTemporaryDirectory() + "pbsha-engine-\(UUID().uuidString)/journal.sqlite")
+        let engine = try engine(journal)
+        guard case .waiting(_, 1, let reason) = try await engine.run(Decisions(confirmAll: true)) else { Issue.record("no wait"); return }
+        #expect(reason == "the operator confirms: Call the vendor (Enter in the console, or --done 1)")
+
+        let done = try await engine.run(Decisions(manualDone: [1]))
+        guard case .waiting(let run, 2, let second) = done else { Issue.record("expected step 2 to wait, got \(done)"); return }
+        #expect(run.steps[0].state == .done && second.hasSuffix("type TOLD"))
+
+        // Step 2 is skipped with a reason; a skip without one is refused.
+        #expect(throws: JournalError("skipping a step needs a reason")) { try engine.skip(step: 2, reason: " ") }
+        _ = try engine.skip(step: 2, reason: "customers were told by phone")
+        _ = try engine.assign(step: 3, to: "bob")
+        _ = try engine.note(step: 3, "ticket OPS-7 has the timeline")
+        #expect(throws: JournalError("step 1 is done; it cannot be skipped")) { try engine.skip(step: 1, reason: "x") }
+
+        let last = try await engine.run(Decisions(typed: ["enter"]))
+        guard case .finished(let finished) = last else { Issue.record("expected the run to finish, got \(last)"); return }
+        #expect(finished.steps.map(\.state) == [.done, .skipped, .done])
+        #expect(finished.steps[1].skippedReason == "customers were told by phone")
+        #expect(finished.steps[2].assignee == "bob" && finished.steps[2].notes == ["ticket OPS-7 has the timeline"] && finished.steps[2].title == "Write it down")
+        let report = RunReport.markdown(finished, now: 1_800_000_600)
+        #expect(report.contains("- skipped: customers were told by phone") && report.contains("| 3 | Write it down | on-call | bob |"))
+
+        // A second process (another journal connection) sees the same run.
+        let other = try Journal(path: journal.path)
+        #expect(RunState.runs(from: try other.events()) == [finished])
+    }
+}
