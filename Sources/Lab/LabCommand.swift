@@ -7,30 +7,18 @@ enum LabCommand {
                   sync fail|warn|heal; corrupt secondary N; backup now; advance DURATION; show pve; status;
                   acl primary|secondary AUTHID PATH ROLE|none; owner primary|secondary TYPE/ID AUTHID;
                   firewall primary|secondary block-pve|open; cert primary|secondary renew; pve NAME backup-token revoke;
-                  show notifications
+                  show notifications|vzdump
         """
 
-    static func run(_ words: [String], on world: inout LabWorld, servers: [String: LabHTTPSServer],
-                    anchor: inout Int64) async -> (ok: Bool, message: String) {
+    /// Runs a command that changes only the world (the runtime handles `node NAME MODE`,
+    /// which starts and stops listeners). Synchronous on purpose: the world is changed in
+    /// place on the runtime's actor, never on a copy that a concurrent request could outdate.
+    static func run(_ words: [String], on world: inout LabWorld, anchor: inout Int64) -> (ok: Bool, message: String) {
         switch words {
         case let w where w.count == 4 && w[0] == "node" && w[2] == "maintenance":
             guard let role = NodeRole(rawValue: w[1]) else { return (false, "maintenance mode is a PBS datastore's; use primary or secondary") }
             guard ["offline", "read-only", "off"].contains(w[3]) else { return (false, "unknown maintenance mode '\(w[3])'; use offline, read-only or off") }
             return (true, world.setMaintenance(role, w[3] == "off" ? nil : w[3]))
-        case let w where w.count == 3 && w[0] == "node":
-            guard let mode = NodeMode(rawValue: w[2]) else { return (false, "unknown mode '\(w[2])'; use down, up or hang") }
-            guard let server = servers[w[1]] else {
-                return (false, "no node '\(w[1])'; use primary, secondary or one of: \(world.pve.map(\.name).joined(separator: ", "))")
-            }
-            let port = NodeRole(rawValue: w[1]).map { world.node($0).port } ?? world.pve.first { $0.name == w[1] }?.port ?? 0
-            if mode == .down {
-                await server.stop()
-            } else if !server.isListening {
-                do { _ = try await server.start(port: port) } catch {
-                    return (false, "cannot listen on port \(port) again: \(error)")
-                }
-            }
-            return (true, world.setMode(w[1], mode) ?? "")
         case let w where w.count == 5 && w[0] == "acl":
             guard let role = NodeRole(rawValue: w[1]) else { return (false, "ACLs are a PBS node's; use primary or secondary") }
             return world.setACL(role, authID: w[2], path: w[3], to: w[4])
@@ -73,6 +61,8 @@ enum LabCommand {
             return (true, world.setFirewall(role, blockPVE: w[2] == "block-pve"))
         case let w where w.count == 4 && w[0] == "pve" && w[2] == "backup-token" && w[3] == "revoke":
             return world.revokeBackupToken(host: w[1])
+        case ["show", "vzdump"]:
+            return (true, world.describeVzdumps())
         case ["show", "notifications"]:
             return (true, world.describeNotifications())
         case ["show", "pve"]:

@@ -256,16 +256,35 @@ public actor LabRuntime {
             guard let role = NodeRole(rawValue: words[1]) else { return (false, "usage: cert primary|secondary renew") }
             return await renewCertificate(role)
         }
-        // Server changes await; the world is changed on a copy and written back at once.
-        var copy = world
+        if words.count == 3, words[0] == "node", words[2] != "maintenance" { return await setNodeMode(words[1], words[2]) }
         var anchor = worldAnchor
-        let result = await LabCommand.run(words, on: &copy, servers: servers, anchor: &anchor)
-        world = copy
+        let result = LabCommand.run(words, on: &world, anchor: &anchor)
         worldAnchor = anchor
         try? writePVEFiles()
         try? save()
         if words == ["status"] { return (result.ok, result.message + "\nwrites received: \(writesReceived)") }
         return result
+    }
+
+    /// `node NAME down|up|hang`: the listener stops or starts, then the world learns the mode
+    /// (changed after the await, on the world as it is then).
+    private func setNodeMode(_ name: String, _ modeName: String) async -> (ok: Bool, message: String) {
+        guard let mode = NodeMode(rawValue: modeName) else { return (false, "unknown mode '\(modeName)'; use down, up or hang") }
+        guard let server = servers[name] else {
+            return (false, "no node '\(name)'; use primary, secondary or one of: \(world.pve.map(\.name).joined(separator: ", "))")
+        }
+        let port = NodeRole(rawValue: name).map { world.node($0).port } ?? world.pve.first { $0.name == name }?.port ?? 0
+        if mode == .down {
+            await server.stop()
+        } else if !server.isListening {
+            do { _ = try await server.start(port: port) } catch {
+                return (false, "cannot listen on port \(port) again: \(error)")
+            }
+        }
+        let message = world.setMode(name, mode) ?? ""
+        try? writePVEFiles()
+        try? save()
+        return (true, message)
     }
 
     /// Reads the world (for tests).

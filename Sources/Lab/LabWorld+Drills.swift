@@ -40,6 +40,17 @@ extension LabWorld {
         return .json(["ok": true])
     }
 
+    /// Every vzdump task the PVE hosts ran, oldest first: host, node, start, who, how it ended.
+    func describeVzdumps() -> String {
+        let lines = pve.flatMap { host in
+            host.tasks.filter { $0.parsed.workerType == "vzdump" }.map { task in
+                "\(host.name) \(task.parsed.node) \(Timestamps.rfc3339(task.start)) \(task.parsed.authID) \(task.running(at: now) ? "running" : task.status)"
+                    + (task.parsed.workerID.isEmpty ? "" : " vm \(task.parsed.workerID)")
+            }
+        }
+        return lines.isEmpty ? "no vzdump tasks" : lines.joined(separator: "\n")
+    }
+
     /// What the webhook sink received, oldest first.
     func describeNotifications() -> String {
         guard !webhook.received.isEmpty else { return "no notifications received" }

@@ -42,3 +42,39 @@ import Testing
         #expect(notifications.out.contains("FAILOVER by oncall"))
     }
 }
+
+/// A real SIGKILL while step 3's test backup runs, then the same command again.
+@Suite(.serialized) struct FailoverKillTests {
+    @Test func aKilledFailoverResumesAndBacksUpEachTargetOnce() async throws {
+        let dir = Spawned.temporaryDirectory()
+        let state = "\(dir)/lab"
+        // Ten times real time: a test backup still takes seconds, long enough to kill the run inside it.
+        let lab = Spawned.start(["lab", "serve", "--state-dir", state, "--speed", "10"], directory: dir)
+        defer { kill(lab.pid, SIGKILL) }
+        #expect(await lab.waitForOutput("ready \(state)/pbsha.toml"), "lab did not start: \(lab.stderr)")
+        let config = ["--config", "\(state)/pbsha.toml", "--timeout", "3"]
+        func vzdumps() async -> [String] {
+            await Spawned.run(["lab", "ctl", "--state-dir", state, "show", "vzdump"], directory: dir).out
+                .split(separator: "\n").map(String.init).filter { $0.contains("pbsha@pve!operator") }
+        }
+        #expect(await Spawned.run(["lab", "ctl", "--state-dir", state, "node", "primary", "down"], directory: dir).code == 0)
+
+        let first = Spawned.start(["failover", "--operator", "oncall", "--yes", "--ticket", "OPS-1"] + config, directory: dir)
+        var started = false
+        for _ in 0..<600 where !started {
+            started = await !vzdumps().isEmpty
+            if !started { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        kill(first.pid, SIGKILL)
+        _ = await first.wait(timeout: 10)
+        #expect(started, "the first test backup never started: \(first.stdout)\(first.stderr)")
+        let killedDuring = await vzdumps()
+        #expect(killedDuring.count == 1 && killedDuring[0].contains("running"), "killed while the first test backup ran: \(killedDuring)")
+
+        let again = await Spawned.run(["failover", "--operator", "oncall", "--yes", "--ticket", "OPS-1"] + config, directory: dir, timeout: 300)
+        #expect(again.code == 0, "\(again.out)\(again.err)")
+        let runs = await vzdumps()
+        #expect(runs.count == 2 && Set(runs.map { String($0.prefix(5)) }) == ["pve-a", "pve-b"], "one test backup per target: \(runs)")
+        #expect(runs.allSatisfy { $0.contains(" OK") }, "\(runs)")
+    }
+}
