@@ -116,8 +116,14 @@ public actor LabRuntime {
 
 
     /// Binds the remembered port, or any free one if it is taken.
+    /// New ports come from below Linux's ephemeral range (32768 and up): a port the kernel
+    /// hands to outgoing connections could be taken while a node is down, and the node
+    /// could not come back up on it.
     private static func bind(_ server: LabHTTPSServer, preferred: Int) async throws -> Int {
         if preferred != 0, let port = try? await server.start(port: preferred) { return port }
+        for _ in 0..<64 {
+            if let port = try? await server.start(port: Int.random(in: 20_000..<32_768)) { return port }
+        }
         return try await server.start(port: 0)
     }
 
