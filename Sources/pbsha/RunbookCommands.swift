@@ -91,7 +91,9 @@ struct FailoverCommand: AsyncParsableCommand {
         switch outcome {
         case .finished(let run):
             Output.line("failover \(run.id) done; report: pbsha report \(run.id)")
-        case .waiting(_, let step, let reason):
+        case .waiting(let run, let step, let reason):
+            // What a confirmation would apply: the operator reads it before running with --yes.
+            Output.line(Runbooks.pending(run, step: step))
             Output.line("waiting for the operator at step \(step): \(reason)")
             throw Exit.refused
         case .refused(_, let step, let reason):
@@ -171,6 +173,16 @@ enum Runbooks {
             Output.error("pbsha: \(error)")
             throw Exit.usage
         }
+    }
+
+    /// The planned changes of a step that are not applied yet, with their diffs.
+    static func pending(_ run: RunState, step number: Int) -> String {
+        guard let step = run.steps.first(where: { $0.number == number }) else { return "" }
+        let open = step.planned.filter { !step.applied($0.change, on: $0.target) }
+        guard !open.isEmpty else { return "" }
+        return (["planned at step \(number):"] + open.map { change in
+            (["  \(change.target): \(change.change)"] + (change.detail["diff"] ?? "").split(separator: "\n").map { "      \($0)" }).joined(separator: "\n")
+        }).joined(separator: "\n")
     }
 
     /// One line per step: state, elapsed against the estimate.

@@ -21,6 +21,8 @@ import Testing
 
         let waiting = await Spawned.run(["failover", "--operator", "oncall"] + config, directory: dir)
         #expect(waiting.code == 1 && waiting.out.contains("waiting for the operator at step 1: acknowledge:"), "\(waiting.out)\(waiting.err)")
+        #expect(waiting.out.contains("planned at step 1:\n  secondary: pause sync job primary-mirror\n      sync job primary-mirror: schedule hourly -> none"),
+                "the plan is shown before anything is confirmed: \(waiting.out)")
         let done = await Spawned.run(["failover", "--operator", "oncall", "--yes", "--ticket", "OPS-1"] + config, directory: dir, timeout: 120)
         #expect(done.code == 0, "\(done.out)\(done.err)")
         #expect(done.out.contains("step 5/5 done"))

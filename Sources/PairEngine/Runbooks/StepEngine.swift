@@ -158,16 +158,6 @@ public struct StepEngine: Sendable {
         if let refused = gates.first(where: { $0.hard && !$0.passed }) {
             return .refused(run, step: number, reason: "\(refused.name): \(refused.message)")
         }
-        let acknowledged = run.steps.first { $0.number == number }?.acknowledged ?? []
-        let unacknowledged = gates.filter { !$0.hard && !$0.passed && !acknowledged.contains($0.name) }
-        if !unacknowledged.isEmpty {
-            guard decisions.confirmAll || unacknowledged.allSatisfy({ decisions.typed.contains("ACK \($0.name)") }) else {
-                let list = unacknowledged.map { "\($0.name): \($0.message)" }.joined(separator: "; ")
-                return try wait(number, "acknowledge: \(list)", &run)
-            }
-            for gate in unacknowledged { try record(.acknowledged, step: number, detail: ["check": gate.name], run: &run) }
-        }
-
         // The plan: what still has to change, read from the servers.
         let changes: [PlannedChange]
         do { changes = try await action.plan(context, run, decisions) } catch {
@@ -199,6 +189,17 @@ public struct StepEngine: Sendable {
             (detail["target"], detail["change"]) = (change.target, change.change)
             if let diff = change.diff { detail["diff"] = diff }
             try record(.changePlanned, step: number, detail: detail, run: &run)
+        }
+
+        // Soft gates are acknowledged with the plan in view.
+        let acknowledged = run.steps.first { $0.number == number }?.acknowledged ?? []
+        let unacknowledged = gates.filter { !$0.hard && !$0.passed && !acknowledged.contains($0.name) }
+        if !unacknowledged.isEmpty {
+            guard decisions.confirmAll || unacknowledged.allSatisfy({ decisions.typed.contains("ACK \($0.name)") }) else {
+                let list = unacknowledged.map { "\($0.name): \($0.message)" }.joined(separator: "; ")
+                return try wait(number, "acknowledge: \(list)", &run)
+            }
+            for gate in unacknowledged { try record(.acknowledged, step: number, detail: ["check": gate.name], run: &run) }
         }
 
         // The confirmation, once per step, before anything changes.
