@@ -7,6 +7,8 @@ public struct DriftSummary: Sendable, Equatable {
     /// Of those, the ones older than the start of the last successful sync: the sync skipped them.
     public var missedBySync: Int
     public var onlyOnSecondary: Int
+    /// The missing snapshots per group (`type/id`, namespace first when there is one).
+    public var missingByGroup: [String: Int] = [:]
 }
 
 /// Compares the primary's snapshots with the secondary's, mapping namespaces the way the
@@ -48,8 +50,11 @@ enum DriftRules {
         let onlyOnSecondary = target.filter { !sourceKeys.contains(key($0, ns: $0.ns)) }.count
         missing.sort { $0.item.backupTime > $1.item.backupTime }
         let missed = missing.filter { snapshot in lastSuccessStart.map { snapshot.item.backupTime < $0 } ?? false }
-        let summary = DriftSummary(missingOnSecondary: missing.count, missedBySync: missed.count,
+        var summary = DriftSummary(missingOnSecondary: missing.count, missedBySync: missed.count,
                                    onlyOnSecondary: onlyOnSecondary)
+        for snapshot in missing {
+            summary.missingByGroup[(snapshot.ns.isEmpty ? "" : snapshot.ns + "/") + "\(snapshot.item.backupType)/\(snapshot.item.backupID)", default: 0] += 1
+        }
         var findings: [Finding] = []
         if !missed.isEmpty {
             findings.append(Finding(.warning, "drift-missed",

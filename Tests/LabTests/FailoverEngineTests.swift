@@ -89,6 +89,22 @@ import Testing
         await lab.stop()
     }
 
+    @Test func theReadinessGatesNameWhatTheSecondaryMissedByGroup() async throws {
+        let lab = try await RunningLab.start()
+        _ = try await lab.ctl("sync fail")
+        _ = try await lab.ctl("backup now")
+        _ = try await lab.ctl("advance 2h")
+        let builtIn = try #require(BuiltIn.runbook("failover"))
+        let runbook = try RunbookLoader.parse(builtIn.text, file: builtIn.path, kind: "failover")
+        let context = RunContext(config: lab.config, reads: try lab.transport(), writes: try lab.transport(), clock: lab.clock)
+        let gates = await GateEvaluator(context: context, runbook: runbook).evaluate(runbook.steps[0], number: 1, run: nil)
+        let missed = try #require(gates.first { $0.name == "nothing-missed" })
+        #expect(!missed.passed && !missed.hard && missed.message.contains("vm/100 ") && missed.message.contains("ct/200 "), "\(missed.message)")
+        #expect(gates.first { $0.name == "sync-not-failing" }?.passed == false)
+        #expect(gates.filter { $0.hard }.allSatisfy { $0.passed })
+        await lab.stop()
+    }
+
     @Test func withoutTheRightToChangeOwnersStepOneStopsWithTheCommands() async throws {
         let lab = try await RunningLab.start()
         _ = try await lab.ctl("node primary down")

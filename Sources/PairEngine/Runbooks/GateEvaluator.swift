@@ -66,8 +66,9 @@ public struct GateEvaluator: Sendable {
             return (true, "verified \(Durations.format(age)) ago, nothing failed")
         case "nothing-missed":
             guard let drift = report.drift else { return (false, "the primary cannot be read, so what the secondary missed is unknown") }
+            let groups = drift.missingByGroup.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             return drift.missingOnSecondary == 0 ? (true, "the secondary holds every finished primary snapshot")
-                : (false, "\(drift.missingOnSecondary) primary snapshot(s) are not on the secondary (\(drift.missedBySync) missed by sync)")
+                : (false, "\(drift.missingOnSecondary) primary snapshot(s) are not on the secondary (\(drift.missedBySync) missed by sync): \(groups)")
         case "free-space":
             guard let status = secondary.status, status.total > 0 else { return (false, "the secondary's usage cannot be read") }
             let percent = Int(status.used * 100 / status.total)
