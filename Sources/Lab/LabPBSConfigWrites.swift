@@ -38,7 +38,7 @@ extension LabWorld {
 
     /// The lab node a remote's host and port reach, other than `role` itself.
     private func nodeReached(from role: NodeRole, _ remote: RemoteConfig) -> NodeRole? {
-        NodeRole.allCases.first { $0 != role && node($0).port == (remote.port ?? 8007) && ["127.0.0.1", "localhost"].contains(remote.host) }
+        pbsNode(server: remote.host, port: remote.port ?? 8007).flatMap { $0 == role ? nil : $0 }
     }
 
     private mutating func createRemote(_ role: NodeRole, _ request: LabRequest, _ caller: LabCaller) -> LabResponse {

@@ -132,9 +132,7 @@ extension LabWorld {
         guard let name = job.remote, let remote = node(role).remotes.first(where: { $0.config.name == name }) else {
             return .failure(TaskFailure("remote '\(job.remote ?? "")' does not exist.", 0, nil))
         }
-        let port = remote.config.port ?? 8007
-        guard let other = NodeRole.allCases.first(where: { $0 != role && node($0).port == port && ["127.0.0.1", "localhost"].contains(remote.config.host) }),
-              node(other).mode != .down else {
+        guard let other = pbsNode(server: remote.config.host, port: remote.config.port ?? 8007), other != role, node(other).mode != .down else {
             return .failure(TaskFailure("error trying to connect: tcp connect error: Connection refused (os error 111)", 1, nil))
         }
         guard node(other).mode != .hang else {
