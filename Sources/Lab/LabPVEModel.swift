@@ -68,6 +68,7 @@ struct LabPVE: Codable, Sendable {
             entry.digest = digest
             entry.disable = value("disable").map { $0 == "0" ? 0 : 1 }
             entry.nodes = value("nodes")
+            entry.encryptionKey = value("encryption-key")
             return entry
         }
     }

@@ -13,6 +13,13 @@ public struct PVEStorage: Codable, Sendable, Equatable {
     /// PVE sends booleans as 0/1.
     public var disable: Int?
     public var nodes: String?
+    /// The fingerprint of the entry's client-side encryption key, when it encrypts.
+    public var encryptionKey: String?
+
+    enum CodingKeys: String, CodingKey {
+        case storage, type, content, digest, server, datastore, port, username, fingerprint, namespace, disable, nodes
+        case encryptionKey = "encryption-key"
+    }
 
     public init(storage: String, type: String, server: String?, datastore: String?, fingerprint: String?,
                 username: String?, port: Int? = nil, namespace: String? = nil) {

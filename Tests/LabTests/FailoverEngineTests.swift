@@ -105,6 +105,30 @@ import Testing
         await lab.stop()
     }
 
+    @Test func anEncryptingTargetWhoseFailoverEntryHasNoKeyNeedsAnAcknowledgment() async throws {
+        let lab = try await RunningLab.start()
+        // An admin edits pve-a's storage.cfg: the entry in use encrypts, the prepared one does not.
+        let path = "\(lab.runtime.stateDir)/pve/pve-a/etc/pve/storage.cfg"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let key = "\tencryption-key " + Array(repeating: "07", count: 32).joined(separator: ":") + "\n"
+        try text.replacingOccurrences(of: "pbs: backup-primary\n", with: "pbs: backup-primary\n" + key).write(toFile: path, atomically: true, encoding: .utf8)
+        var config = lab.config
+        for index in config.pve.indices {
+            config.pve[index].method = .switchStorage
+            config.pve[index].failoverStorage = "backup-secondary"
+        }
+        let builtIn = try #require(BuiltIn.runbook("failover"))
+        let runbook = try RunbookLoader.parse(builtIn.text, file: builtIn.path, kind: "failover")
+        let context = RunContext(config: config, reads: try lab.transport(), writes: try lab.transport(), clock: lab.clock)
+        let gates = await GateEvaluator(context: context, runbook: runbook).evaluate(runbook.steps[0], number: 1, run: nil)
+        let keys = try #require(gates.first { $0.name == "encryption-keys" })
+        #expect(!keys.passed && !keys.hard && keys.message.hasPrefix("pve-a: backup-primary encrypts, backup-secondary has no key"), "\(keys.message)")
+        // With edit-storage-cfg the entry keeps its key file.
+        let edit = RunContext(config: lab.config, reads: try lab.transport(), writes: try lab.transport(), clock: lab.clock)
+        #expect(await GateEvaluator(context: edit, runbook: runbook).evaluate(runbook.steps[0], number: 1, run: nil).first { $0.name == "encryption-keys" }?.passed == true)
+        await lab.stop()
+    }
+
     @Test func withoutTheRightToChangeOwnersStepOneStopsWithTheCommands() async throws {
         let lab = try await RunningLab.start()
         _ = try await lab.ctl("node primary down")

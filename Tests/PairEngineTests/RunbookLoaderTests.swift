@@ -40,7 +40,7 @@ import Testing
 
     @Test(arguments: [
         ("action = \"retarget-to-secondary\"", "action = \"teleport\"", 15, "unknown action 'teleport'; known failover actions: manual, notify, prepare-secondary"),
-        ("[\"previous-steps-done\"]", "[\"moon-phase\"]", 16, "unknown gate 'moon-phase'; known gates: free-space"),
+        ("[\"previous-steps-done\"]", "[\"moon-phase\"]", 16, "unknown gate 'moon-phase'; known gates: encryption-keys, free-space"),
         ("estimate = \"5m\"", "estimate = \"soon\"", 14, "estimate 'soon' is not a duration"),
         ("confirm = \"type MOVE\"", "confirm = \"type move\"", 17, "confirm is \"none\", \"enter\" or \"type WORD\""),
         ("confirm = \"enter\"", "confirm = \"none\"", 9, "a manual step waits for the operator"),

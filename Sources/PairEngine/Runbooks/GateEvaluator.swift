@@ -38,6 +38,8 @@ public struct GateEvaluator: Sendable {
             return (false, "datastore \(store) is in \(mode.type) maintenance; end it on the secondary (Datastore > Options > Maintenance mode)")
         case "pve-token-on-secondary":
             return await pveTokenCanWrite()
+        case "encryption-keys":
+            return await encryptionKeys()
         case "previous-steps-done":
             let open = (run?.steps ?? []).filter { $0.number < number && $0.state != .done && $0.state != .skipped }
             let missing = (1..<number).filter { n in !(run?.steps.contains { $0.number == n } ?? false) }
@@ -76,6 +78,27 @@ public struct GateEvaluator: Sendable {
         default:
             return (false, "unknown gate '\(name)'")
         }
+    }
+
+    /// Targets whose entry in use encrypts and whose failover entry (`switch-storage`) does
+    /// not: their backups would go to the secondary unencrypted. `edit-storage-cfg` keeps the
+    /// entry, and with it the key file.
+    private func encryptionKeys() async -> (Bool, String) {
+        var problems: [String] = []
+        for host in context.config.pve where host.method == .switchStorage {
+            guard let failover = host.failoverStorage else { continue }
+            do {
+                let entries = try await context.pveReader(host).pbsStorages()
+                let current = entries.first { $0.storage == host.storage }?.encryptionKey
+                let next = entries.first { $0.storage == failover }?.encryptionKey
+                if current != nil, next == nil {
+                    problems.append("\(host.name): \(host.storage) encrypts, \(failover) has no key; give it the same key (pvesm set \(failover) --encryption-key FILE)")
+                }
+            } catch {
+                problems.append("\(host.name): its storage entries cannot be read (\(error))")
+            }
+        }
+        return problems.isEmpty ? (true, "every encrypting target keeps its key") : (false, problems.joined(separator: "; "))
     }
 
     /// Whether PVE's token on the secondary authenticates there and may back up into the

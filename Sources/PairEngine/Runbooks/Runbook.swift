@@ -64,5 +64,6 @@ public enum RunbookCatalog {
         "verify-recent": "the secondary's last verify is recent and found nothing broken",
         "nothing-missed": "the secondary holds every finished primary snapshot",
         "free-space": "the secondary's datastore has room (below 90% used)",
+        "encryption-keys": "a target that encrypts its backups keeps encrypting after the failover",
     ]
 }
