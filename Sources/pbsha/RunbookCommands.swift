@@ -53,7 +53,17 @@ struct FailoverCommand: AsyncParsableCommand {
 
     func run() async throws {
         let session = try await PairSession.open(source)
-        defer { Task { await session.close() } }
+        // Closed before any exit, so a throw-away lab (--lab) is removed too.
+        do {
+            try await run(session)
+        } catch {
+            await session.close()
+            throw error
+        }
+        await session.close()
+    }
+
+    private func run(_ session: PairSession) async throws {
         let runbook: Runbook
         do { runbook = try Runbooks.load("failover", session.config) } catch {
             Output.error("pbsha: \(error)")
@@ -166,9 +176,10 @@ enum Runbooks {
 
     static func runs(_ source: PairSource) async throws -> [RunState] {
         let session = try await PairSession.open(source)
-        defer { Task { await session.close() } }
+        let journal = Result { try Journal(path: journalPath(session.config)).events() }
+        await session.close()
         do {
-            return RunState.runs(from: try Journal(path: journalPath(session.config)).events())
+            return RunState.runs(from: try journal.get())
         } catch {
             Output.error("pbsha: \(error)")
             throw Exit.usage
