@@ -95,6 +95,8 @@ extension LabWorld {
         case 2 where s == ["access", "permissions"]:
             var paths = Set(["/", "/access", "/datastore", "/remote", "/system"])
             paths.formUnion(caller.acl.map(\.path))
+            // With `path`, PBS answers for that path alone (what it inherits included).
+            if let path = request.value("path") { paths = [path] }
             var map: PermissionMap = [:]
             for path in paths {
                 let privileges = caller.privileges(on: path)

@@ -99,8 +99,10 @@ public struct PBSClient: Sendable {
         try await connection.get(APIPath.json("/access/acl", [("path", path), ("exact", exact ? "1" : nil)]))
     }
 
-    public func permissions() async throws(APIError) -> PermissionMap {
-        try await connection.get(APIPath.json("/access/permissions"))
+    /// The caller's privileges (`GET /access/permissions`); with `path`, on that path alone,
+    /// inherited entries included.
+    public func permissions(path: String? = nil) async throws(APIError) -> PermissionMap {
+        try await connection.get(APIPath.json("/access/permissions", [("path", path)]))
     }
 }
 

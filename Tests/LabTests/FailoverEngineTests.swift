@@ -138,7 +138,9 @@ import Testing
         let outcome = try await engine.run(Decisions(confirmAll: true))
         guard case .waiting(let run, 1, let reason) = outcome else { Issue.record("expected a wait at step 1, got \(outcome)"); return }
         #expect(reason.contains("proxmox-backup-client change-owner") || reason.contains("proxmox-backup-manager sync-job update"), "\(reason)")
+        #expect(reason.contains("the operator token lacks Datastore."), "\(reason)")
         #expect(run.steps[0].planned.contains { $0.change.hasPrefix("change-owner vm/100") })
+        #expect(try await lab.ctl("status").contains("writes received: 0"), "the token's permissions were read first: no refused write was sent")
         await lab.stop()
     }
 }
