@@ -21,6 +21,8 @@ public actor LabRuntime {
     private var ticker: Task<Void, Never>?
     private var controlChannel: (any Channel)?
     private var webhookServer: LabHTTPSServer?
+    /// What each host's PVE files looked like when last read (see `loadPVEFiles`).
+    private var pveFileStamps: [String: [String]] = [:]
     /// Events ran since the last save.
     private var unsaved = false
     /// Requests other than GET since the lab started, accepted or not (`lab ctl status`
@@ -158,6 +160,10 @@ public actor LabRuntime {
     private func loadPVEFiles() throws {
         for index in world.pve.indices {
             let root = pveRoot(world.pve[index].name)
+            // Read only when a file's time or size moved: this runs on every request and tick.
+            let stamp = Self.stamp(root)
+            guard stamp != pveFileStamps[root] else { continue }
+            pveFileStamps[root] = stamp
             guard let data = FileManager.default.contents(atPath: "\(root)/storage.cfg") else { continue }
             let text = String(decoding: data, as: UTF8.self)
             var passwords: [String: String] = [:]
@@ -173,6 +179,17 @@ public actor LabRuntime {
             world.pve[index].passwords = passwords
             world.storageFileChanged(host: index)
             unsaved = true
+        }
+    }
+
+    /// Modification time and size of storage.cfg and every `priv/storage/*.pw`, as one value.
+    private static func stamp(_ root: String) -> [String] {
+        let secrets = "\(root)/priv/storage"
+        let files = ["\(root)/storage.cfg"] + ((try? FileManager.default.contentsOfDirectory(atPath: secrets)) ?? []).sorted().map { "\(secrets)/\($0)" }
+        return files.map { path in
+            var info = stat()
+            guard stat(path, &info) == 0 else { return "\(path) -" }
+            return "\(path) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) \(info.st_size) \(info.st_ino)"
         }
     }
 
