@@ -27,8 +27,10 @@ public struct PBSClient: Sendable {
         try await connection.get(APIPath.json("/admin/datastore/\(APIPath.encode(store))/groups", [("ns", namespace.nonEmpty)]))
     }
 
-    public func snapshots(_ store: String, namespace: String? = nil) async throws(APIError) -> [SnapshotListItem] {
-        try await connection.get(APIPath.json("/admin/datastore/\(APIPath.encode(store))/snapshots", [("ns", namespace.nonEmpty)]))
+    /// A datastore's snapshots; `type` and `id` ask PBS for one group's only.
+    public func snapshots(_ store: String, namespace: String? = nil, type: String? = nil, id: String? = nil) async throws(APIError) -> [SnapshotListItem] {
+        try await connection.get(APIPath.json("/admin/datastore/\(APIPath.encode(store))/snapshots",
+                                              [("ns", namespace.nonEmpty), ("backup-type", type), ("backup-id", id)]))
     }
 
     public func namespaces(_ store: String) async throws(APIError) -> [NamespaceListItem] {

@@ -54,16 +54,20 @@ public struct Spawned: Sendable {
     /// Waits for the exit status, killing the child after `timeout` seconds.
     public func wait(timeout: Double = 60) -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            if Date() > deadline {
-                kill(pid, SIGKILL)
-                waitpid(pid, &status, 0)
-                return -1
-            }
+        while true {
+            if let code = reap(killAfter: deadline) { return code }
             usleep(20_000)
         }
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// The exit code once the child has ended (-1 when it was killed at `deadline`); nil while it runs.
+    private func reap(killAfter deadline: Date) -> Int32? {
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == 0 else { return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f) }
+        guard Date() > deadline else { return nil }
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
+        return -1
     }
 
     /// Polls stdout until it contains `text`.
@@ -88,16 +92,10 @@ public struct Spawned: Sendable {
     /// in-process lab may need it to answer), killing the child after `timeout` seconds.
     public func wait(timeout: Double = 60) async -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            if Date() > deadline {
-                kill(pid, SIGKILL)
-                waitpid(pid, &status, 0)
-                return -1
-            }
+        while true {
+            if let code = reap(killAfter: deadline) { return code }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     /// Polls stdout until it contains `text`, without blocking a cooperative thread.

@@ -93,14 +93,6 @@ public final class Journal: EventStore {
         }
     }
 
-    /// The highest sequence number written, by anyone (0 for an empty journal): a reader
-    /// that saw it before knows whether anything new arrived.
-    public func lastSequence() throws(JournalError) -> Int64 {
-        do { return try pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(sequence), 0) FROM event") ?? 0 } } catch {
-            throw JournalError("cannot read the journal \(path): \(error)")
-        }
-    }
-
     private static func fetch(_ db: Database, run: String?) throws -> [JournalEvent] {
         let sql = "SELECT sequence, run, kind, step, actor, host, time, detail FROM event" + (run == nil ? "" : " WHERE run = ?") + " ORDER BY sequence"
         return try Row.fetchAll(db, sql: sql, arguments: run.map { [$0] } ?? []).map { row in

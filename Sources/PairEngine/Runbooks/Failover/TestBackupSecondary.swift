@@ -60,8 +60,9 @@ public struct TestBackupSecondary: StepAction {
     private func newest(_ guest: PVEGuest, _ context: RunContext) async throws(StepFailure) -> SnapshotListItem? {
         let type = guest.type == "qemu" ? "vm" : "ct"
         do {
-            return try await context.reader(.secondary).snapshots(context.node(.secondary).datastore)
-                .filter { $0.backupType == type && $0.backupID == String(guest.vmid) }.max { $0.backupTime < $1.backupTime }
+            // One group's list, not the datastore's: this is polled while a backup runs.
+            return try await context.reader(.secondary).snapshots(context.node(.secondary).datastore, type: type, id: String(guest.vmid))
+                .max { $0.backupTime < $1.backupTime }
         } catch {
             throw StepFailure("cannot read the secondary's snapshots: \(error)")
         }
