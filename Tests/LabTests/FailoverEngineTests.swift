@@ -67,6 +67,24 @@ import Testing
         await lab.stop()
     }
 
+    /// pve-b's scheduled job (every four hours at :15) starts during step 3: its snapshots,
+    /// newer than the test's and not verified yet, must not hide the verified test snapshot.
+    /// (At -200 s the scheduled backup of guest 110 starts just after the test's.)
+    @Test(arguments: [-200.0, -150.0, 0.0])
+    func aScheduledBackupDuringTheTestDoesNotHideIt(offset: Double) async throws {
+        let lab = try await RunningLab.start(at: RunningLab.usualStart + 4 * 3600 - 5 * 60 + offset)
+        _ = try await lab.ctl("node primary down")
+        let (engine, _) = try engine(lab)
+        let outcome = try await engine.run(Decisions(confirmAll: true, ticket: "OPS-3"))
+        guard case .finished(let run) = outcome else { Issue.record("expected the run to finish, got \(outcome)"); return }
+        #expect(run.steps[2].applied.count == 2 && run.steps[2].applied.allSatisfy { $0.result == "ok" })
+        let scheduled = await lab.runtime.inspect { world in
+            world.secondary.snapshots.filter { $0.id == "110" && $0.verification == nil }.count
+        }
+        #expect(scheduled > 0, "pve-b's scheduled backup of 110 should have landed unverified during the run")
+        await lab.stop()
+    }
+
     @Test func switchStorageMovesTheBackupJobsAndDisablesTheDeadEntry() async throws {
         let lab = try await RunningLab.start()
         _ = try await lab.ctl("node primary down")

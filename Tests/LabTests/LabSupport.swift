@@ -10,11 +10,13 @@ struct RunningLab {
     let clock: ManualClock
     let config: PairConfig
 
-    static func start() async throws -> RunningLab {
+    /// 06:20 UTC: twenty minutes after an hourly sync, so none is running.
+    static let usualStart: Double = 1_795_759_200 + 1200
+
+    static func start(at time: Double = usualStart) async throws -> RunningLab {
         var template = Array((NSTemporaryDirectory() + "pbsha-labtest-XXXXXX").utf8CString)
         let directory = String(cString: mkdtemp(&template)!)
-        // 06:20 UTC: twenty minutes after an hourly sync, so none is running.
-        let clock = ManualClock(1_795_759_200 + 1200)
+        let clock = ManualClock(time)
         let runtime = try await LabRuntime.start(stateDir: directory, clock: clock, pbshaCommand: Spawned.binary)
         return RunningLab(runtime: runtime, clock: clock, config: try ConfigLoader.load(path: runtime.configPath))
     }
