@@ -101,8 +101,9 @@ public enum ConfigLoader {
         if let table = try top.optionalTable("notify") {
             try table.allowOnly(["webhook-file", "webhook-fingerprint"])
             let url = try table.privateFile("webhook-file", "the webhook URL")
-            guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
-                throw table.error("webhook-file", "expected an http(s) URL on its first line")
+            // The URL carries the webhook's token: it never travels in clear text.
+            guard url.hasPrefix("https://"), URL(string: url)?.host != nil else {
+                throw table.error("webhook-file", "expected an https:// URL on its first line (plain http would send its token in clear text)")
             }
             let pin = try table.optionalString("webhook-fingerprint") != nil ? try table.fingerprint("webhook-fingerprint") : nil
             notify = NotifyConfig(webhookURL: url, webhookFingerprint: pin)

@@ -26,7 +26,7 @@ public struct PairConfig: Sendable {
 }
 
 /// Where notifications go: a webhook URL read from a private file (it usually carries a
-/// token), optionally pinned like a node.
+/// token), verified against the system's CA store, or pinned like a node.
 public struct NotifyConfig: Sendable {
     public var webhookURL: String
     public var webhookFingerprint: Fingerprint?

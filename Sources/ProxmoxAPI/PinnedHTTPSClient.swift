@@ -12,6 +12,10 @@ import NIOSSL
 /// `fingerprint` option. A real PBS's self-signed certificate names only loopback, the node
 /// name and its FQDN, so a node reached by IP would otherwise be refused.
 ///
+/// With `Trust.authorities` the same client checks certificates the usual way instead (chain
+/// to a CA, validity, the host's name) and ignores the endpoint's fingerprint: for webhooks,
+/// which are ordinary web services, not Proxmox nodes.
+///
 /// One request per connection (`Connection: close`); PBS answers fast enough that pooling
 /// buys nothing at a 5-second refresh, and a fresh connection notices a changed
 /// certificate at once.
@@ -30,19 +34,35 @@ public struct PinnedHTTPSClient: HTTPTransport {
         }
     }
 
+    /// What makes a certificate trusted.
+    public enum Trust: Sendable {
+        /// The endpoint's SHA-256 fingerprint, and nothing else.
+        case pinned
+        /// The system's CA store (`nil`) or the CAs in a PEM file, with the host's name checked.
+        case authorities(pemFile: String?)
+    }
+
     private let group: any EventLoopGroup
     private let sslContext: NIOSSLContext
+    private let trust: Trust
     public let limits: Limits
 
-    public init(limits: Limits = Limits(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+    public init(limits: Limits = Limits(), trust: Trust = .pinned, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
-        // Verification on so that the custom callback runs (it replaces the chain, expiry and
-        // CA checks); no hostname check after it, because the pin already decided.
-        tls.certificateVerification = .noHostnameVerification
-        tls.trustRoots = .certificates([])
+        switch trust {
+        case .pinned:
+            // Verification on so that the custom callback runs (it replaces the chain, expiry and
+            // CA checks); no hostname check after it, because the pin already decided.
+            tls.certificateVerification = .noHostnameVerification
+            tls.trustRoots = .certificates([])
+        case .authorities(let pemFile):
+            tls.certificateVerification = .fullVerification
+            tls.trustRoots = pemFile.map { .file($0) } ?? .default
+        }
         tls.minimumTLSVersion = .tlsv12
         self.sslContext = try NIOSSLContext(configuration: tls)
         self.group = group
+        self.trust = trust
         self.limits = limits
     }
 
@@ -52,11 +72,12 @@ public struct PinnedHTTPSClient: HTTPTransport {
         let context = sslContext
         let pin = endpoint.fingerprint
         let serverName: String? = (try? SocketAddress(ipAddress: endpoint.host, port: 0)) == nil ? endpoint.host : nil
+        let pinned = if case .pinned = trust { true } else { false }
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(Int64(limits.connectTimeout * 1000)))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let tls = try NIOSSLClientHandler(
+                    let tls = pinned ? try NIOSSLClientHandler(
                         context: context, serverHostname: serverName
                     ) { (certificates: [NIOSSLCertificate], verdict: EventLoopPromise<NIOSSLVerificationResult>) in
                         guard let leaf = certificates.first, let der = try? leaf.toDERBytes() else {
@@ -66,7 +87,7 @@ public struct PinnedHTTPSClient: HTTPTransport {
                         let presented = Fingerprint(sha256OfDER: der)
                         exchange.presented.withLockedValue { $0 = presented }
                         verdict.succeed(presented == pin ? .certificateVerified : .failed)
-                    }
+                    } : try NIOSSLClientHandler(context: context, serverHostname: serverName)
                     try channel.pipeline.syncOperations.addHandler(tls)
                     try channel.pipeline.syncOperations.addHandler(StatusLineReader(exchange: exchange))
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()

@@ -12,9 +12,8 @@ enum TLSFailure {
         case let error as NIOSSLError: return describe(error)
         case let error as BoringSSLError: return describe(error)
         case let error as NIOSSLExtraError:
-            if error == .failedToValidateHostname {
-                return "the certificate's names were checked although a fingerprint is pinned (\(error)); this is a bug in pbsha"
-            }
+            // Only where authorities are trusted: a pin never checks names.
+            if error == .failedToValidateHostname { return "the server's certificate does not name the host connected to" }
             return "TLS setup failed: \(error)"
         case is NIOSSLCloseTimedOutError: return "the server did not finish closing the TLS session in time"
         case let error as NIOTLSUnwrappingError: return "TLS session error: \(error)"

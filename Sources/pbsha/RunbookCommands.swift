@@ -70,7 +70,16 @@ struct FailoverCommand: AsyncParsableCommand {
             throw Exit.usage
         }
         let actor = self.operator ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
-        let context = RunContext(config: session.config, reads: ReadOnlyTransport(session.transport), writes: session.transport, clock: SystemClock())
+        let webhooks: any HTTPTransport
+        do {
+            webhooks = session.config.notify?.webhookFingerprint == nil
+                ? try PinnedHTTPSClient(limits: session.transport.limits, trust: .authorities(pemFile: nil)) : session.transport
+        } catch {
+            Output.error("pbsha: cannot load the system's CA store for the webhook: \(error)")
+            throw Exit.usage
+        }
+        let context = RunContext(config: session.config, reads: ReadOnlyTransport(session.transport), writes: session.transport,
+                                 webhooks: webhooks, clock: SystemClock())
         let journal: Journal
         do { journal = try Journal(path: Runbooks.journalPath(session.config)) } catch {
             Output.error("pbsha: \(error)")

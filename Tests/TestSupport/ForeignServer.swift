@@ -8,6 +8,7 @@ public final class ForeignServer: Sendable {
         case pbsPrimary = "pbs-primary", pbsSecondary = "pbs-secondary", pve
         case closeBeforeAnswer = "close-before-answer", uncleanMidBody = "unclean-mid-body"
         case eofInHandshake = "eof-in-handshake", plainHTTP = "plain-http", notHTTP = "not-http"
+        case webhook
     }
 
     public let port: Int

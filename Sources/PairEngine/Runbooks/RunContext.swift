@@ -1,28 +1,33 @@
 import Foundation
 import ProxmoxAPI
 
-/// What the step engine's actions act with: the pair's config, a transport for reads and
-/// one for writes (operator tokens only), the remote shells, and the clock.
+/// What the step engine's actions act with: the pair's config, a transport for reads, one
+/// for writes (operator tokens only), one for the notification webhook, the remote shells,
+/// and the clock.
 public struct RunContext: Sendable {
     public let config: PairConfig
     public let reads: any HTTPTransport
     public let writes: any HTTPTransport
+    /// Posts to `[notify]`'s webhook; never recorded, because the webhook's path is its secret.
+    public let webhooks: any HTTPTransport
     public let clock: any WallClock
     /// The remote shell for a `[[pve]]` target, by name (nil: none configured).
     public let shell: @Sendable (PVEHostConfig) -> (any RemoteShell)?
 
-    public init(config: PairConfig, reads: any HTTPTransport, writes: any HTTPTransport, clock: any WallClock,
+    /// `webhooks` defaults to `writes`, which suits a pinned webhook.
+    public init(config: PairConfig, reads: any HTTPTransport, writes: any HTTPTransport, webhooks: (any HTTPTransport)? = nil, clock: any WallClock,
                 shell: @escaping @Sendable (PVEHostConfig) -> (any RemoteShell)? = { host in host.remoteShell.map(ProcessShell.init) }) {
         self.config = config
         self.reads = reads
         self.writes = writes
+        self.webhooks = webhooks ?? writes
         self.clock = clock
         self.shell = shell
     }
 
     /// The same context whose writes are reported to `sink` (secrets removed) as they happen.
     public func recording(_ sink: @escaping @Sendable (WriteRecord) -> Void) -> RunContext {
-        RunContext(config: config, reads: reads, writes: RecordingTransport(writes, record: sink), clock: clock, shell: shell)
+        RunContext(config: config, reads: reads, writes: RecordingTransport(writes, record: sink), webhooks: webhooks, clock: clock, shell: shell)
     }
 
     /// The monitor (read-only) client of a PBS node.

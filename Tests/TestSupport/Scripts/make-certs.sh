@@ -7,6 +7,9 @@
 #   loopback   names 127.0.0.1, ::1 and localhost: a matching name for the wrong-pin test
 #   primary, secondary, pve   PBS- and PVE-like: node name and FQDN only, as a real
 #              node reached by IP presents them
+#   hooks-ca   a certificate authority (a stand-in for the system's CA store)
+#   hooks      signed by hooks-ca for localhost and 127.0.0.1: a webhook service
+#   hooks-elsewhere   signed by hooks-ca for hooks.example.com only
 set -euo pipefail
 dir=$1
 mkdir -p "$dir"
@@ -26,6 +29,18 @@ selfsigned loopback "/CN=localhost" "subjectAltName=IP:127.0.0.1,IP:::1,DNS:loca
 selfsigned primary "/O=Proxmox Backup Server/OU=A1B2C3/CN=pbs1.example.com" "subjectAltName=DNS:localhost,DNS:pbs1,DNS:pbs1.example.com" "extendedKeyUsage=serverAuth" "basicConstraints=CA:FALSE"
 selfsigned secondary "/O=Proxmox Backup Server/OU=D4E5F6/CN=pbs2.example.com" "subjectAltName=DNS:localhost,DNS:pbs2,DNS:pbs2.example.com" "extendedKeyUsage=serverAuth" "basicConstraints=CA:FALSE"
 selfsigned pve "/OU=PVE Cluster Node/O=Proxmox Virtual Environment/CN=pve1.example.com" "subjectAltName=DNS:localhost,DNS:pve1,DNS:pve1.example.com"
+
+# A small CA and two web services it signed, as a webhook behind a public CA looks.
+openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout hooks-ca.key -out hooks-ca.crt \
+  -subj "/CN=pbsha test CA" -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" 2>/dev/null
+signed() { # NAME SUBJECT SAN
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "$2" 2>/dev/null
+  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' "$3" > "$1.ext"
+  openssl x509 -req -in "$1.csr" -CA hooks-ca.crt -CAkey hooks-ca.key -CAcreateserial -days 825 -sha256 \
+    -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+}
+signed hooks "/CN=localhost" "DNS:localhost,IP:127.0.0.1"
+signed hooks-elsewhere "/CN=hooks.example.com" "DNS:hooks.example.com"
 
 # An expired certificate needs explicit dates, which `openssl req` (3.0) cannot set: sign
 # the request with `openssl ca -selfsign`, which can.

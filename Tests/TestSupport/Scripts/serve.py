@@ -12,6 +12,7 @@ Modes:
   eof-in-handshake                  accept TCP, close before any TLS
   plain-http                        no TLS: an HTTP/1.1 400 to whatever arrives
   not-http                          TLS, then bytes that are not HTTP
+  webhook                           logs each request's body, answers 200 "ok"
 """
 import argparse
 import hashlib
@@ -183,13 +184,14 @@ def read_head(conn):
         data += chunk
         if len(data) > 65536:
             return None
-    lines = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    head, rest = data.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
     method, target, _ = lines[0].split(" ", 2)
     headers = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
-    return method, target, headers
+    return method, target, headers, rest
 
 
 def respond(conn, status, reason, body):
@@ -250,7 +252,7 @@ class Server:
             head = read_head(conn)
             if head is None:
                 return
-            method, target, headers = head
+            method, target, headers, rest = head
             self.log("%s %s host=%s" % (method, target, headers.get("host", "")))
             if mode == "close-before-answer":
                 conn.unwrap()
@@ -259,6 +261,14 @@ class Server:
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"data\":")
                 # Closing the socket without unwrap() sends no close_notify.
                 conn.close()
+                return
+            if mode == "webhook":
+                body = rest
+                while len(body) < int(headers.get("content-length", "0")):
+                    body += conn.recv(4096)
+                self.log("body %s" % body.decode("utf-8", "replace"))
+                respond(conn, 200, "OK", '"ok"')
+                conn.unwrap()
                 return
             if mode == "not-http":
                 conn.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n\r\n")

@@ -3,7 +3,8 @@ import ProxmoxAPI
 
 /// Failover step 4: a message built from the run's facts, always shown for copying (it is
 /// the change's diff) and posted as JSON `{"text": …}` to `[notify]`'s webhook when one is
-/// configured with a pin.
+/// configured: pinned by `webhook-fingerprint`, else verified against the system's CA store
+/// (the transport `RunContext.webhooks` decides).
 public struct Notify: StepAction {
     public init() {}
 
@@ -28,17 +29,14 @@ public struct Notify: StepAction {
 
     public func apply(_ change: PlannedChange, _ context: RunContext, _ run: RunState) async -> ApplyOutcome {
         guard let notify = context.config.notify else { return .applied("shown for copying; no [notify] webhook configured") }
-        guard let pin = notify.webhookFingerprint else {
-            return .applied("shown for copying; not posted: pbsha posts to pinned webhooks only (set webhook-fingerprint)")
-        }
         guard let url = URL(string: notify.webhookURL), let host = url.host, url.scheme == "https" else {
             return .failed("the webhook URL is not an https URL; fix the first line of webhook-file")
         }
         let body = (try? JSONSerialization.data(withJSONObject: ["text": change.diff ?? ""])) ?? Data()
         let path = url.path.isEmpty ? "/" : url.path + (url.query.map { "?" + $0 } ?? "")
         do {
-            let answer = try await context.writes.send(HTTPRequest(method: "POST", path: path, headers: [("Content-Type", "application/json")], body: Array(body)),
-                                                       to: Endpoint(host: host, port: url.port ?? 443, fingerprint: pin))
+            let answer = try await context.webhooks.send(HTTPRequest(method: "POST", path: path, headers: [("Content-Type", "application/json")], body: Array(body)),
+                                                       to: Endpoint(host: host, port: url.port ?? 443, fingerprint: notify.webhookFingerprint ?? Self.unpinned))
             // The URL carries a secret: it is never part of a message.
             return (200..<300).contains(answer.status) ? .applied("posted to the webhook (\(answer.status))")
                 : .failed("the webhook answered \(answer.status); the message is shown for copying")
@@ -46,6 +44,9 @@ public struct Notify: StepAction {
             return .failed("cannot post to the webhook: \(error); the message is shown for copying")
         }
     }
+
+    /// Stands in for the fingerprint of an unpinned webhook; a CA-verifying transport ignores it.
+    static let unpinned = Fingerprint(sha256OfDER: [])
 
     public func verify(_ context: RunContext, _ run: RunState) async -> [GateResult] {
         let sent = run.steps.contains { step in step.applied.contains { $0.change == "notify" && $0.result != "failed" } }
