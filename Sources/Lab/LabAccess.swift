@@ -38,6 +38,7 @@ enum LabAccess {
         "PVEDatastoreUser": ["Datastore.AllocateSpace", "Datastore.Audit"],
         "PVEVMUser": ["VM.Audit", "VM.Backup", "VM.Console", "VM.PowerMgmt"],
         // The custom role docs/configuration.md recommends for pbsha's PVE operator token.
+        "NoAccess": [],
         "PbshaFailover": ["Sys.Audit", "Sys.Modify", "Datastore.Allocate", "Datastore.AllocateSpace", "Datastore.Audit", "VM.Audit", "VM.Backup"],
     ]
 

@@ -7,6 +7,7 @@ enum LabCommand {
                   sync fail|warn|heal; corrupt secondary N; backup now; advance DURATION; show pve; status;
                   acl primary|secondary AUTHID PATH ROLE|none; owner primary|secondary TYPE/ID AUTHID;
                   firewall primary|secondary block-pve|open; cert primary|secondary renew; pve NAME backup-token revoke;
+                  pve NAME acl TOKEN PATH ROLE|none;
                   show notifications|vzdump
         """
 
@@ -59,6 +60,8 @@ enum LabCommand {
                 return (false, "usage: firewall primary|secondary block-pve|open")
             }
             return (true, world.setFirewall(role, blockPVE: w[2] == "block-pve"))
+        case let w where w.count == 6 && w[0] == "pve" && w[2] == "acl":
+            return world.setPVEACL(host: w[1], authID: w[3], path: w[4], to: w[5])
         case let w where w.count == 4 && w[0] == "pve" && w[2] == "backup-token" && w[3] == "revoke":
             return world.revokeBackupToken(host: w[1])
         case ["show", "vzdump"]:

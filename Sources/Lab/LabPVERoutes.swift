@@ -39,6 +39,22 @@ extension LabWorld {
             guard caller.has("Datastore.Allocate", on: "/storage/\(s[1])") else { return Self.pveDenied("/storage/\(s[1])", "Datastore.Allocate") }
             guard let entry = host.storage(s[1]) else { return .pveError(500, "storage '\(s[1])' does not exist") }
             return .json(Envelope(data: entry))
+        case ["access", "permissions"]:
+            // Anyone may read their own; another's needs Sys.Audit on /access (AccessControl.pm).
+            var subject = caller
+            if let other = request.value("userid"), other != caller.authID {
+                guard caller.has("Sys.Audit", on: "/access") else { return Self.pveDenied("/access", "Sys.Audit") }
+                // An unknown auth-id holds nothing.
+                subject = LabCaller(authID: other, acl: host.tokens.first { $0.authID == other }?.acl ?? [], ownerACL: nil)
+            }
+            let paths = request.value("path").map { [$0] } ?? Array(Set(["/", "/storage", "/vms"] + subject.acl.map(\.path)))
+            var map: [String: [String: Int]] = [:]
+            for path in paths {
+                let privileges = subject.privileges(on: path)
+                // With a path PVE answers `{path: {}}` even when nothing is held there.
+                if !privileges.isEmpty || request.value("path") != nil { map[path] = Dictionary(uniqueKeysWithValues: privileges.map { ($0, 1) }) }
+            }
+            return .json(Envelope(data: map))
         case ["nodes"]:
             return .json(Envelope(data: host.nodes.map { PVENode(node: $0, status: host.mode == .up ? "online" : "offline", sslFingerprint: host.fingerprint) }))
         case ["cluster", "status"]:

@@ -29,6 +29,26 @@ extension LabWorld {
         return (true, "\(authID) on \(role.rawValue): \(roleName == "none" ? "no role" : roleName) on \(path)")
     }
 
+    /// Sets a PVE token's role on `path` on one lab host (replacing its entries there), or
+    /// removes them with `none`: e.g. to take Sys.Modify from pbsha's operator token.
+    mutating func setPVEACL(host name: String, authID: String, path: String, to roleName: String) -> (ok: Bool, message: String) {
+        guard let index = pve.firstIndex(where: { $0.name == name }) else {
+            return (false, "no PVE host '\(name)'; the lab's: \(pve.map(\.name).joined(separator: ", "))")
+        }
+        guard path == "/" || (path.hasPrefix("/") && !path.hasSuffix("/")) else {
+            return (false, "ACL path '\(path)' must start with / and not end with one, e.g. /storage/backup-primary")
+        }
+        guard roleName == "none" || LabAccess.pveRoles[roleName] != nil else {
+            return (false, "unknown PVE role '\(roleName)'; use one of \(LabAccess.pveRoles.keys.sorted().joined(separator: ", ")) or none")
+        }
+        guard let token = pve[index].tokens.firstIndex(where: { $0.authID == authID }) else {
+            return (false, "no API token '\(authID)' on \(name); its tokens: \(pve[index].tokens.map(\.authID).joined(separator: ", "))")
+        }
+        pve[index].tokens[token].acl.removeAll { $0.path == path }
+        if roleName != "none" { pve[index].tokens[token].acl.append(LabACL(path: path, role: roleName)) }
+        return (true, "\(authID) on \(name): \(roleName == "none" ? "no role" : roleName) on \(path)")
+    }
+
     /// Gives every snapshot of `group` (type/id) on a node to `owner`, as `change-owner` would.
     mutating func setOwner(_ role: NodeRole, group: String, to owner: String) -> (ok: Bool, message: String) {
         guard owner.contains("@") else { return (false, "owner '\(owner)' is not an auth-id; write user@realm or user@realm!token") }

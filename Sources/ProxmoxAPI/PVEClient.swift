@@ -42,6 +42,13 @@ public struct PVEClient: Sendable {
     }
 
     /// Cluster members, or the standalone host.
+    /// The caller's privileges on `path`, inherited ones included (`GET /access/permissions?path=`;
+    /// PVE maps each privilege to its propagate flag written as 0 or 1).
+    public func privileges(on path: String) async throws(APIError) -> Set<String> {
+        let map: [String: [String: Int]] = try await connection.get(APIPath.json("/access/permissions", [("path", path)]))
+        return Set(map[path].map { Array($0.keys) } ?? [])
+    }
+
     public func nodes() async throws(APIError) -> [PVENode] {
         try await connection.get(APIPath.json("/nodes"))
     }

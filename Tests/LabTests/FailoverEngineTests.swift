@@ -147,6 +147,39 @@ import Testing
         await lab.stop()
     }
 
+    /// Steps 2 and 3 read the PVE operator token's privileges first: a change it may not make
+    /// is not sent; the operator gets the command, and the next run verifies and goes on.
+    @Test func withoutPVEPrivilegesStepsTwoAndThreeWaitWithTheCommandsAndSendNothing() async throws {
+        let lab = try await RunningLab.start()
+        _ = try await lab.ctl("node primary down")
+        let token = "pbsha@pve!operator"
+        // pve-b may not change storage entries; pve-a may not back up its test guest.
+        _ = try await lab.ctl("pve pve-b acl \(token) /storage PVEDatastoreUser")
+        let testGuest = try #require(lab.config.pve.first { $0.name == "pve-a" }?.testVMID)
+        _ = try await lab.ctl("pve pve-a acl \(token) /vms/\(testGuest) PVEAuditor")
+        let (engine, _) = try engine(lab)
+
+        let second = try await engine.run(Decisions(confirmAll: true, ticket: "OPS-4"))
+        guard case .waiting(let run, 2, let reason) = second else { Issue.record("expected a wait at step 2, got \(second)"); return }
+        #expect(reason.contains("pve-b: the operator token lacks Datastore.Allocate on /storage"), "\(reason)")
+        #expect(reason.contains("`pvesm set backup-primary --password '<the secret of \(LabWorld.backupToken)>'`"), "\(reason)")
+        #expect(!run.steps[1].writes.contains { $0.contains("PUT") && $0.contains("/storage/") && !$0.contains("-> 200") }, "\(run.steps[1].writes)")
+        #expect(run.steps[1].writes.filter { $0.contains("/storage/backup-primary") }.count == 1, "only pve-a's secret was sent: \(run.steps[1].writes)")
+
+        _ = try await lab.ctl("pve pve-b acl \(token) /storage none")
+        let third = try await engine.run(Decisions(confirmAll: true, ticket: "OPS-4"))
+        guard case .waiting(let later, 3, let why) = third else { Issue.record("expected a wait at step 3, got \(third)"); return }
+        #expect(later.steps[1].state == .done)
+        #expect(why.contains("pve-a: the operator token lacks VM.Backup on /vms/\(testGuest)") && why.contains("`vzdump \(testGuest) --storage backup-primary --remove 0`"), "\(why)")
+        let started = try await lab.ctl("show vzdump").split(separator: "\n").filter { $0.hasPrefix("pve-a ") && $0.contains(token) }
+        #expect(started.isEmpty, "no test backup was started on pve-a: \(started)")
+
+        _ = try await lab.ctl("pve pve-a acl \(token) /vms/\(testGuest) none")
+        let done = try await engine.run(Decisions(confirmAll: true, ticket: "OPS-4"))
+        guard case .finished = done else { Issue.record("expected the run to finish, got \(done)"); return }
+        await lab.stop()
+    }
+
     @Test func withoutTheRightToChangeOwnersStepOneStopsWithTheCommands() async throws {
         let lab = try await RunningLab.start()
         _ = try await lab.ctl("node primary down")

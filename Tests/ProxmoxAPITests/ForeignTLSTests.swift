@@ -91,6 +91,16 @@ import Testing
         await #expect(throws: APIError.unauthorized(host: "127.0.0.1", message: "authentication failure")) { try await client.version() }
     }
 
+    @Test func pvesPrivilegesAreReadWithTheirZeroOrOneFlags() async throws {
+        let server = try ForeignServer(.pve, certificate: "pve", certificates: certificates, token: ("pbsha@pve!failover", "right"))
+        defer { server.stop() }
+        let transport = try PinnedHTTPSClient(limits: .init(connectTimeout: 30, requestTimeout: 30))
+        let endpoint = Endpoint(host: "127.0.0.1", port: server.port, fingerprint: Fingerprint(try certificates.fingerprint("pve"))!)
+        let client = PVEClient(transport: transport, endpoint: endpoint, token: APIToken(authID: "pbsha@pve!failover", secret: "right"))
+        #expect(try await client.privileges(on: "/storage") == ["Datastore.Allocate", "Datastore.Audit", "Datastore.AllocateSpace"])
+        #expect(try await client.privileges(on: "/vms/100").isEmpty)
+    }
+
     @Test func anAnswerThatIsNotHTTPIsNamed() async throws {
         let server = try ForeignServer(.notHTTP, certificate: "elsewhere", certificates: certificates)
         defer { server.stop() }

@@ -157,6 +157,9 @@ def pve_answers(peer_fingerprint, peer_port):
     return {
         "/api2/json/version": {"version": "8.4.1", "release": "8.4", "repoid": "2a5fa54a8503f96d"},
         "/api2/json/storage?type=pbs": [entry],
+        # AccessControl.pm: path => {privilege => propagate}, the flag written as 0 or 1.
+        "/api2/json/access/permissions?path=%2Fstorage": {"/storage": {"Datastore.Allocate": 1, "Datastore.Audit": 1, "Datastore.AllocateSpace": 0}},
+        "/api2/json/access/permissions?path=%2Fvms%2F100": {"/vms/100": {}},
     }
 
 

@@ -59,13 +59,22 @@ public struct RetargetToSecondary: StepAction {
                                              diff: "in /etc/pve/storage.cfg, section pbs: \(host.storage), set:\n" + differing.joined(separator: "\n")))
             }
         }
-        // The secret is not readable back: it is set once per run, after the entry changed.
+        // The secret is not readable back: it is set after the entry changed, and again only while
+        // no attempt succeeded and PVE cannot activate the entry (an operator may have set it by hand).
         let secret = "set secret of \(host.storage)"
-        if !changes.isEmpty || !(run.steps.contains { step in step.applied.contains { $0.target == host.name && $0.change == secret } }) {
+        let secretSet = run.steps.contains { step in step.applied.contains { $0.target == host.name && $0.change == secret && $0.result == "ok" } }
+        var needsSecret = !changes.isEmpty
+        if !needsSecret && !secretSet { needsSecret = await !Self.active(host, context) }
+        if needsSecret {
             changes.append(PlannedChange(target: host.name, change: secret, diff: "\(host.storage).pw <- the secret of \(target.username ?? "?") (not shown)",
                                          readable: false))
         }
         return changes
+    }
+
+    /// Whether PVE activates the entry now (it reaches the node it names, with its token).
+    private static func active(_ host: PVEHostConfig, _ context: RunContext) async -> Bool {
+        (try? await context.pveReader(host).storageStatus(node: host.node, storage: host.storage).active) == 1
     }
 
     private func planSwitch(_ host: PVEHostConfig, _ context: RunContext) async throws(StepFailure) -> [PlannedChange] {
@@ -96,7 +105,20 @@ public struct RetargetToSecondary: StepAction {
         guard let client = context.pveOperator(host) else {
             return .needsOperator("\(host.name) has no operator token: \(change.diff ?? change.change) by hand (pvesm set / Datacenter > Backup), then run pbsha failover again")
         }
+        // PVE's checks: storage entries need Datastore.Allocate on /storage; a backup job Sys.Modify
+        // on / and, to move, Datastore.Allocate on the storage it leaves and the one it joins.
+        let needed: [(privilege: String, path: String)] = words.first == "move" && words.count == 6
+            ? [("Sys.Modify", "/"), ("Datastore.Allocate", "/storage/\(host.storage)"), ("Datastore.Allocate", "/storage/\(words[5])")]
+            : [("Datastore.Allocate", "/storage")]
+        let manual = switch words.first {
+        case "set": "pvesm set \(host.storage) --password '<the secret of \(context.node(.secondary).pveToken?.authID ?? "pve-auth-id")>'"
+        case "move": "pvesh set /cluster/backup/\(words.count == 6 ? words[3] : "ID") --storage \(words.last ?? "")"
+        default: "pvesm set \(host.storage) --disable 1"
+        }
         do {
+            if let missing = try await PrivilegeCheck.missing(needed, client) {
+                return .needsOperator("\(host.name): the operator token lacks \(missing): as root on it run `\(manual)`, then run pbsha failover again")
+            }
             if change.change.hasPrefix("set secret of") {
                 guard let secret = context.node(.secondary).pveToken?.secret else { return .failed("no [secondary] pve-secret-file") }
                 try await client.setStoragePassword(host.storage, secret: secret)

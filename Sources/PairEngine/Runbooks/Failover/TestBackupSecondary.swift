@@ -84,6 +84,10 @@ public struct TestBackupSecondary: StepAction {
             let guest = try await self.guest(vmid, host, context)
             guard let since = change.detail["since"].flatMap({ Int64($0) }) else { return .failed("the plan lacks its reference time; run again") }
             if change.change.hasPrefix("verify test snapshot") { return try await verifyNewest(guest, since: since, context) }
+            let storage = Self.storage(host)
+            if let missing = try await PrivilegeCheck.missing([("VM.Backup", "/vms/\(vmid)"), ("Datastore.AllocateSpace", "/storage/\(storage)")], client) {
+                return .needsOperator("\(host.name): the operator token lacks \(missing): on \(guest.node) run `vzdump \(vmid) --storage \(storage) --remove 0`, then run pbsha failover again")
+            }
             guard case .task(let upid) = try await client.vzdump(node: guest.node, vmids: [vmid], storage: Self.storage(host), remove: false) else {
                 return .failed("\(guest.node) answered that guest \(vmid) is not there; PVE's guest list may lag: run again")
             }
@@ -112,10 +116,13 @@ public struct TestBackupSecondary: StepAction {
         guard let snapshot, snapshot.backupTime >= since, snapshot.size != nil else {
             return .failed("no new complete snapshot of \(guest.vmid) is on the secondary: is the entry pointing elsewhere?")
         }
-        guard let operatorClient = context.operatorClient(.secondary) else {
-            return .needsOperator("no [secondary] operator token to verify \(snapshot.backupType)/\(guest.vmid): verify it in the secondary's GUI, then run pbsha failover again")
+        let store = context.node(.secondary).datastore
+        let manual = "verify \(snapshot.backupType)/\(guest.vmid)/\(Timestamps.rfc3339(snapshot.backupTime)) in the secondary's GUI (Datastore \(store) > Content > Verify), then run pbsha failover again"
+        guard let operatorClient = context.operatorClient(.secondary) else { return .needsOperator("no [secondary] operator token: \(manual)") }
+        if let missing = try await PrivilegeCheck.missing([("Datastore.Verify", "/datastore/\(store)")], operatorClient) {
+            return .needsOperator("the secondary's operator token lacks \(missing): \(manual)")
         }
-        let verify = try await operatorClient.verify(store: context.node(.secondary).datastore, type: snapshot.backupType, id: snapshot.backupID,
+        let verify = try await operatorClient.verify(store: store, type: snapshot.backupType, id: snapshot.backupID,
                                                      time: snapshot.backupTime, ignoreVerified: false)
         let verified = try await follow(context.clock) { try await operatorClient.taskStatus(verify) }
         guard verified.exitstatus == "OK" else { return .failed("the secondary's verify of the test snapshot ended \(verified.exitstatus ?? "unknown")") }
