@@ -5,6 +5,7 @@ import ProxmoxAPI
 /// parameters with every secret removed.
 public struct WriteRecord: Sendable, Equatable {
     public var method: String
+    /// `host:port`: nodes may share an address.
     public var host: String
     public var path: String
     /// Form or JSON parameters, secrets replaced by `(secret removed)`.
@@ -30,7 +31,7 @@ public struct RecordingTransport: HTTPTransport {
 
     public func send(_ request: HTTPRequest, to endpoint: Endpoint) async throws(APIError) -> HTTPResponse {
         guard request.method != "GET" else { return try await inner.send(request, to: endpoint) }
-        var entry = WriteRecord(method: request.method, host: endpoint.host, path: request.path,
+        var entry = WriteRecord(method: request.method, host: endpoint.authority, path: request.path,
                                 parameters: Self.parameters(of: request), status: nil)
         do {
             let response = try await inner.send(request, to: endpoint)

@@ -85,7 +85,12 @@ struct FailoverCommand: AsyncParsableCommand {
             Output.error("pbsha: \(error)")
             throw Exit.usage
         }
-        let engine = StepEngine(runbook: runbook, journal: journal, context: context, actions: FailoverActions.all(), actor: actor)
+        let store: KillSwitchStore
+        do { store = try KillSwitchStore(journal, setting: ProcessInfo.processInfo.environment["PBSHA_KILL_AFTER"]) } catch {
+            Output.error("pbsha: \(error)")
+            throw Exit.usage
+        }
+        let engine = StepEngine(runbook: runbook, journal: store, context: context, actions: FailoverActions.all(), actor: actor)
         if dryRun {
             Output.line(await engine.dryRun())
             return
@@ -122,7 +127,8 @@ struct FailoverCommand: AsyncParsableCommand {
     }
 }
 
-/// `pbsha runs [--json]`: the journal's runbook runs, newest first.
+/// `pbsha runs [--json] [--follow]`: the journal's runbook runs, newest first; with
+/// `--follow`, then every event another process journals, within a second.
 struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "runs", abstract: "List the journal's runbook runs, newest first.")
 
@@ -131,7 +137,15 @@ struct RunsCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "An array of {id, kind, state, started, operator}.")
     var json = false
 
+    @Flag(name: .long, help: "Then print each new journal event as it is written (by any process), until interrupted.")
+    var follow = false
+
+    func validate() throws {
+        if json && follow { throw ValidationError("--follow prints lines; it does not combine with --json") }
+    }
+
     func run() async throws {
+        if follow { return try await followEvents() }
         let runs = try await Runbooks.runs(source).reversed()
         if json {
             Output.line(JSONValue.array(runs.map { run in
@@ -143,6 +157,44 @@ struct RunsCommand: AsyncParsableCommand {
         } else {
             for run in runs { Output.line("\(run.id)  \(run.runbook)  \(run.state.rawValue)  \(Timestamps.rfc3339(run.started))  \(run.startedBy)") }
         }
+    }
+}
+
+extension RunsCommand {
+    /// Polls the journal once a second and prints what other processes wrote.
+    private func followEvents() async throws {
+        let session = try await PairSession.open(source)
+        let path = Runbooks.journalPath(session.config)
+        await session.close()
+        let follower: JournalFollower
+        do {
+            _ = try Journal(path: path) // creates and migrates it, so there is something to follow
+            follower = try JournalFollower(path: path)
+            _ = try follower.poll()
+        } catch {
+            Output.error("pbsha: \(error)")
+            throw Exit.usage
+        }
+        Output.line("following \(path) (Ctrl-C ends)")
+        while true {
+            do {
+                for event in try follower.poll() { Output.line(Self.line(event)) }
+            } catch {
+                Output.error("pbsha: \(error)")
+                throw Exit.usage
+            }
+            try await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// One event on one line: time, run, step, kind, who, and its details (a diff's lines
+    /// are left to the report).
+    static func line(_ event: JournalEvent) -> String {
+        let details = event.detail.filter { $0.key != "diff" }.sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value.replacingOccurrences(of: "\n", with: " | "))" }
+        let step = event.step.map { " step \($0)" } ?? ""
+        return (["#\(event.sequence ?? 0) \(Timestamps.rfc3339(event.time)) \(event.run)\(step) \(event.kind.rawValue) by \(event.actor)@\(event.host)"] + details)
+            .joined(separator: " ")
     }
 }
 

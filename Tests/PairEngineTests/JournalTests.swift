@@ -49,11 +49,13 @@ import Testing
         let path = temporaryPath()
         let first = try Journal(path: path)
         let second = try Journal(path: path)
-        let before = try first.dataVersion()
+        let follower = try JournalFollower(path: path)
+        #expect(try follower.poll().isEmpty)
         try second.append([event(.runStarted, ["runbook": "failover"])]) { events throws(JournalError) in
             if RunState.active(in: events) != nil { throw JournalError("busy") }
         }
-        #expect(try first.dataVersion() != before, "the other connection's commit is visible through data_version")
+        #expect(try follower.poll().map(\.sequence) == [1], "the other connection's commit is seen through data_version")
+        #expect(try follower.poll().isEmpty, "nothing new: nothing read twice")
         #expect(try first.events().map(\.sequence) == [1])
         #expect(throws: JournalError("a run is active")) {
             try first.append([event(.runStarted, run: "failback-1", ["runbook": "failback"])]) { events throws(JournalError) in

@@ -28,8 +28,8 @@ import Testing
         try await pve.setStoragePassword("backup-secondary", secret: "very-secret")
         try await pve.updateStorage("backup-secondary", set: [("fingerprint", "aa:bb")])
         #expect(log.all == [
-            WriteRecord(method: "PUT", host: "pve1", path: "/api2/json/storage/backup-secondary", parameters: ["password": "(secret removed)"], status: 200),
-            WriteRecord(method: "PUT", host: "pve1", path: "/api2/json/storage/backup-secondary", parameters: ["fingerprint": "aa:bb"], status: 200),
+            WriteRecord(method: "PUT", host: "pve1:8006", path: "/api2/json/storage/backup-secondary", parameters: ["password": "(secret removed)"], status: 200),
+            WriteRecord(method: "PUT", host: "pve1:8006", path: "/api2/json/storage/backup-secondary", parameters: ["fingerprint": "aa:bb"], status: 200),
         ])
         #expect(!"\(log.all)".contains("very-secret") && !"\(log.all)".contains("the-token-secret"))
     }

@@ -80,3 +80,62 @@ import Testing
         #expect(runs.allSatisfy { $0.contains(" OK") }, "\(runs)")
     }
 }
+
+/// A real SIGKILL in every step, at the points a crash leaves behind (an intent journaled
+/// but its call not made; a result journaled but the step not finished), each followed by
+/// the same command; a second process follows the journal all along.
+@Suite(.serialized) struct FailoverKilledInEveryStepTests {
+    @Test func eachStepResumesAfterAKillAndASecondProcessFollowsWithinASecond() async throws {
+        let dir = Spawned.temporaryDirectory()
+        let state = "\(dir)/lab"
+        let lab = Spawned.start(["lab", "serve", "--state-dir", state, "--speed", "60"], directory: dir)
+        defer { kill(lab.pid, SIGKILL) }
+        #expect(await lab.waitForOutput("ready \(state)/pbsha.toml"), "lab did not start: \(lab.stderr)")
+        let config = ["--config", "\(state)/pbsha.toml", "--timeout", "3"]
+        #expect(await Spawned.run(["lab", "ctl", "--state-dir", state, "node", "primary", "down"], directory: dir).code == 0)
+        let follower = Spawned.start(["runs", "--follow"] + config, directory: dir)
+        defer { kill(follower.pid, SIGKILL) }
+        #expect(await follower.waitForOutput("following "), "\(follower.stderr)")
+
+        let command = ["failover", "--operator", "oncall", "--yes", "--ticket", "OPS-7"] + config
+        for point in ["intent@1", "change-applied@1", "intent@2", "change-applied@2", "intent@3", "change-applied@3",
+                      "change-applied@4", "step-started@5"] {
+            let killed = await Spawned.run(command, directory: dir, environment: ["PBSHA_KILL_AFTER": point], timeout: 300)
+            #expect(killed.code == 128 + SIGKILL, "at \(point) the process should have died: \(killed.code) \(killed.out)\(killed.err)")
+        }
+        let last = await Spawned.run(command, directory: dir, timeout: 300)
+        let ended = Date()
+        #expect(last.code == 0, "\(last.out)\(last.err)")
+        #expect(await follower.waitForOutput("run-finished"), "the follower never saw the end: \(follower.stdout)")
+        let seenAfter = Date().timeIntervalSince(ended)
+        // It polls once a second; the rest is two processes' scheduling on a loaded machine.
+        #expect(seenAfter < 2.5, "the follower saw the end \(seenAfter) s after the run ended")
+
+        // One run, done; every event of it reached the follower, in order.
+        let runs = await Spawned.run(["runs", "--json"] + config, directory: dir)
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(runs.out.utf8)) as? [[String: Any]])
+        #expect(list.count == 1 && list[0]["state"] as? String == "done", "\(runs.out)")
+        let id = try #require(list.first?["id"] as? String)
+        let report = await Spawned.run(["report", id, "--format", "json"] + config, directory: dir)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(report.out.utf8)) as? [String: Any])
+        let steps = try #require(document["steps"] as? [[String: Any]])
+        #expect(steps.map { $0["state"] as? String } == Array(repeating: "done", count: 5), "\(report.out)")
+        let followed = follower.stdout.split(separator: "\n").filter { $0.hasPrefix("#") }
+        let sequences = followed.compactMap { Int($0.dropFirst().prefix { $0 != " " }) }
+        #expect(sequences == Array(1...sequences.count) && followed.allSatisfy { $0.contains(id) }, "\(followed.suffix(5))")
+
+        // No external change twice: every write the lab received is journaled, once.
+        // Details print sorted by key: host, method, parameters, path, then status.
+        let writes = followed.filter { $0.contains(" api-write ") }.compactMap { line in
+            line.range(of: "host=").flatMap { start in line.range(of: " status=").map { String(line[start.lowerBound..<$0.lowerBound]) } }
+        }
+        #expect(Set(writes).count == writes.count, "a write was sent twice: \(writes)")
+        let status = await Spawned.run(["lab", "ctl", "--state-dir", state, "status"], directory: dir).out
+        #expect(status.contains("writes received: \(writes.count)"), "the lab received writes the journal does not hold: \(writes.count) journaled\n\(status)")
+        let vzdumps = await Spawned.run(["lab", "ctl", "--state-dir", state, "show", "vzdump"], directory: dir).out
+            .split(separator: "\n").filter { $0.contains("pbsha@pve!operator") }
+        #expect(vzdumps.count == 2, "one test backup per target: \(vzdumps)")
+        let notifications = await Spawned.run(["lab", "ctl", "--state-dir", state, "show", "notifications"], directory: dir).out
+        #expect(notifications.components(separatedBy: "FAILOVER by oncall").count == 2, "one notification: \(notifications)")
+    }
+}

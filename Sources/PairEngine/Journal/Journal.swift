@@ -10,8 +10,8 @@ public protocol EventStore: Sendable {
 
 /// The append-only event log in `pair.state-dir/journal.sqlite` (SQLite in WAL mode through
 /// GRDB). Several processes may share it: writers wait for each other (busy timeout), and a
-/// reader notices another process's commit through `PRAGMA data_version` (`changedSince`),
-/// because GRDB's observation cannot see other processes' writes.
+/// reader follows other processes' commits with a `JournalFollower`, because GRDB's
+/// observation cannot see them.
 public final class Journal: EventStore {
     private let pool: DatabasePool
     public let path: String
@@ -85,17 +85,11 @@ public final class Journal: EventStore {
         }
     }
 
-    /// SQLite's `data_version`, read on one long-lived connection: it changes when another
-    /// connection (another process) commits. Cheap enough to poll every second.
-    public func dataVersion() throws(JournalError) -> Int64 {
-        do { return try pool.read { db in try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0 } } catch {
-            throw JournalError("cannot read the journal \(path): \(error)")
-        }
-    }
-
-    private static func fetch(_ db: Database, run: String?) throws -> [JournalEvent] {
-        let sql = "SELECT sequence, run, kind, step, actor, host, time, detail FROM event" + (run == nil ? "" : " WHERE run = ?") + " ORDER BY sequence"
-        return try Row.fetchAll(db, sql: sql, arguments: run.map { [$0] } ?? []).map { row in
+    static func fetch(_ db: Database, run: String?, after sequence: Int64 = 0) throws -> [JournalEvent] {
+        let sql = "SELECT sequence, run, kind, step, actor, host, time, detail FROM event WHERE sequence > ?" + (run == nil ? "" : " AND run = ?")
+            + " ORDER BY sequence"
+        let arguments: StatementArguments = run.map { [sequence, $0] } ?? [sequence]
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
             let kindText: String = row["kind"]
             guard let kind = JournalEvent.Kind(rawValue: kindText) else {
                 throw JournalError("the journal holds an event kind '\(kindText)' this pbsha does not know; use the pbsha that wrote it")
