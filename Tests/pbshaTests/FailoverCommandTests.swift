@@ -23,6 +23,13 @@ import Testing
         #expect(waiting.code == 1 && waiting.out.contains("waiting for the operator at step 1: acknowledge:"), "\(waiting.out)\(waiting.err)")
         #expect(waiting.out.contains("planned at step 1:\n  secondary: pause sync job primary-mirror\n      sync job primary-mirror: schedule hourly -> none"),
                 "the plan is shown before anything is confirmed: \(waiting.out)")
+        // Without the right to change owners, --yes stops with exit 1 and the exact commands.
+        let acl = ["lab", "ctl", "--state-dir", state, "acl", "secondary", "pbsha@pbs!operator", "/datastore/mirror"]
+        #expect(await Spawned.run(acl + ["DatastorePowerUser"], directory: dir).code == 0)
+        let refused = await Spawned.run(["failover", "--operator", "oncall", "--yes"] + config, directory: dir)
+        #expect(refused.code == 1 && refused.out.contains("waiting for the operator at step 1: the operator token lacks Datastore.")
+                    && refused.out.contains("proxmox-backup-"), "\(refused.out)\(refused.err)")
+        #expect(await Spawned.run(acl + ["DatastoreAdmin"], directory: dir).code == 0)
         let done = await Spawned.run(["failover", "--operator", "oncall", "--yes", "--ticket", "OPS-1"] + config, directory: dir, timeout: 120)
         #expect(done.code == 0, "\(done.out)\(done.err)")
         #expect(done.out.contains("step 5/5 done"))
