@@ -8,7 +8,7 @@ struct App: AsyncParsableCommand {
         commandName: "pbsha",
         abstract: "Operator console for a Proxmox Backup Server primary/secondary pair.",
         subcommands: [ConsoleCommand.self, WallboardCommand.self, StatusCommand.self, CheckCommand.self,
-                      CalendarCommand.self, StorageCfgCommand.self, FailoverCommand.self, RunsCommand.self, ReportCommand.self,
+                      CalendarCommand.self, StorageCfgCommand.self, FailoverCommand.self, FailbackCommand.self, RunsCommand.self, ReportCommand.self,
                       LabCommandGroup.self])
 
     @OptionGroup var source: PairSource

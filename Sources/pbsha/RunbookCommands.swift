@@ -10,7 +10,24 @@ struct FailoverCommand: AsyncParsableCommand {
         commandName: "failover", abstract: "Run (or resume) the failover runbook: exit 0 done, 1 at a gate or waiting for a person, 2 config.")
 
     @OptionGroup var source: PairSource
+    @OptionGroup var options: RunbookOptions
 
+    func run() async throws { try await options.execute("failover", actions: FailoverActions.all(), source: source) }
+}
+
+/// `pbsha failback`: the failback runbook without the console (scripted mode).
+struct FailbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "failback", abstract: "Run (or resume) the failback runbook: exit 0 done, 1 at a gate or waiting for a person, 2 config.")
+
+    @OptionGroup var source: PairSource
+    @OptionGroup var options: RunbookOptions
+
+    func run() async throws { try await options.execute("failback", actions: FailbackActions.all(), source: source) }
+}
+
+/// What `failover` and `failback` take besides the config.
+struct RunbookOptions: ParsableArguments {
     @Flag(name: .long, help: "Plan every step and change nothing (nothing is journaled).")
     var dryRun = false
 
@@ -29,8 +46,11 @@ struct FailoverCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Skip step N of the active run (needs --reason), then stop.")
     var skip: Int?
 
-    @Option(name: .long, help: "Why the step is skipped (journaled).")
+    @Option(name: .long, help: "Why the step is skipped or the gate overridden (journaled).")
     var reason: String?
+
+    @Option(name: .long, help: "Pass over an overridable hard gate (needs --reason), e.g. caught-up.")
+    var override: String?
 
     @Option(name: .long, help: "Give step N of the active run to a person (needs --to), then stop.")
     var assign: Int?
@@ -46,16 +66,18 @@ struct FailoverCommand: AsyncParsableCommand {
 
     func validate() throws {
         if skip != nil, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--skip needs --reason TEXT") }
+        if override != nil, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--override needs --reason TEXT") }
+        if override != nil, skip != nil { throw ValidationError("give --skip or --override, not both (--reason belongs to one)") }
         if assign != nil, (to ?? "").isEmpty { throw ValidationError("--assign needs --to NAME") }
         if note != nil, (text ?? "").isEmpty { throw ValidationError("--note needs --text TEXT") }
         if [skip, assign, note].compactMap({ $0 }).count > 1 { throw ValidationError("give one of --skip, --assign, --note at a time") }
     }
 
-    func run() async throws {
+    func execute(_ kind: String, actions: [String: any StepAction], source: PairSource) async throws {
         let session = try await PairSession.open(source)
         // Closed before any exit, so a throw-away lab (--lab) is removed too.
         do {
-            try await run(session)
+            try await run(session, kind: kind, actions: actions)
         } catch {
             await session.close()
             throw error
@@ -63,9 +85,9 @@ struct FailoverCommand: AsyncParsableCommand {
         await session.close()
     }
 
-    private func run(_ session: PairSession) async throws {
+    private func run(_ session: PairSession, kind: String, actions: [String: any StepAction]) async throws {
         let runbook: Runbook
-        do { runbook = try Runbooks.load("failover", session.config) } catch {
+        do { runbook = try Runbooks.load(kind, session.config) } catch {
             Output.error("pbsha: \(error)")
             throw Exit.usage
         }
@@ -90,7 +112,7 @@ struct FailoverCommand: AsyncParsableCommand {
             Output.error("pbsha: \(error)")
             throw Exit.usage
         }
-        let engine = StepEngine(runbook: runbook, journal: store, context: context, actions: FailoverActions.all(), actor: actor)
+        let engine = StepEngine(runbook: runbook, journal: store, context: context, actions: actions, actor: actor)
         if dryRun {
             Output.line(await engine.dryRun())
             return
@@ -107,14 +129,15 @@ struct FailoverCommand: AsyncParsableCommand {
             }
         }
         let outcome: StepEngine.Outcome
-        do { outcome = try await engine.run(Decisions(confirmAll: yes, ticket: ticket, manualDone: Set(done))) } catch {
+        do { outcome = try await engine.run(Decisions(confirmAll: yes, ticket: ticket, manualDone: Set(done),
+                                                                     overrides: override.map { [$0: reason ?? ""] } ?? [:])) } catch {
             Output.error("pbsha: \(error)")
             throw Exit.usage
         }
         Output.line(Runbooks.progress(outcome.run, runbook: runbook, now: Int64(Date().timeIntervalSince1970)))
         switch outcome {
         case .finished(let run):
-            Output.line("failover \(run.id) done; report: pbsha report \(run.id)")
+            Output.line("\(kind) \(run.id) done; report: pbsha report \(run.id)")
         case .waiting(let run, let step, let reason):
             // What a confirmation would apply: the operator reads it before running with --yes.
             Output.line(Runbooks.pending(run, step: step))

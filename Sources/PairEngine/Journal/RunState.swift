@@ -13,6 +13,9 @@ public struct RunState: Sendable, Equatable {
 
     public enum State: String, Sendable { case active, done, aborted }
 
+    /// A run with no events yet (what the gates of a dry run see).
+    static let empty = RunState(id: "", runbook: "", startedBy: "", started: 0, finished: nil, state: .active, drill: nil, steps: [])
+
     /// One step's record.
     public struct StepState: Sendable, Equatable {
         public var number: Int

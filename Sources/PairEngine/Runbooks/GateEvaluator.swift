@@ -40,6 +40,29 @@ public struct GateEvaluator: Sendable {
             return await pveTokenCanWrite()
         case "encryption-keys":
             return await encryptionKeys()
+        case "primary-reachable":
+            return state.primary.reachable ? (true, "the primary answers (\(state.primary.host))")
+                : (false, "the primary does not answer: \(state.primary.failure.map { "\($0)" } ?? "no answer"); failback needs it running")
+        case "failover-done":
+            guard let failover = context.lastFailover else { return (false, "the journal holds no finished failover to undo (pbsha runs lists the runs)") }
+            return (true, "\(failover.id), begun \(Timestamps.rfc3339(failover.started))")
+        case "caught-up":
+            do {
+                let facts = try await FailbackFacts.read(context, upTo: FailbackFacts.cutoff(run))
+                return facts.missingCount == 0 ? (true, "the primary holds all \(facts.pulled.count) failover-era snapshot(s)")
+                    : (false, "the primary lacks \(facts.missingCount) failover-era snapshot(s): \(facts.progress.replacingOccurrences(of: "\n", with: "; ")); finish the catch-up first")
+            } catch {
+                return (false, error.message)
+            }
+        case "primary-verified":
+            do {
+                let facts = try await FailbackFacts.read(context, upTo: FailbackFacts.cutoff(run))
+                let left = try VerifyPrimary.unverified(facts, run ?? RunState.empty)
+                return left.isEmpty ? (true, "every pulled snapshot verified ok by this run's tasks")
+                    : (false, "\(left.count) pulled snapshot(s) not verified on the primary by this run; finish the primary's verify first")
+            } catch {
+                return (false, error.message)
+            }
         case "previous-steps-done":
             let open = (run?.steps ?? []).filter { $0.number < number && $0.state != .done && $0.state != .skipped }
             let missing = (1..<number).filter { n in !(run?.steps.contains { $0.number == n } ?? false) }

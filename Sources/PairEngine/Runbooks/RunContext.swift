@@ -11,6 +11,9 @@ public struct RunContext: Sendable {
     /// Posts to `[notify]`'s webhook; never recorded, because the webhook's path is its secret.
     public let webhooks: any HTTPTransport
     public let clock: any WallClock
+    /// The journal's earlier runs, oldest first (failback reads the failover it undoes);
+    /// the step engine fills it in.
+    public var history: [RunState] = []
     /// The remote shell for a `[[pve]]` target, by name (nil: none configured).
     public let shell: @Sendable (PVEHostConfig) -> (any RemoteShell)?
 
@@ -27,8 +30,13 @@ public struct RunContext: Sendable {
 
     /// The same context whose writes are reported to `sink` (secrets removed) as they happen.
     public func recording(_ sink: @escaping @Sendable (WriteRecord) -> Void) -> RunContext {
-        RunContext(config: config, reads: reads, writes: RecordingTransport(writes, record: sink), webhooks: webhooks, clock: clock, shell: shell)
+        var recording = RunContext(config: config, reads: reads, writes: RecordingTransport(writes, record: sink), webhooks: webhooks, clock: clock, shell: shell)
+        recording.history = history
+        return recording
     }
+
+    /// The last failover that finished, if any.
+    public var lastFailover: RunState? { history.last { $0.runbook == "failover" && $0.state == .done } }
 
     /// The monitor (read-only) client of a PBS node.
     public func reader(_ role: NodeRole) -> PBSClient {

@@ -22,6 +22,8 @@ public struct Runbook: Sendable, Equatable {
         public var hardGates: [String]
         /// What should hold: passed over only with a typed acknowledgment.
         public var softGates: [String]
+        /// Hard gates a person may pass over with a typed reason (journaled as an override).
+        public var overridable: [String] = []
         public var confirmation: Confirmation
         /// What the operator reads while the step is current.
         public var guidance: String
@@ -50,6 +52,15 @@ public enum RunbookCatalog {
             "recovery-ticket": "record the primary's recovery ticket reference",
             "manual": "a checklist item the operator confirms",
         ],
+        "failback": [
+            "reverse-sync": "a Remote and a pull job on the primary from the secondary (remove-vanished off, no schedule), run once",
+            "catch-up": "run the reverse sync until the primary holds every failover-era snapshot",
+            "verify-primary": "verify each pulled snapshot on the primary (ignore-verified=false), recording the tasks",
+            "retarget-to-primary": "point every [[pve]] target's pbs: entry (or backup jobs) back at the primary",
+            "retire-reverse-sync": "remove the reverse job and its Remote, restore and run the forward sync",
+            "notify": "build the message from the run's facts, show it, post it to the webhook",
+            "manual": "a checklist item the operator confirms",
+        ],
     ]
 
     /// Gates: hard ones refuse, soft ones need an acknowledgment.
@@ -65,5 +76,9 @@ public enum RunbookCatalog {
         "nothing-missed": "the secondary holds every finished primary snapshot",
         "free-space": "the secondary's datastore has room (below 90% used)",
         "encryption-keys": "a target that encrypts its backups keeps encrypting after the failover",
+        "primary-reachable": "the primary answers its API",
+        "failover-done": "the journal holds a finished failover to undo",
+        "caught-up": "the primary holds every snapshot the secondary took since the failover (step 2)",
+        "primary-verified": "the primary verified each pulled snapshot in this run, ok (step 3)",
     ]
 }

@@ -47,7 +47,7 @@ public enum RunbookLoader {
         var steps: [Runbook.Step] = []
         for (index, element) in tables.enumerated() {
             guard let table = element.table else { throw RunbookError(file: file, line: nil, message: "step \(index + 1) is not a table") }
-            let allowed = ["title", "owner", "estimate", "action", "hard-gates", "soft-gates", "confirm", "guidance"]
+            let allowed = ["title", "owner", "estimate", "action", "hard-gates", "soft-gates", "overridable-gates", "confirm", "guidance"]
             for key in table.keys where !allowed.contains(key) {
                 throw fail(key, step: index, "step \(index + 1): unknown key '\(key)'; a step has \(allowed.joined(separator: ", "))")
             }
@@ -92,9 +92,16 @@ public enum RunbookLoader {
             if action == "manual", confirmation == .none {
                 throw fail("confirm", step: index, "step \(index + 1): a manual step waits for the operator; give it confirm = \"enter\" or \"type WORD\"")
             }
-            steps.append(Runbook.Step(title: try string("title"), owner: try string("owner"), estimateSeconds: estimate, action: action,
-                                      hardGates: try names("hard-gates"), softGates: try names("soft-gates"), confirmation: confirmation,
-                                      guidance: try string("guidance", required: false)))
+            let hardGates = try names("hard-gates")
+            let overridable = try names("overridable-gates")
+            if let stray = overridable.first(where: { !hardGates.contains($0) }) {
+                throw fail("overridable-gates", step: index, "step \(index + 1): '\(stray)' is not among this step's hard-gates; only a hard gate can be overridden")
+            }
+            var parsed = Runbook.Step(title: try string("title"), owner: try string("owner"), estimateSeconds: estimate, action: action,
+                                      hardGates: hardGates, softGates: try names("soft-gates"), confirmation: confirmation,
+                                      guidance: try string("guidance", required: false))
+            parsed.overridable = overridable
+            steps.append(parsed)
         }
         return Runbook(kind: kind, title: title, steps: steps, file: file)
     }

@@ -58,12 +58,17 @@ public struct Decisions: Sendable {
     public var typed: Set<String>
     /// Manual steps a person says are done (`--done N`).
     public var manualDone: Set<Int>
+    /// Hard gates a person passes over, by name, with the typed reason (`--override GATE
+    /// --reason TEXT`); journaled and reported as overrides. Only gates a runbook marks
+    /// `overridable` can be.
+    public var overrides: [String: String]
 
-    public init(confirmAll: Bool = false, ticket: String? = nil, typed: Set<String> = [], manualDone: Set<Int> = []) {
+    public init(confirmAll: Bool = false, ticket: String? = nil, typed: Set<String> = [], manualDone: Set<Int> = [], overrides: [String: String] = [:]) {
         self.confirmAll = confirmAll
         self.ticket = ticket
         self.typed = typed
         self.manualDone = manualDone
+        self.overrides = overrides
     }
 }
 

@@ -18,6 +18,9 @@ public struct StepEngine: Sendable {
                 host: String = ProcessInfo.processInfo.hostName) {
         self.runbook = runbook
         self.journal = journal
+        var context = context
+        // An unreadable journal stops the run at its first write; here it only means no history.
+        context.history = (try? RunState.runs(from: journal.events(run: nil))) ?? []
         self.context = context
         self.actions = actions
         self.actor = actor
@@ -155,8 +158,16 @@ public struct StepEngine: Sendable {
             try record(.checkResult, step: number, detail: ["check": gate.name, "passed": String(gate.passed), "hard": String(gate.hard),
                                                            "message": gate.message], run: &run)
         }
-        if let refused = gates.first(where: { $0.hard && !$0.passed }) {
-            return .refused(run, step: number, reason: "\(refused.name): \(refused.message)")
+        func overridden(_ gate: String) -> Bool {
+            run.steps.first { $0.number == number }?.overrides.contains { $0.hasPrefix("\(gate): ") } ?? false
+        }
+        for gate in gates where gate.hard && !gate.passed && step.overridable.contains(gate.name) && !overridden(gate.name) {
+            guard let reason = decisions.overrides[gate.name]?.trimmingCharacters(in: .whitespaces), !reason.isEmpty else { continue }
+            try record(.override, step: number, detail: ["check": gate.name, "reason": reason], run: &run)
+        }
+        if let refused = gates.first(where: { $0.hard && !$0.passed && !overridden($0.name) }) {
+            let how = step.overridable.contains(refused.name) ? " (or pass over it: --override \(refused.name) --reason TEXT)" : ""
+            return .refused(run, step: number, reason: "\(refused.name): \(refused.message)\(how)")
         }
         // The plan: what still has to change, read from the servers.
         let changes: [PlannedChange]

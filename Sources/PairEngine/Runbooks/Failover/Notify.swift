@@ -97,7 +97,7 @@ public struct ManualStep: StepAction {
 /// The failover runbook's actions by name.
 public enum FailoverActions {
     public static func all(patience: Double = 1800) -> [String: any StepAction] {
-        ["prepare-secondary": PrepareSecondary(), "retarget-to-secondary": RetargetToSecondary(),
+        ["prepare-secondary": PrepareSecondary(), "retarget-to-secondary": Retarget(to: .secondary),
          "test-backup-secondary": TestBackupSecondary(patience: patience), "notify": Notify(), "recovery-ticket": RecoveryTicket(),
          "manual": ManualStep()]
     }

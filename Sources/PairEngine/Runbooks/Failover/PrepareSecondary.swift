@@ -89,7 +89,10 @@ public struct PrepareSecondary: StepAction {
             let reader = context.reader(.secondary)
             let job = try await reader.syncJobs(store: node.datastore).first { $0.config.id == context.config.syncJob }?.config
             let foreign = try await reader.groups(node.datastore).filter { !Self.writable($0.owner ?? "root@pam", by: pve) }
+            // Failback compares snapshot times with the moment the failover began, on this clock.
+            let clock = await NodeClock.check(context)
             return [
+                clock,
                 GateResult(name: "forward sync paused", passed: job?.schedule == nil, hard: true,
                            message: job.map { $0.schedule.map { "still scheduled (\($0))" } ?? "no schedule" } ?? "no sync job \(context.config.syncJob)"),
                 GateResult(name: "groups owned by \(pve)", passed: foreign.isEmpty, hard: true,

@@ -1,0 +1,24 @@
+import ProxmoxAPI
+
+/// Following a PBS task an action started, on the engine's clock.
+enum PBSTask {
+    /// Polls until the task stops; throws when it still runs after `patience` seconds.
+    static func follow(_ client: PBSClient, _ upid: String, clock: any WallClock, patience: Double) async throws -> TaskStatus {
+        var waited = 0.0
+        var status = try await client.taskStatus(upid)
+        while status.status == "running" && waited < patience {
+            await clock.sleep(seconds: 2)
+            waited += 2
+            status = try await client.taskStatus(upid)
+        }
+        guard status.status != "running" else { throw StepFailure("task \(upid) still runs after \(Int(patience)) s: follow it in the GUI, then run pbsha again") }
+        return status
+    }
+
+    /// The task log's error and warning lines, for a failure message.
+    static func problems(_ client: PBSClient, _ upid: String) async -> String {
+        let lines = (try? await client.taskLogLines(upid).lines.map(\.t)) ?? []
+        let bad = lines.filter { $0.contains("ERROR") || $0.contains("error") || $0.hasPrefix("TASK") }
+        return bad.suffix(4).joined(separator: " | ")
+    }
+}

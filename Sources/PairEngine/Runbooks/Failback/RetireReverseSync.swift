@@ -1,0 +1,159 @@
+import ProxmoxAPI
+
+/// Failback step 5: the reverse job and its Remote go (their snapshots stay); the secondary's
+/// groups and its forward sync job must share one owner (pull compares owners strictly); the
+/// forward job gets back the schedule the failover journaled, runs once, and must end OK.
+public struct RetireReverseSync: StepAction {
+    let patience: Double
+
+    public init(patience: Double = 6 * 3600) { self.patience = patience }
+
+    /// The change that pulls and verifies what landed on the secondary until the retarget.
+    static let lastCatchUp = "last catch-up"
+
+    /// The forward job's schedule before the failover paused it, from that run's journal.
+    static func pausedSchedule(_ context: RunContext) -> String? {
+        context.lastFailover?.steps.flatMap(\.planned).first { $0.change == "pause sync job \(context.config.syncJob)" }?.detail["schedule"]
+    }
+
+    public func plan(_ context: RunContext, _ run: RunState, _ decisions: Decisions) async throws(StepFailure) -> [PlannedChange] {
+        guard let primary = context.operatorClient(.primary), let secondary = context.operatorClient(.secondary) else {
+            throw StepFailure("retiring needs the operator tokens of both nodes (operator-auth-id/operator-secret-file)")
+        }
+        var changes: [PlannedChange] = []
+        // PVE backs up to the primary now: what landed on the secondary until the retarget is
+        // pulled and verified before the reverse job goes.
+        let facts = try await FailbackFacts.read(context)
+        let unverified = try VerifyPrimary.unverified(facts, run)
+        if facts.missingCount > 0 || !unverified.isEmpty {
+            changes.append(PlannedChange(target: "primary", change: Self.lastCatchUp,
+                                         diff: facts.missingCount > 0 ? facts.progress : "verify \(unverified.count) pulled snapshot(s) on the primary"))
+        }
+        do {
+            if try await primary.syncJobs(store: context.node(.primary).datastore).contains(where: { $0.config.id == ReverseSync.name }) {
+                changes.append(PlannedChange(target: "primary", change: "delete sync job \(ReverseSync.name)", diff: "the pulled snapshots stay"))
+            }
+            if try await primary.remotes().contains(where: { $0.name == ReverseSync.name }) {
+                changes.append(PlannedChange(target: "primary", change: "delete remote \(ReverseSync.name)"))
+            }
+            let job = try await secondary.syncJobs(store: context.node(.secondary).datastore).first { $0.config.id == context.config.syncJob }?.config
+            guard let job else { throw StepFailure("the secondary has no sync job \(context.config.syncJob) to resume") }
+            if job.schedule == nil {
+                guard let schedule = Self.pausedSchedule(context) else {
+                    throw StepFailure("the failover journaled no schedule for \(job.id); set one on the secondary (Datastore > Sync Jobs), then run pbsha failback again")
+                }
+                changes.append(PlannedChange(target: "secondary", change: "restore schedule of \(job.id)", diff: "sync job \(job.id): schedule none -> \(schedule)",
+                                             detail: ["schedule": schedule]))
+            }
+        } catch let failure as StepFailure {
+            throw failure
+        } catch {
+            throw StepFailure("cannot read the sync jobs and remotes: \(error)")
+        }
+        let ran = run.steps.contains { $0.applied.contains { $0.change == "run forward sync \(context.config.syncJob)" && $0.result == "ok" } }
+        if !ran { changes.append(PlannedChange(target: "secondary", change: "run forward sync \(context.config.syncJob)", diff: "the secondary pulls from the primary again")) }
+        return changes
+    }
+
+    public func apply(_ change: PlannedChange, _ context: RunContext, _ run: RunState) async -> ApplyOutcome {
+        let role: NodeRole = change.target == "primary" ? .primary : .secondary
+        guard let client = context.operatorClient(role) else { return .failed("no [\(role.rawValue)] operator token") }
+        let job = context.config.syncJob
+        let (needed, manual): ([(privilege: String, path: String)], String) = switch change.change.split(separator: " ").prefix(2).joined(separator: " ") {
+        case "delete sync": ([("Datastore.Modify", "/datastore/\(context.node(.primary).datastore)")], "proxmox-backup-manager sync-job remove \(ReverseSync.name)")
+        case "delete remote": ([("Remote.Modify", "/remote/\(ReverseSync.name)")], "proxmox-backup-manager remote remove \(ReverseSync.name)")
+        case "restore schedule": ([("Datastore.Modify", "/datastore/\(context.node(.secondary).datastore)")],
+                                  "proxmox-backup-manager sync-job update \(job) --schedule '\(change.detail["schedule"] ?? "")'")
+        default: ([("Datastore.Backup", "/datastore/\(context.node(.secondary).datastore)")], "proxmox-backup-manager sync-job run \(job)")
+        }
+        if change.change == Self.lastCatchUp { return await lastCatchUp(client, context, run) }
+        do {
+            if let missing = try await PrivilegeCheck.missing(needed, client) {
+                return .needsOperator("the \(role.rawValue)'s operator token lacks \(missing): on the \(role.rawValue) run `\(manual)`, then run pbsha failback again")
+            }
+            switch change.change {
+            case "delete sync job \(ReverseSync.name)": try await client.deleteSyncJob(ReverseSync.name)
+            case "delete remote \(ReverseSync.name)": try await client.deleteRemote(ReverseSync.name)
+            case "restore schedule of \(job)": try await client.updateSyncJob(job, set: [("schedule", change.detail["schedule"] ?? "")])
+            default:
+                let upid = try await client.runSyncJob(job)
+                let status = try await PBSTask.follow(client, upid, clock: context.clock, patience: patience)
+                guard status.exitstatus == "OK" else {
+                    return .failed("the forward sync ended \(status.exitstatus ?? "unknown"): \(await PBSTask.problems(client, upid))")
+                }
+                return .applied("forward sync ended OK (\(upid))")
+            }
+            return .applied(change.diff ?? change.change)
+        } catch let failure as StepFailure {
+            return .failed(failure.message)
+        } catch {
+            if case .forbidden = error as? APIError { return .needsOperator("the \(role.rawValue) refused: \(error); on it run `\(manual)`, then run pbsha failback again") }
+            return .failed("\(error)")
+        }
+    }
+
+    /// Pulls until caught up, then verifies each pulled snapshot this run has not: the UPIDs
+    /// go in the message, where the verified-by-this-run check finds them.
+    private func lastCatchUp(_ client: PBSClient, _ context: RunContext, _ run: RunState) async -> ApplyOutcome {
+        let pulled = await CatchUp.pullUntilCaughtUp(context, patience: patience)
+        guard case .applied = pulled else { return pulled }
+        do {
+            var upids: [String] = []
+            for snapshot in try VerifyPrimary.unverified(try await FailbackFacts.read(context), run) {
+                let outcome = try await VerifyPrimary.verifyOne(FailbackFacts.name(snapshot), client, context, patience: patience)
+                guard case .applied(let upid) = outcome else { return outcome }
+                upids.append(upid)
+            }
+            return .applied("caught up; verified \(upids.count): \(upids.joined(separator: " "))")
+        } catch let failure as StepFailure {
+            return .failed(failure.message)
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
+    public func verify(_ context: RunContext, _ run: RunState) async -> [GateResult] {
+        guard let primary = context.operatorClient(.primary), let secondary = context.operatorClient(.secondary) else { return [] }
+        var results: [GateResult] = []
+        do {
+            let jobGone = try await !primary.syncJobs(store: context.node(.primary).datastore).contains { $0.config.id == ReverseSync.name }
+            let remoteGone = try await !primary.remotes().contains { $0.name == ReverseSync.name }
+            let reverseGone = jobGone && remoteGone
+            results.append(GateResult(name: "reverse sync retired", passed: reverseGone, hard: true, message: reverseGone ? "job and remote removed" : "still configured"))
+            let job = try await secondary.syncJobs(store: context.node(.secondary).datastore).first { $0.config.id == context.config.syncJob }?.config
+            results.append(GateResult(name: "forward sync scheduled", passed: job?.schedule != nil, hard: true, message: job?.schedule ?? "no schedule"))
+            let owner = job?.owner ?? "root@pam"
+            let others = try await context.reader(.secondary).groups(context.node(.secondary).datastore).filter { ($0.owner ?? owner) != owner }
+            results.append(GateResult(name: "one owner for the secondary's groups and its sync job", passed: others.isEmpty, hard: true,
+                                      message: others.isEmpty ? owner : others.prefix(5).map { "\($0.backupType)/\($0.backupID) is \($0.owner ?? "?")'s" }.joined(separator: ", ")
+                                          + "; give them to \(owner) (proxmox-backup-client change-owner) or the forward sync will skip them"))
+            // Pull copies per group only what is newer than the target's newest: an older
+            // snapshot only the primary holds stays there. Said, not hidden.
+            let facts = try await FailbackFacts.read(context)
+            let unverified = try VerifyPrimary.unverified(facts, run)
+            results.append(GateResult(name: "the primary holds and verified every failover-era snapshot", passed: facts.missingCount == 0 && unverified.isEmpty,
+                                      hard: true, message: facts.missingCount > 0 ? facts.progress
+                                          : unverified.isEmpty ? "\(facts.pulled.count) snapshot(s)" : "\(unverified.count) not verified by this run"))
+            let stranded = facts.primaryOnly
+            if !stranded.isEmpty {
+                results.append(GateResult(name: "only on the primary", passed: true, hard: false,
+                                          message: stranded.map(FailbackFacts.name).joined(separator: ", ")
+                                              + ": older than the secondary's newest snapshot in their group, so PBS's pull will not copy them; they are kept on the primary"))
+            }
+        } catch let failure as StepFailure {
+            results.append(GateResult(name: "nodes readable", passed: false, hard: true, message: failure.message))
+        } catch {
+            results.append(GateResult(name: "nodes readable", passed: false, hard: true, message: "\(error)"))
+        }
+        return results
+    }
+}
+
+/// The failback runbook's actions by name.
+public enum FailbackActions {
+    public static func all(patience: Double = 6 * 3600) -> [String: any StepAction] {
+        ["reverse-sync": ReverseSync(patience: patience), "catch-up": CatchUp(patience: patience), "verify-primary": VerifyPrimary(patience: patience),
+         "retarget-to-primary": Retarget(to: .primary), "retire-reverse-sync": RetireReverseSync(patience: patience),
+         "notify": Notify(), "manual": ManualStep()]
+    }
+}
