@@ -13,6 +13,14 @@ import Testing
         #expect(runbook.steps[1].confirmation == .word("FAILOVER") && runbook.steps[1].hardGates.contains("secondary-prepared"))
     }
 
+    @Test func theBuiltInFailbackRunbookGuardsTheRetargetWithOverridableGates() throws {
+        let file = try #require(BuiltIn.runbook("failback"))
+        let runbook = try RunbookLoader.parse(file.text, file: file.path, kind: "failback")
+        #expect(runbook.steps.map(\.action) == ["reverse-sync", "catch-up", "verify-primary", "retarget-to-primary", "retire-reverse-sync"])
+        #expect(runbook.steps[3].hardGates.contains("caught-up") && runbook.steps[3].hardGates.contains("primary-verified"))
+        #expect(runbook.steps[3].overridable == ["caught-up", "primary-verified"] && runbook.steps[3].confirmation == .word("FAILBACK"))
+    }
+
     private let valid = """
         kind = "failover"
         title = "Ours"
@@ -40,11 +48,13 @@ import Testing
 
     @Test(arguments: [
         ("action = \"retarget-to-secondary\"", "action = \"teleport\"", 15, "unknown action 'teleport'; known failover actions: manual, notify, prepare-secondary"),
-        ("[\"previous-steps-done\"]", "[\"moon-phase\"]", 16, "unknown gate 'moon-phase'; known gates: encryption-keys, free-space"),
+        ("[\"previous-steps-done\"]", "[\"moon-phase\"]", 16, "unknown gate 'moon-phase'; known gates: caught-up, encryption-keys, failover-done"),
         ("estimate = \"5m\"", "estimate = \"soon\"", 14, "estimate 'soon' is not a duration"),
         ("confirm = \"type MOVE\"", "confirm = \"type move\"", 17, "confirm is \"none\", \"enter\" or \"type WORD\""),
         ("confirm = \"enter\"", "confirm = \"none\"", 9, "a manual step waits for the operator"),
         ("owner = \"on-call\"", "owner = \"on-call\"\ncolour = \"red\"", 14, "unknown key 'colour'"),
+        ("confirm = \"type MOVE\"", "overridable-gates = [\"secondary-reachable\"]\nconfirm = \"type MOVE\"", 17,
+         "'secondary-reachable' is not among this step's hard-gates; only a hard gate can be overridden"),
     ])
     func mistakesAreRefusedWithFileLineAndTheKnownNames(replace: String, with: String, line: Int, message: String) {
         let text = valid.replacingOccurrences(of: replace, with: with)
