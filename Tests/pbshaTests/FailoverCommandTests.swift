@@ -146,3 +146,64 @@ import Testing
         #expect(notifications.components(separatedBy: "FAILOVER by oncall").count == 2, "one notification: \(notifications)")
     }
 }
+
+/// `pbsha failback` as an operator runs it after a failover: refused while the reverse sync
+/// fails, then killed in every step and resumed to the end.
+@Suite(.serialized) struct FailbackCommandTests {
+    @Test func failbackRefusesOnAFailingReverseSyncThenResumesAfterAKillInEveryStep() async throws {
+        let dir = Spawned.temporaryDirectory()
+        let state = "\(dir)/lab"
+        let lab = Spawned.start(["lab", "serve", "--state-dir", state, "--speed", "60"], directory: dir)
+        defer { kill(lab.pid, SIGKILL) }
+        #expect(await lab.waitForOutput("ready \(state)/pbsha.toml"), "lab did not start: \(lab.stderr)")
+        let config = ["--config", "\(state)/pbsha.toml", "--timeout", "3"]
+        func ctl(_ words: String) async -> String {
+            await Spawned.run(["lab", "ctl", "--state-dir", state] + words.split(separator: " ").map(String.init), directory: dir).out
+        }
+        func counts() async -> [Int] {
+            let status = await ctl("status")
+            return ["primary:", "secondary:"].compactMap { node in
+                status.split(separator: "\n").first { $0.hasPrefix(node) }?.split(separator: ",").first { $0.hasSuffix(" snapshots") }
+                    .flatMap { Int($0.trimmingCharacters(in: .whitespaces).split(separator: " ")[0]) }
+            }
+        }
+        _ = await ctl("node primary down")
+        #expect(await Spawned.run(["failover", "--operator", "oncall", "--yes", "--ticket", "OPS-1"] + config, directory: dir, timeout: 120).code == 0)
+        _ = await ctl("advance 1d")
+        _ = await ctl("node primary up")
+        let before = await counts()
+
+        _ = await ctl("sync fail")
+        let command = ["failback", "--operator", "oncall", "--yes"] + config
+        let refused = await Spawned.run(command, directory: dir, timeout: 120)
+        #expect(refused.code == 1 && refused.out.contains("refused at step 1") && refused.out.contains("the PVE targets stay on the secondary"),
+                "\(refused.out)\(refused.err)")
+        #expect(await ctl("show pve").components(separatedBy: "-> secondary").count == 3)
+        _ = await ctl("sync heal")
+
+        for point in ["intent@1", "change-applied@1", "intent@2", "change-applied@3", "intent@4", "change-applied@4", "intent@5", "change-applied@5"] {
+            let killed = await Spawned.run(command, directory: dir, environment: ["PBSHA_KILL_AFTER": point], timeout: 300)
+            #expect(killed.code == 128 + SIGKILL, "at \(point) the process should have died: \(killed.code) \(killed.out)\(killed.err)")
+        }
+        let last = await Spawned.run(command, directory: dir, timeout: 300)
+        #expect(last.code == 0 && last.out.contains("step 5/5 done"), "\(last.out)\(last.err)")
+        #expect(await ctl("show pve").components(separatedBy: "-> primary").count == 3)
+        let after = await counts()
+        #expect(before.count == 2 && after.count == 2 && after[0] >= before[0] && after[1] >= before[1], "nothing deleted: \(before) -> \(after)")
+
+        // Every write the lab received is journaled; the changes that must happen once did.
+        let runs = await Spawned.run(["runs", "--json"] + config, directory: dir)
+        let ids = (try JSONSerialization.jsonObject(with: Data(runs.out.utf8)) as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(ids.count == 2, "\(runs.out)")
+        var writes: [String] = []
+        for id in ids {
+            let report = await Spawned.run(["report", id] + config, directory: dir)
+            let ofRun = report.out.split(separator: "\n").filter { $0.hasPrefix("- api: ") }.map(String.init)
+            // Within a run, only running the reverse sync and verifying may repeat (by design).
+            let once = ofRun.filter { !$0.contains("/run -> ") && !$0.contains("/verify -> ") }
+            #expect(Set(once).count == once.count, "\(id) made a change twice: \(once)")
+            writes += ofRun
+        }
+        #expect(await ctl("status").contains("writes received: \(writes.count)"), "\(writes.count) journaled writes")
+    }
+}

@@ -2,13 +2,16 @@ import ProxmoxAPI
 
 /// Following a PBS task an action started, on the engine's clock.
 enum PBSTask {
-    /// Polls until the task stops; throws when it still runs after `patience` seconds.
+    /// Polls until the task stops, every half second at first and every 5 s after a while;
+    /// throws when it still runs after `patience` seconds.
     static func follow(_ client: PBSClient, _ upid: String, clock: any WallClock, patience: Double) async throws -> TaskStatus {
         var waited = 0.0
+        var interval = 0.5
         var status = try await client.taskStatus(upid)
         while status.status == "running" && waited < patience {
-            await clock.sleep(seconds: 2)
-            waited += 2
+            await clock.sleep(seconds: interval)
+            waited += interval
+            interval = min(interval * 2, 5)
             status = try await client.taskStatus(upid)
         }
         guard status.status != "running" else { throw StepFailure("task \(upid) still runs after \(Int(patience)) s: follow it in the GUI, then run pbsha again") }

@@ -98,12 +98,9 @@ public struct RetireReverseSync: StepAction {
         let pulled = await CatchUp.pullUntilCaughtUp(context, patience: patience)
         guard case .applied = pulled else { return pulled }
         do {
-            var upids: [String] = []
-            for snapshot in try VerifyPrimary.unverified(try await FailbackFacts.read(context), run) {
-                let outcome = try await VerifyPrimary.verifyOne(FailbackFacts.name(snapshot), client, context, patience: patience)
-                guard case .applied(let upid) = outcome else { return outcome }
-                upids.append(upid)
-            }
+            let left = try VerifyPrimary.unverified(try await FailbackFacts.read(context), run).map(FailbackFacts.name)
+            let (upids, failure) = try await VerifyPrimary.verifyAll(left, client, context, patience: patience)
+            if let failure { return failure }
             return .applied("caught up; verified \(upids.count): \(upids.joined(separator: " "))")
         } catch let failure as StepFailure {
             return .failed(failure.message)

@@ -60,12 +60,10 @@ public struct VerifyPrimary: StepAction {
                 if left.isEmpty, facts.missingCount == 0 {
                     return .applied("up to \(Timestamps.rfc3339(cutoff)); verified \(upids.count): \(upids.joined(separator: " "))")
                 }
-                for snapshot in left {
-                    let outcome = try await Self.verifyOne(FailbackFacts.name(snapshot), client, context, patience: patience)
-                    guard case .applied(let upid) = outcome else { return outcome }
-                    upids.append(upid)
-                    done.insert(upid)
-                }
+                let (verified, failure) = try await Self.verifyAll(left.map(FailbackFacts.name), client, context, patience: patience)
+                upids += verified
+                done.formUnion(verified)
+                if let failure { return failure }
             }
             return .failed("backups keep landing on the secondary faster than the primary verifies them; run pbsha failback again")
         } catch let failure as StepFailure {
@@ -75,19 +73,47 @@ public struct VerifyPrimary: StepAction {
         }
     }
 
-    /// Verifies one snapshot (`type/id/time`) on the primary and follows the task: the UPID
-    /// when it ended OK.
-    static func verifyOne(_ name: String, _ client: PBSClient, _ context: RunContext, patience: Double) async throws -> ApplyOutcome {
-        let parts = name.split(separator: "/", maxSplits: 2).map(String.init)
-        guard parts.count == 3, let time = Timestamps.parse(parts[2]) else { return .failed("cannot read the snapshot name \(name)") }
+    /// How many verify tasks run on the primary at once: enough to finish in minutes, few
+    /// enough to leave its disks to the backups.
+    static let parallel = 4
+
+    /// Verifies snapshots (`type/id/time`) on the primary, `parallel` tasks at a time, and
+    /// follows them: the UPIDs of those that ended OK, and the first failure, if any (no
+    /// new task starts after one).
+    static func verifyAll(_ names: [String], _ client: PBSClient, _ context: RunContext, patience: Double) async throws -> (upids: [String], failure: ApplyOutcome?) {
         let store = context.node(.primary).datastore
         if let missing = try await PrivilegeCheck.missing([("Datastore.Verify", "/datastore/\(store)")], client) {
-            return .needsOperator("the primary's operator token lacks \(missing): verify \(name) in the primary's GUI (Datastore \(store) > Content > Verify), then run pbsha failback again")
+            return ([], .needsOperator("the primary's operator token lacks \(missing): verify \(names.first ?? "the pulled snapshots") and the rest in the primary's GUI "
+                + "(Datastore \(store) > Content > Verify), then run pbsha failback again"))
         }
-        let upid = try await client.verify(store: store, type: parts[0], id: parts[1], time: time, ignoreVerified: false)
-        let status = try await PBSTask.follow(client, upid, clock: context.clock, patience: patience)
-        guard status.exitstatus == "OK" else { return .failed("the verify of \(name) ended \(status.exitstatus ?? "unknown") (\(upid))") }
-        return .applied(upid)
+        var queue = names[...]
+        var running: [(name: String, upid: String)] = []
+        var upids: [String] = []
+        var failure: ApplyOutcome?
+        var (interval, waited) = (0.5, 0.0)
+        while failure == nil && !queue.isEmpty || !running.isEmpty {
+            while failure == nil, running.count < parallel, let name = queue.popFirst() {
+                let parts = name.split(separator: "/", maxSplits: 2).map(String.init)
+                guard parts.count == 3, let time = Timestamps.parse(parts[2]) else { return (upids, .failed("cannot read the snapshot name \(name)")) }
+                running.append((name, try await client.verify(store: store, type: parts[0], id: parts[1], time: time, ignoreVerified: false)))
+            }
+            await context.clock.sleep(seconds: interval)
+            waited += interval
+            var still: [(name: String, upid: String)] = []
+            for task in running {
+                let status = try await client.taskStatus(task.upid)
+                if status.status == "running" { still.append(task); continue }
+                if status.exitstatus == "OK" { upids.append(task.upid) } else if failure == nil {
+                    failure = .failed("the verify of \(task.name) ended \(status.exitstatus ?? "unknown") (\(task.upid))")
+                }
+            }
+            interval = still.count < running.count ? 0.5 : min(interval * 2, 5)
+            running = still
+            if waited > patience, !running.isEmpty {
+                throw StepFailure("verify tasks still run after \(Int(patience)) s: follow them in the GUI, then run pbsha failback again")
+            }
+        }
+        return (upids, failure)
     }
 
     public func verify(_ context: RunContext, _ run: RunState) async -> [GateResult] {
