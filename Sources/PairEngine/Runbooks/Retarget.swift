@@ -194,20 +194,39 @@ public struct Retarget: StepAction {
         return results
     }
 
-    /// The changed lines of a file, `-` before and `+` after.
+    /// The changed lines of a file, `-` before and `+` after, each run of them under the
+    /// section it belongs to (`  pbs: ID`). A longest-common-subsequence diff: storage.cfg
+    /// repeats lines across entries (two entries on one datastore), which a greedy match
+    /// would pair wrongly.
     static func diff(_ old: String, _ new: String) -> String {
-        let before = old.split(separator: "\n", omittingEmptySubsequences: false)
-        let after = new.split(separator: "\n", omittingEmptySubsequences: false)
+        let before = old.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let after = new.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // common[i][j]: the longest common subsequence of before[i...] and after[j...].
+        var common = Array(repeating: Array(repeating: 0, count: after.count + 1), count: before.count + 1)
+        for i in stride(from: before.count - 1, through: 0, by: -1) {
+            for j in stride(from: after.count - 1, through: 0, by: -1) {
+                common[i][j] = before[i] == after[j] ? common[i + 1][j + 1] + 1 : max(common[i + 1][j], common[i][j + 1])
+            }
+        }
         var lines: [String] = []
         var (i, j) = (0, 0)
+        var section = ""
+        var shown = ""
+        func emit(_ line: String) {
+            if section != shown { lines.append("  \(section)"); shown = section }
+            lines.append(line)
+        }
+        func isHeader(_ line: String) -> Bool { !line.isEmpty && !line.hasPrefix("\t") && !line.hasPrefix(" ") && !line.hasPrefix("#") && line.contains(":") }
         while i < before.count || j < after.count {
-            if i < before.count, j < after.count, before[i] == after[j] { i += 1; j += 1; continue }
-            // A retarget only changes or inserts lines: an old line that never comes again was changed.
-            if i < before.count, j == after.count || !after[j...].contains(before[i]) {
-                lines.append("-\(before[i])")
+            if i < before.count, j < after.count, before[i] == after[j] {
+                if isHeader(before[i]) { section = before[i] }
+                i += 1
+                j += 1
+            } else if i < before.count, j == after.count || common[i + 1][j] >= common[i][j + 1] {
+                emit("-\(before[i])")
                 i += 1
             } else {
-                lines.append("+\(after[j])")
+                emit("+\(after[j])")
                 j += 1
             }
         }
