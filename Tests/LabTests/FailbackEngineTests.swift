@@ -71,6 +71,22 @@ import Testing
         await lab.stop()
     }
 
+    @Test func withoutTheReverseSyncTokenStepOneWaitsWithTheCommands() async throws {
+        let (lab, journal) = try await afterFailover()
+        var config = lab.config
+        config.secondary.reverseSyncToken = nil
+        let builtIn = try #require(BuiltIn.runbook("failback"))
+        let runbook = try RunbookLoader.parse(builtIn.text, file: builtIn.path, kind: "failback")
+        let context = RunContext(config: config, reads: try lab.transport(), writes: try lab.transport(), clock: lab.clock)
+        let engine = StepEngine(runbook: runbook, journal: journal, context: context, actions: FailbackActions.all(), actor: "oncall", host: "test")
+        let outcome = try await engine.run(Decisions(confirmAll: true))
+        guard case .waiting(let run, 1, let reason) = outcome else { Issue.record("expected a wait at step 1, got \(outcome)"); return }
+        #expect(reason.contains("proxmox-backup-manager user generate-token reverse@pbs primary-pull")
+                    && reason.contains("acl update /datastore/mirror DatastoreReader"), "\(reason)")
+        #expect(run.steps[0].writes.isEmpty, "nothing was created on the primary: \(run.steps[0].writes)")
+        await lab.stop()
+    }
+
     @Test func aFailingReverseSyncStopsEarlyAndTheRetargetRefusesUntilOverridden() async throws {
         let (lab, journal) = try await afterFailover()
         _ = try await lab.ctl("sync fail")

@@ -24,13 +24,12 @@ public struct ReverseSync: StepAction {
     }
 
     public func plan(_ context: RunContext, _ run: RunState, _ decisions: Decisions) async throws(StepFailure) -> [PlannedChange] {
-        let store = context.node(.secondary).datastore
         guard let remote = Self.wantedRemote(context) else {
-            throw StepFailure("no [secondary] reverse-sync-auth-id/reverse-sync-secret-file: as an admin on the secondary run "
-                + "`proxmox-backup-manager user generate-token reverse@pbs primary-pull` and "
-                + "`proxmox-backup-manager acl update /datastore/\(store) DatastoreReader --auth-id 'reverse@pbs!primary-pull'`, "
-                + "put the secret in a mode-600 file, add both keys, then run pbsha failback again")
+            // pbsha's tokens may not create tokens (Permissions.Modify): a person does, and says so.
+            return [PlannedChange(target: "secondary", change: "create the reverse-sync token",
+                                  diff: "a read-only token on the secondary for the primary to pull with")]
         }
+        let store = context.node(.secondary).datastore
         guard let owner = context.node(.primary).pveToken?.authID else {
             throw StepFailure("no [primary] pve-auth-id: the pull job must give the pulled groups to PVE's token on the primary")
         }
@@ -64,6 +63,13 @@ public struct ReverseSync: StepAction {
     }
 
     public func apply(_ change: PlannedChange, _ context: RunContext, _ run: RunState) async -> ApplyOutcome {
+        if change.change == "create the reverse-sync token" {
+            let store = context.node(.secondary).datastore
+            return .needsOperator("no [secondary] reverse-sync-auth-id/reverse-sync-secret-file: as an admin on the secondary run "
+                + "`proxmox-backup-manager user create reverse@pbs` (once), `proxmox-backup-manager user generate-token reverse@pbs primary-pull` and "
+                + "`proxmox-backup-manager acl update /datastore/\(store) DatastoreReader --auth-id 'reverse@pbs!primary-pull'`; "
+                + "put the secret in a mode-600 file, add both keys to [secondary], then run pbsha failback again")
+        }
         guard let client = context.operatorClient(.primary), let remote = Self.wantedRemote(context),
               let secret = context.node(.secondary).reverseSyncToken?.secret else {
             return .failed("the primary's operator token or the reverse-sync token is not configured")
