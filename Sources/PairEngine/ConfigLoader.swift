@@ -88,6 +88,14 @@ public enum ConfigLoader {
             if method == .switchStorage, failoverStorage == nil {
                 throw table.error("failover-storage", "required with method = \"switch-storage\": the second pbs: entry to move backup jobs to")
             }
+            let remoteShell = try table.optionalString("remote-shell")
+            if let remoteShell {
+                let words: [String]
+                do { words = try ShellWords.split(remoteShell) } catch {
+                    throw table.error("remote-shell", "\(error); quote as in a shell, e.g. \"ssh -o 'ProxyJump=admin@bastion' root@pve1\"")
+                }
+                if words.isEmpty { throw table.error("remote-shell", "is empty; remove the key or name a command such as \"ssh root@pve1\"") }
+            }
             let name = try table.string("name")
             if hosts.contains(where: { $0.name == name }) { throw table.error("name", "\"\(name)\" is used by two [[pve]] tables") }
             hosts.append(PVEHostConfig(
@@ -95,7 +103,7 @@ public enum ConfigLoader {
                 fingerprint: try table.fingerprint(), token: try table.token(), operatorToken: try table.optionalToken("operator"),
                 storage: try table.string("storage"),
                 node: try table.string("node"), testVMID: try table.optionalInt("test-vmid"), method: method,
-                remoteShell: try table.optionalString("remote-shell"), failoverStorage: failoverStorage))
+                remoteShell: remoteShell, failoverStorage: failoverStorage))
         }
         var notify: NotifyConfig?
         if let table = try top.optionalTable("notify") {

@@ -88,6 +88,15 @@ struct ConfigFixture {
         #expect(config.pve.first?.testVMID == 9001)
     }
 
+    @Test func aRemoteShellWithAnUnclosedQuoteIsRefused() throws {
+        let fixture = try ConfigFixture()
+        let error = fixture.error(ConfigFixture.text(pve: pveTable + "\nremote-shell = \"ssh -o 'ProxyJump=x root@pve1\""))
+        #expect(error?.key?.hasSuffix("remote-shell") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("an opening ' has no closing '") == true, "\(String(describing: error))")
+        let quoted = try fixture.load(ConfigFixture.text(pve: pveTable + "\nremote-shell = \"ssh -o 'ProxyJump=a b' root@pve1\""))
+        #expect(quoted.pve.first?.remoteShell == "ssh -o 'ProxyJump=a b' root@pve1")
+    }
+
     @Test func aWrongTypeIsReportedAsAWrongType() throws {
         let fixture = try ConfigFixture()
         let error = fixture.error(ConfigFixture.text(primaryExtra: "port = \"8007\""))

@@ -19,14 +19,18 @@ public struct ShellResult: Sendable, Equatable {
     }
 }
 
-/// Runs the config's `remote-shell` (split on spaces; no quoting) with the command appended.
+/// Runs the config's `remote-shell` (split into words as a shell would, `ShellWords`) with the
+/// command appended as one last argument.
 public struct ProcessShell: RemoteShell {
     public let commandLine: String
 
     public init(_ commandLine: String) { self.commandLine = commandLine }
 
     public func run(_ command: String, input: String) async -> ShellResult {
-        let words = commandLine.split(separator: " ").map(String.init)
+        let words: [String]
+        do { words = try ShellWords.split(commandLine) } catch {
+            return ShellResult(status: 255, output: "", error: "remote-shell: \(error)")
+        }
         guard let program = words.first else { return ShellResult(status: 255, output: "", error: "remote-shell is empty") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program.hasPrefix("/") ? program : "/usr/bin/env")
