@@ -370,7 +370,7 @@ public actor LabRuntime {
                 node = "\(host.nodes[0])"
                 test-vmid = \(host.guests[0].vmid)
                 method = "edit-storage-cfg"
-                remote-shell = "\(pbshaCommand) lab shell --state-dir \(stateDir) \(host.name) --"
+                remote-shell = "\(LabQuoting.toml("\(LabQuoting.shell(pbshaCommand)) lab shell --state-dir \(LabQuoting.shell(stateDir)) \(host.name) --"))"
 
                 """
             text += try tokenKeys("operator", LabWorld.pveOperatorToken, in: host.tokens, file: "\(host.name).operator")

@@ -105,9 +105,11 @@ struct LabCommandGroup: AsyncParsableCommand {
             default:
                 break
             }
-            let root = "\(directory)/pve/\(host)/etc/pve"
-            let line = command.joined(separator: " ").replacingOccurrences(of: "/etc/pve", with: root)
+            // Relative to the host's directory, so a state directory with blanks or quotes
+            // never enters the shell's text.
+            let line = command.joined(separator: " ").replacingOccurrences(of: "/etc/pve", with: "./etc/pve")
             let process = Process()
+            process.currentDirectoryURL = URL(fileURLWithPath: "\(directory)/pve/\(host)")
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", line]
             do { try process.run() } catch {

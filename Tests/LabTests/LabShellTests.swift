@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct LabShellTests {
     /// Runs the config's remote-shell with `command` appended, feeding `input` on stdin.
     private func shell(_ remoteShell: String, _ command: String, input: String = "") async throws -> (code: Int32, out: String, err: String) {
-        let words = remoteShell.split(separator: " ").map(String.init)
+        let words = try ShellWords.split(remoteShell)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: words[0])
         process.arguments = Array(words.dropFirst()) + [command]
@@ -70,6 +70,19 @@ import Testing
         #expect(landed > 0)
         #expect(await lab.runtime.inspect { $0.secondary.snapshots.count } > before)
         await lab.stop()
+    }
+
+    /// The lab's paths may hold blanks and quotes: its remote-shell quotes them.
+    @Test func aLabInADirectoryWithBlanksAndQuotesStillHasAWorkingShell() async throws {
+        var template = Array((NSTemporaryDirectory() + "pbsha lab's XXXXXX").utf8CString)
+        let directory = String(cString: mkdtemp(&template)!)
+        let runtime = try await LabRuntime.start(stateDir: directory, clock: ManualClock(RunningLab.usualStart), pbshaCommand: Spawned.binary)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config = try ConfigLoader.load(path: runtime.configPath)
+        let remoteShell = try #require(config.pve.first?.remoteShell)
+        let read = try await shell(remoteShell, "cat /etc/pve/storage.cfg")
+        #expect(read.code == 0 && read.out.contains("pbs: backup-primary"), "\(remoteShell): \(read.err)")
+        await runtime.shutdown()
     }
 
     @Test func aDownHostFailsLikeSSH() async throws {
