@@ -114,38 +114,42 @@ import Testing
 }
 
 /// The same client trusting certificate authorities instead of a pin, as it posts to webhooks.
-@Suite(.serialized) struct AuthorityTrustTests {
-    let certificates: ForeignCertificates
-    init() throws { certificates = try ForeignCertificates.shared() }
+/// Nested, so it runs after the pinned tests rather than beside them: python servers starved
+/// of CPU on a loaded two-core machine are not what these tests are about.
+extension ForeignTLSTests {
+    @Suite struct AuthorityTrustTests {
+        let certificates: ForeignCertificates
+        init() throws { certificates = try ForeignCertificates.shared() }
 
-    private func post(_ server: ForeignServer, host: String = "localhost", trust: PinnedHTTPSClient.Trust) async throws(APIError) -> HTTPResponse {
-        let client = try! PinnedHTTPSClient(limits: .init(connectTimeout: 30, requestTimeout: 30), trust: trust)
-        // The endpoint's fingerprint is not consulted with authorities: any value will do.
-        return try await client.send(HTTPRequest(method: "POST", path: "/hooks/T0K3N", body: Array(#"{"text":"hi"}"#.utf8)),
-                                     to: Endpoint(host: host, port: server.port, fingerprint: Fingerprint(String(repeating: "ab", count: 32))!))
-    }
-
-    @Test func aCertificateSignedByATrustedAuthorityForTheNameIsAccepted() async throws {
-        let server = try ForeignServer(.webhook, certificate: "hooks", certificates: certificates)
-        defer { server.stop() }
-        let trust = PinnedHTTPSClient.Trust.authorities(pemFile: certificates.certificate("hooks-ca"))
-        #expect(try await post(server, trust: trust).status == 200)
-        #expect(try await post(server, host: "127.0.0.1", trust: trust).status == 200)
-        #expect(server.requests.contains("body {\"text\":\"hi\"}"))
-    }
-
-    @Test func anUnknownAuthorityOrAnotherNameIsRefusedAndNothingIsSent() async throws {
-        let unknown = try ForeignServer(.webhook, certificate: "hooks", certificates: certificates)
-        defer { unknown.stop() }
-        // The system's store does not know the test CA; a self-signed PBS-like certificate neither.
-        await #expect(throws: APIError.tls(host: "localhost", detail: "handshake failed: the server's certificate was refused")) {
-            try await post(unknown, trust: .authorities(pemFile: nil))
+        private func post(_ server: ForeignServer, host: String = "localhost", trust: PinnedHTTPSClient.Trust) async throws(APIError) -> HTTPResponse {
+            let client = try! PinnedHTTPSClient(limits: .init(connectTimeout: 30, requestTimeout: 30), trust: trust)
+            // The endpoint's fingerprint is not consulted with authorities: any value will do.
+            return try await client.send(HTTPRequest(method: "POST", path: "/hooks/T0K3N", body: Array(#"{"text":"hi"}"#.utf8)),
+                                         to: Endpoint(host: host, port: server.port, fingerprint: Fingerprint(String(repeating: "ab", count: 32))!))
         }
-        let elsewhere = try ForeignServer(.webhook, certificate: "hooks-elsewhere", certificates: certificates)
-        defer { elsewhere.stop() }
-        await #expect(throws: APIError.tls(host: "localhost", detail: "the server's certificate does not name the host connected to")) {
-            try await post(elsewhere, trust: .authorities(pemFile: certificates.certificate("hooks-ca")))
+
+        @Test func aCertificateSignedByATrustedAuthorityForTheNameIsAccepted() async throws {
+            let server = try ForeignServer(.webhook, certificate: "hooks", certificates: certificates)
+            defer { server.stop() }
+            let trust = PinnedHTTPSClient.Trust.authorities(pemFile: certificates.certificate("hooks-ca"))
+            #expect(try await post(server, trust: trust).status == 200)
+            #expect(try await post(server, host: "127.0.0.1", trust: trust).status == 200)
+            #expect(server.requests.contains("body {\"text\":\"hi\"}"))
         }
-        #expect(unknown.requests.isEmpty && elsewhere.requests.isEmpty)
+
+        @Test func anUnknownAuthorityOrAnotherNameIsRefusedAndNothingIsSent() async throws {
+            let unknown = try ForeignServer(.webhook, certificate: "hooks", certificates: certificates)
+            defer { unknown.stop() }
+            // The system's store does not know the test CA; a self-signed PBS-like certificate neither.
+            await #expect(throws: APIError.tls(host: "localhost", detail: "handshake failed: the server's certificate was refused")) {
+                try await post(unknown, trust: .authorities(pemFile: nil))
+            }
+            let elsewhere = try ForeignServer(.webhook, certificate: "hooks-elsewhere", certificates: certificates)
+            defer { elsewhere.stop() }
+            await #expect(throws: APIError.tls(host: "localhost", detail: "the server's certificate does not name the host connected to")) {
+                try await post(elsewhere, trust: .authorities(pemFile: certificates.certificate("hooks-ca")))
+            }
+            #expect(unknown.requests.isEmpty && elsewhere.requests.isEmpty)
+        }
     }
 }
