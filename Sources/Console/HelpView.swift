@@ -7,7 +7,7 @@ enum HelpView {
         }
         let global: [(String, String)] = [
             ("q", "quit"), ("?", "this help"), ("d", "dashboard"), ("l", "logs"), ("r", "refresh now"),
-            ("f", "failover runbook (not in this version)"), ("b", "failback runbook (not in this version)"), ("Esc", "back"),
+            ("f", "failover: pbsha failover in a shell (no screen yet)"), ("b", "failback: pbsha failback in a shell (no screen yet)"), ("Esc", "back"),
         ]
         switch state.previous {
         case .dashboard, .help:

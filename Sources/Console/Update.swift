@@ -104,7 +104,8 @@ enum KeyHandling {
             Update.flash(&state, "refreshing...")
             return [Update.startRefresh(&state)]
         case .char("f"), .char("b"):
-            Update.flash(&state, "the \(key == .char("f") ? "failover" : "failback") runbook is not part of this version yet; see docs/console.md")
+            let kind = key == .char("f") ? "failover" : "failback"
+            Update.flash(&state, "no runbook screen yet: run `pbsha \(kind)` in a shell (same config and journal; docs/runbooks.md)")
             return []
         case .escape where state.screen == .help:
             state.screen = state.previous
