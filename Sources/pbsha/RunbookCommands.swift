@@ -52,6 +52,9 @@ struct RunbookOptions: ParsableArguments {
     @Option(name: .long, help: "Pass over an overridable hard gate (needs --reason), e.g. caught-up.")
     var override: String?
 
+    @Flag(name: .long, help: "End the active run unfinished (needs --reason); nothing on the nodes changes.")
+    var abort = false
+
     @Option(name: .long, help: "Give step N of the active run to a person (needs --to), then stop.")
     var assign: Int?
 
@@ -68,6 +71,8 @@ struct RunbookOptions: ParsableArguments {
         if skip != nil, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--skip needs --reason TEXT") }
         if override != nil, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--override needs --reason TEXT") }
         if override != nil, skip != nil { throw ValidationError("give --skip or --override, not both (--reason belongs to one)") }
+        if abort, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--abort needs --reason TEXT") }
+        if abort, skip != nil || override != nil || assign != nil || note != nil { throw ValidationError("--abort stands alone (with --reason)") }
         if assign != nil, (to ?? "").isEmpty { throw ValidationError("--assign needs --to NAME") }
         if note != nil, (text ?? "").isEmpty { throw ValidationError("--note needs --text TEXT") }
         if [skip, assign, note].compactMap({ $0 }).count > 1 { throw ValidationError("give one of --skip, --assign, --note at a time") }
@@ -116,6 +121,17 @@ struct RunbookOptions: ParsableArguments {
         if dryRun {
             Output.line(await engine.dryRun())
             return
+        }
+        if abort {
+            do {
+                let run = try engine.abort(reason: reason ?? "")
+                Output.line(Runbooks.progress(run, runbook: runbook, now: Int64(Date().timeIntervalSince1970)))
+                Output.line("\(kind) \(run.id) aborted: what its done steps changed stays as it is (pbsha report \(run.id) lists it)")
+                return
+            } catch {
+                Output.error("pbsha: \(error)")
+                throw Exit.refused
+            }
         }
         if skip != nil || assign != nil || note != nil {
             do {

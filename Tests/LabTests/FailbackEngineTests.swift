@@ -68,6 +68,11 @@ import Testing
         #expect(!jobs.contains(ReverseSync.name) && !remotes.contains(ReverseSync.name))
         #expect(forward?.schedule == "hourly" && forward?.owner == LabWorld.backupToken)
         #expect(run.steps[4].applied.contains { $0.change == "run forward sync \(LabWorld.syncJobID)" && $0.result == "ok" })
+
+        // The failover is undone: a second failback has nothing to start from.
+        let again = try await engine("failback", lab, journal).run(Decisions(confirmAll: true))
+        guard case .refused(_, 1, let reason) = again else { Issue.record("expected a refusal at step 1, got \(again)"); return }
+        #expect(reason.hasPrefix("failover-done: the journal holds no finished failover that a failback has not undone yet"), "\(reason)")
         await lab.stop()
     }
 

@@ -50,6 +50,21 @@ import Testing
         return StepEngine(runbook: runbook, journal: journal, context: context, actions: FailoverActions.all(), actor: actor, host: "t")
     }
 
+    @Test func anAbortedRunNeedsAReasonIsReportedAndLetsTheNextOneStart() async throws {
+        let journal = try Journal(path: NSTemporaryDirectory() + "pbsha-engine-\(UUID().uuidString)/journal.sqlite")
+        let engine = try engine(journal)
+        #expect(throws: JournalError("no active failover run")) { try engine.abort(reason: "nothing to abort") }
+        guard case .waiting(let first, 1, _) = try await engine.run(Decisions()) else { Issue.record("no wait"); return }
+        #expect(throws: JournalError("aborting a run needs a reason")) { try engine.abort(reason: "  ") }
+        let aborted = try engine.abort(reason: "started by mistake during a drill")
+        #expect(aborted.id == first.id && aborted.state == .aborted && aborted.abortReason == "started by mistake during a drill")
+        #expect(RunReport.markdown(aborted, now: 1_800_000_000).contains("- state: aborted — started by mistake during a drill"))
+        #expect(RunState.active(in: try journal.events()) == nil)
+        guard case .waiting(let second, 1, _) = try await engine.run(Decisions()) else { Issue.record("no new run"); return }
+        #expect(second.id != first.id || second.started >= first.started)
+        #expect(RunState.runs(from: try journal.events()).count == 2)
+    }
+
     @Test func manualStepsWaitForAPersonEvenWithYesAndStepsCanBeSkippedAssignedAndAnnotated() async throws {
         let journal = try Journal(path: NSTemporaryDirectory() + "pbsha-engine-\(UUID().uuidString)/journal.sqlite")
         let engine = try engine(journal)

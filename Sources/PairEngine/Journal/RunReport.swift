@@ -3,7 +3,7 @@
 public enum RunReport {
     public static func json(_ run: RunState, now: Int64) -> JSONValue {
         .object([
-            ("id", .string(run.id)), ("kind", .string(run.runbook)), ("state", .string(run.state.rawValue)),
+            ("id", .string(run.id)), ("kind", .string(run.runbook)), ("state", .string(run.state.rawValue)), ("abort-reason", .text(run.abortReason)),
             ("operator", .string(run.startedBy)), ("started", .time(run.started)), ("finished", .time(run.finished)),
             ("steps", .array(run.steps.map { step in
                 .object([
@@ -27,7 +27,7 @@ public enum RunReport {
 
     public static func markdown(_ run: RunState, now: Int64) -> String {
         var lines = ["# \(run.runbook.capitalized) run \(run.id)", "",
-                     "- state: \(run.state.rawValue)\(run.drill.map { " (drill: \($0))" } ?? "")",
+                     "- state: \(run.state.rawValue)\(run.drill.map { " (drill: \($0))" } ?? "")\(run.abortReason.map { " — \($0)" } ?? "")",
                      "- started by \(run.startedBy) at \(Timestamps.rfc3339(run.started))",
                      "- finished: \(run.finished.map(Timestamps.rfc3339) ?? "not yet")", "",
                      "| # | step | owner | assignee | estimate | started | done | elapsed | state |", "|---|---|---|---|---|---|---|---|---|"]

@@ -10,6 +10,8 @@ public struct RunState: Sendable, Equatable {
     /// The drill scenario, when the run is a rehearsal.
     public var drill: String?
     public var steps: [StepState]
+    /// Why the run was aborted (`--abort --reason`).
+    public var abortReason: String? = nil
 
     public enum State: String, Sendable { case active, done, aborted }
 
@@ -97,6 +99,7 @@ public struct RunState: Sendable, Equatable {
     mutating func apply(_ event: JournalEvent) {
         if event.kind == .runFinished {
             state = State(rawValue: event.detail["state"] ?? "") ?? .done
+            abortReason = event.detail["reason"]
             finished = event.time
             return
         }

@@ -44,7 +44,9 @@ public struct GateEvaluator: Sendable {
             return state.primary.reachable ? (true, "the primary answers (\(state.primary.host))")
                 : (false, "the primary does not answer: \(state.primary.failure.map { "\($0)" } ?? "no answer"); failback needs it running")
         case "failover-done":
-            guard let failover = context.lastFailover else { return (false, "the journal holds no finished failover to undo (pbsha runs lists the runs)") }
+            guard let failover = context.lastFailover else {
+                return (false, "the journal holds no finished failover that a failback has not undone yet (pbsha runs lists the runs)")
+            }
             return (true, "\(failover.id), begun \(Timestamps.rfc3339(failover.started))")
         case "caught-up":
             do {

@@ -35,8 +35,13 @@ public struct RunContext: Sendable {
         return recording
     }
 
-    /// The last failover that finished, if any.
-    public var lastFailover: RunState? { history.last { $0.runbook == "failover" && $0.state == .done } }
+    /// The last failover that finished, unless a failback finished after it (then there is
+    /// nothing left to undo).
+    public var lastFailover: RunState? {
+        guard let failover = history.last(where: { $0.runbook == "failover" && $0.state == .done }) else { return nil }
+        let undone = history.contains { $0.runbook == "failback" && $0.state == .done && $0.started > failover.started }
+        return undone ? nil : failover
+    }
 
     /// The monitor (read-only) client of a PBS node.
     public func reader(_ role: NodeRole) -> PBSClient {

@@ -103,6 +103,15 @@ public struct StepEngine: Sendable {
         return run
     }
 
+    /// Ends the active run without finishing it, with a typed reason: nothing on the nodes
+    /// changes (what its steps did stays done), and another run may start.
+    public func abort(reason: String) throws(JournalError) -> RunState {
+        var run = try activeRun()
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw JournalError("aborting a run needs a reason") }
+        try record(.runFinished, detail: ["state": "aborted", "reason": reason], run: &run)
+        return run
+    }
+
     /// Adds a note to a step of the active run.
     public func note(step number: Int, _ text: String) throws(JournalError) -> RunState {
         var run = try activeRun()
@@ -125,7 +134,10 @@ public struct StepEngine: Sendable {
             return active
         }
         let now = Int64(context.clock.now())
-        let id = "\(runbook.kind)-\(Timestamps.rfc3339(now).filter { $0.isNumber }.prefix(14))"
+        // Ids name the second a run began; a second run begun in the same second gets -2, -3, …
+        let base = "\(runbook.kind)-\(Timestamps.rfc3339(now).filter { $0.isNumber }.prefix(14))"
+        let taken = Set(try journal.events(run: nil).map(\.run))
+        let id = taken.contains(base) ? (2...).lazy.map { "\(base)-\($0)" }.first { !taken.contains($0) }! : base
         var detail = ["runbook": runbook.kind, "steps": String(runbook.steps.count), "file": runbook.file]
         if let drill { detail["drill"] = drill }
         let kind = runbook.kind
@@ -134,6 +146,7 @@ public struct StepEngine: Sendable {
             if let other = RunState.active(in: events) {
                 throw JournalError("a \(other.runbook) run (\(other.id)) was started meanwhile; a \(kind) cannot start beside it")
             }
+            if events.contains(where: { $0.run == id }) { throw JournalError("another process just started a run named \(id); run the command again") }
         }
         return RunState.runs(from: try journal.events(run: id)).last!
     }
