@@ -38,7 +38,8 @@ public struct VerifyPrimary: StepAction {
         let unverified = try Self.unverified(facts, run)
         guard !unverified.isEmpty || facts.missingCount > 0 || FailbackFacts.cutoff(run) == nil else { return [] }
         return [PlannedChange(target: "primary", change: Self.change,
-                              diff: "verify \(unverified.count) pulled snapshot(s) with ignore-verified=false; pull again and verify what came, until nothing new")]
+                              diff: "verify each pulled failover-era snapshot with ignore-verified=false (pulled and not yet verified by this run: "
+                                  + "\(unverified.count); still to pull: \(facts.missingCount)); pull again and verify what came, until nothing new")]
     }
 
     public func apply(_ change: PlannedChange, _ context: RunContext, _ run: RunState) async -> ApplyOutcome {
