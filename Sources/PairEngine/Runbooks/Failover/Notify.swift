@@ -19,8 +19,10 @@ public struct Notify: StepAction {
         let targets = Set(moved.map(\.target)).sorted()
         let checks = run.steps.flatMap(\.checks)
         func said(_ name: String) -> String? { checks.last { $0.name == name }?.message }
-        var lines = ["[\(context.config.name)] FAILOVER by \(run.startedBy), started \(Timestamps.rfc3339(run.started)):",
-                     "PVE targets now backing up to the secondary (\(context.node(.secondary).host)): \(targets.isEmpty ? "none changed" : targets.joined(separator: ", "))."]
+        // In a failback (a user's runbook may notify there too) the targets went home.
+        let to: NodeRole = run.runbook == "failback" ? .primary : .secondary
+        var lines = ["[\(context.config.name)] \(run.runbook.uppercased()) by \(run.startedBy), started \(Timestamps.rfc3339(run.started)):",
+                     "PVE targets now backing up to the \(to.rawValue) (\(context.node(to).host)): \(targets.isEmpty ? "none changed" : targets.joined(separator: ", "))."]
         if let sync = said("sync-within-rpo") { lines.append("Sync before the outage: \(sync).") }
         if let missed = said("nothing-missed") { lines.append("At risk: \(missed).") }
         lines.append("Run \(run.id); report: pbsha report \(run.id)")
