@@ -57,8 +57,9 @@ import Testing
     @Test func aKilledFailoverResumesAndBacksUpEachTargetOnce() async throws {
         let dir = Spawned.temporaryDirectory()
         let state = "\(dir)/lab"
-        // Ten times real time: a test backup still takes seconds, long enough to kill the run inside it.
-        let lab = Spawned.start(["lab", "serve", "--state-dir", state, "--speed", "10"], directory: dir)
+        // Four times real time: a test backup (30 s and more of lab time) runs for seconds, long enough
+        // to see it and kill the run inside it even when a loaded CI machine is slow to spawn `lab ctl`.
+        let lab = Spawned.start(["lab", "serve", "--state-dir", state, "--speed", "4"], directory: dir)
         defer { kill(lab.pid, SIGKILL) }
         #expect(await lab.waitForOutput("ready \(state)/pbsha.toml"), "lab did not start: \(lab.stderr)")
         let config = ["--config", "\(state)/pbsha.toml", "--timeout", "3"]
