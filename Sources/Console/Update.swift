@@ -105,7 +105,7 @@ enum KeyHandling {
             return [Update.startRefresh(&state)]
         case .char("f"), .char("b"):
             let kind = key == .char("f") ? "failover" : "failback"
-            Update.flash(&state, "no runbook screen yet: run `pbsha \(kind)` in a shell (same config and journal; docs/runbooks.md)")
+            Update.flash(&state, "no runbook screen yet: run `pbsha \(kind)` in a shell (same journal)")
             return []
         case .escape where state.screen == .help:
             state.screen = state.previous
