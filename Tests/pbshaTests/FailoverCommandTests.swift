@@ -2,16 +2,31 @@ import Foundation
 import TestSupport
 import Testing
 
+/// A `lab serve` process for one test, and the arguments that point pbsha at it.
+struct ServedLab {
+    let dir: String
+    let state: String
+    let process: Spawned
+    var config: [String] { ["--config", "\(state)/pbsha.toml", "--timeout", "3"] }
+
+    static func start(speed: String) async -> ServedLab {
+        let dir = Spawned.temporaryDirectory()
+        let state = "\(dir)/lab"
+        let process = Spawned.start(["lab", "serve", "--state-dir", state, "--speed", speed], directory: dir)
+        #expect(await process.waitForOutput("ready \(state)/pbsha.toml"), "lab did not start: \(process.stderr)")
+        return ServedLab(dir: dir, state: state, process: process)
+    }
+
+    func stop() { kill(process.pid, SIGKILL) }
+}
+
 /// `pbsha failover`, `runs` and `report` as an operator runs them, against `lab serve`.
 @Suite(.serialized) struct FailoverCommandTests {
     @Test func scriptedFailoverStopsAtGatesThenCompletesAndReports() async throws {
-        let dir = Spawned.temporaryDirectory()
-        let state = "\(dir)/lab"
         // A fast world clock: the test backups and their verifies take world minutes.
-        let lab = Spawned.start(["lab", "serve", "--state-dir", state, "--speed", "60"], directory: dir)
-        defer { kill(lab.pid, SIGKILL) }
-        #expect(await lab.waitForOutput("ready \(state)/pbsha.toml"), "lab did not start: \(lab.stderr)")
-        let config = ["--config", "\(state)/pbsha.toml", "--timeout", "3"]
+        let lab = await ServedLab.start(speed: "60")
+        defer { lab.stop() }
+        let (dir, state, config) = (lab.dir, lab.state, lab.config)
         #expect(await Spawned.run(["lab", "ctl", "--state-dir", state, "node", "primary", "down"], directory: dir).code == 0)
 
         let dry = await Spawned.run(["failover", "--dry-run"] + config, directory: dir)
@@ -55,14 +70,11 @@ import Testing
 /// A real SIGKILL while step 3's test backup runs, then the same command again.
 @Suite(.serialized) struct FailoverKillTests {
     @Test func aKilledFailoverResumesAndBacksUpEachTargetOnce() async throws {
-        let dir = Spawned.temporaryDirectory()
-        let state = "\(dir)/lab"
         // Four times real time: a test backup (30 s and more of lab time) runs for seconds, long enough
         // to see it and kill the run inside it even when a loaded CI machine is slow to spawn `lab ctl`.
-        let lab = Spawned.start(["lab", "serve", "--state-dir", state, "--speed", "4"], directory: dir)
-        defer { kill(lab.pid, SIGKILL) }
-        #expect(await lab.waitForOutput("ready \(state)/pbsha.toml"), "lab did not start: \(lab.stderr)")
-        let config = ["--config", "\(state)/pbsha.toml", "--timeout", "3"]
+        let lab = await ServedLab.start(speed: "4")
+        defer { lab.stop() }
+        let (dir, state, config) = (lab.dir, lab.state, lab.config)
         func vzdumps() async -> [String] {
             await Spawned.run(["lab", "ctl", "--state-dir", state, "show", "vzdump"], directory: dir).out
                 .split(separator: "\n").map(String.init).filter { $0.contains("pbsha@pve!operator") }
@@ -94,12 +106,9 @@ import Testing
 /// the same command; a second process follows the journal all along.
 @Suite(.serialized) struct FailoverKilledInEveryStepTests {
     @Test func eachStepResumesAfterAKillAndASecondProcessFollowsWithinASecond() async throws {
-        let dir = Spawned.temporaryDirectory()
-        let state = "\(dir)/lab"
-        let lab = Spawned.start(["lab", "serve", "--state-dir", state, "--speed", "60"], directory: dir)
-        defer { kill(lab.pid, SIGKILL) }
-        #expect(await lab.waitForOutput("ready \(state)/pbsha.toml"), "lab did not start: \(lab.stderr)")
-        let config = ["--config", "\(state)/pbsha.toml", "--timeout", "3"]
+        let lab = await ServedLab.start(speed: "60")
+        defer { lab.stop() }
+        let (dir, state, config) = (lab.dir, lab.state, lab.config)
         #expect(await Spawned.run(["lab", "ctl", "--state-dir", state, "node", "primary", "down"], directory: dir).code == 0)
         let follower = Spawned.start(["runs", "--follow"] + config, directory: dir)
         defer { kill(follower.pid, SIGKILL) }
@@ -152,12 +161,9 @@ import Testing
 /// fails, then killed in every step and resumed to the end.
 @Suite(.serialized) struct FailbackCommandTests {
     @Test func failbackRefusesOnAFailingReverseSyncThenResumesAfterAKillInEveryStep() async throws {
-        let dir = Spawned.temporaryDirectory()
-        let state = "\(dir)/lab"
-        let lab = Spawned.start(["lab", "serve", "--state-dir", state, "--speed", "60"], directory: dir)
-        defer { kill(lab.pid, SIGKILL) }
-        #expect(await lab.waitForOutput("ready \(state)/pbsha.toml"), "lab did not start: \(lab.stderr)")
-        let config = ["--config", "\(state)/pbsha.toml", "--timeout", "3"]
+        let lab = await ServedLab.start(speed: "60")
+        defer { lab.stop() }
+        let (dir, state, config) = (lab.dir, lab.state, lab.config)
         func ctl(_ words: String) async -> String {
             await Spawned.run(["lab", "ctl", "--state-dir", state] + words.split(separator: " ").map(String.init), directory: dir).out
         }
