@@ -5,28 +5,25 @@ import ProxmoxAPI
 enum PrivilegeCheck {
     /// The first of `needed` a PVE token lacks, written "PRIVILEGE on PATH"; nil when it holds all.
     static func missing(_ needed: [(privilege: String, path: String)], _ client: PVEClient) async throws(APIError) -> String? {
-        var held: [String: Set<String>] = [:]
-        for (privilege, path) in needed {
-            let privileges: Set<String>
-            if let known = held[path] { privileges = known } else {
-                privileges = try await client.privileges(on: path)
-                held[path] = privileges
-            }
-            if !privileges.contains(privilege) { return "\(privilege) on \(path)" }
-        }
-        return nil
+        try await missing(needed) { path throws(APIError) in try await client.privileges(on: path) }
     }
 
     /// The same for a PBS token.
     static func missing(_ needed: [(privilege: String, path: String)], _ client: PBSClient) async throws(APIError) -> String? {
-        var held: [String: [String: Bool]] = [:]
+        try await missing(needed) { path throws(APIError) in Set((try await client.permissions(path: path)[path] ?? [:]).keys) }
+    }
+
+    /// Reads each path once, in the order `needed` names them.
+    private static func missing(_ needed: [(privilege: String, path: String)],
+                                held read: (String) async throws(APIError) -> Set<String>) async throws(APIError) -> String? {
+        var held: [String: Set<String>] = [:]
         for (privilege, path) in needed {
-            let privileges: [String: Bool]
+            let privileges: Set<String>
             if let known = held[path] { privileges = known } else {
-                privileges = try await client.permissions(path: path)[path] ?? [:]
+                privileges = try await read(path)
                 held[path] = privileges
             }
-            if privileges[privilege] == nil { return "\(privilege) on \(path)" }
+            if !privileges.contains(privilege) { return "\(privilege) on \(path)" }
         }
         return nil
     }

@@ -67,11 +67,11 @@ public struct PrepareSecondary: StepAction {
         }
         do {
             // What the operator token may do is read first: a change it may not make is not tried.
-            let needed = change.change.hasPrefix("change-owner") ? ["Datastore.Modify"] : ["Datastore.Audit", "Datastore.Backup", "Datastore.Modify"]
             let path = "/datastore/\(store)"
-            let held = try await client.permissions(path: path)[path] ?? [:]
-            if let missing = needed.first(where: { held[$0] == nil }) {
-                return .needsOperator("the operator token lacks \(missing) on \(path): on the secondary run `\(manual)`, then run pbsha failover again")
+            let needed = (change.change.hasPrefix("change-owner") ? ["Datastore.Modify"] : ["Datastore.Audit", "Datastore.Backup", "Datastore.Modify"])
+                .map { (privilege: $0, path: path) }
+            if let missing = try await PrivilegeCheck.missing(needed, client) {
+                return .needsOperator("the operator token lacks \(missing): on the secondary run `\(manual)`, then run pbsha failover again")
             }
             try await call(client)
             return .applied(change.diff ?? change.change)
