@@ -125,8 +125,9 @@ struct ServedLab {
         #expect(last.code == 0, "\(last.out)\(last.err)")
         #expect(await follower.waitForOutput("run-finished"), "the follower never saw the end: \(follower.stdout)")
         let seenAfter = Date().timeIntervalSince(ended)
-        // It polls once a second; the rest is two processes' scheduling on a loaded machine.
-        #expect(seenAfter < 2.5, "the follower saw the end \(seenAfter) s after the run ended")
+        // It polls once a second; the rest is process scheduling, which on a loaded two-core CI
+        // machine took up to 3.9 s once: the bound proves live following, not the second.
+        #expect(seenAfter < 10, "the follower saw the end \(seenAfter) s after the run ended")
 
         // One run, done; every event of it reached the follower, in order.
         let runs = await Spawned.run(["runs", "--json"] + config, directory: dir)
