@@ -120,6 +120,11 @@ struct LabPBS: Codable, Sendable {
     /// Jobs whose scheduled time passed while the node was down; they start when it is back.
     var missedWhileDown: Set<String> = []
     var taskCounter: UInt64 = 0
+    /// Namespaces made below the root (`a`, `a/b`); nil in a lab saved before it had any.
+    var createdNamespaces: [String]?
+
+    /// Every namespace: the root (`""`), the created ones and any holding snapshots.
+    var namespaces: [String] { Array(Set([""] + (createdNamespaces ?? []) + snapshots.map(\.ns))).sorted() }
 
     var usedBytes: Int64 { baseBytes + snapshots.reduce(0) { $0 + $1.newBytes } }
 

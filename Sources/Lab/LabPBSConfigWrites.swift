@@ -36,6 +36,29 @@ extension LabWorld {
         return nil
     }
 
+    /// Takes a job's `ns`, `remote-ns`, `max-depth` (0–7) and `group-filter` (repeatable)
+    /// from the request, or says why PBS's schema refuses them.
+    private static func namespaceRefusal(_ request: LabRequest, into job: inout SyncJob) -> LabResponse? {
+        for key in ["ns", "remote-ns"] {
+            guard let value = request.value(key) else { continue }
+            let parts = value.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard value.isEmpty || (parts.count <= LabNamespaces.maxDepth && parts.allSatisfy { LabNamespaces.nameRefusal($0) == nil }) else {
+                return .error(400, "parameter verification failed - '\(key)': value does not match the regex pattern")
+            }
+            if key == "ns" { job.ns = value } else { job.remoteNs = value }
+        }
+        do {
+            if let depth = try request.count("max-depth", maximum: LabNamespaces.maxDepth) { job.maxDepth = depth }
+        } catch { return .error(400, error.message) }
+        if let filters = request.query["group-filter"], !filters.isEmpty {
+            guard filters.allSatisfy({ GroupFilter($0) != nil }) else {
+                return .error(400, "parameter verification failed - 'group-filter': value does not match the regex pattern")
+            }
+            job.groupFilter = filters
+        }
+        return nil
+    }
+
     /// The lab node a remote's host and port reach, other than `role` itself.
     private func nodeReached(from role: NodeRole, _ remote: RemoteConfig) -> NodeRole? {
         pbsNode(server: remote.host, port: remote.port ?? 8007).flatMap { $0 == role ? nil : $0 }
@@ -110,6 +133,7 @@ extension LabWorld {
                           owner: request.value("owner"), rateIn: request.value("rate-in"))
         job.comment = request.value("comment")
         job.syncDirection = direction
+        if let refusal = Self.namespaceRefusal(request, into: &job) { return refusal }
         if let schedule = job.schedule {
             do { _ = try CalendarEvent(schedule) } catch { return .error(400, "parameter verification failed - 'schedule': \(error.message)") }
         }
@@ -131,7 +155,7 @@ extension LabWorld {
         guard let index = node(role).syncJobs.firstIndex(where: { $0.id == id }) else { return .error(400, "no such sync '\(id)'") }
         var job = node(role).syncJobs[index]
         let deleted = Set((request.query["delete"] ?? []).flatMap { $0.split(separator: ",").map(String.init) })
-        let deletable: Set<String> = ["schedule", "remove-vanished", "owner", "comment", "rate-in", "group-filter", "transfer-last"]
+        let deletable: Set<String> = ["schedule", "remove-vanished", "owner", "comment", "rate-in", "group-filter", "transfer-last", "max-depth"]
         if let unknown = deleted.subtracting(deletable).first {
             return .error(400, "parameter verification failed - 'delete': value '\(unknown)' is not defined in the enumeration.")
         }
@@ -153,6 +177,9 @@ extension LabWorld {
         let scheduleChanged = job.schedule != schedule
         if let schedule { job.schedule = schedule }
         if let value = request.value("remove-vanished") { job.removeVanished = ["1", "true"].contains(value) }
+        if deleted.contains("max-depth") { job.maxDepth = nil }
+        if deleted.contains("group-filter") { job.groupFilter = nil }
+        if let refusal = Self.namespaceRefusal(request, into: &job) { return refusal }
         guard mayModify(job, caller) else { return .error(400, "permission check failed") }
         if scheduleChanged { self[role].lastRun[id] = now }
         self[role].syncJobs[index] = job

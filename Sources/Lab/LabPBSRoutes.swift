@@ -31,17 +31,22 @@ extension LabWorld {
                 || caller.has("Datastore.Backup", on: "/datastore/\(node.datastore)")
             return .json(Envelope(data: visible ? [DatastoreListItem(store: node.datastore, maintenance: node.maintenance)] : []))
         case 4 where s[0] == "admin" && s[1] == "datastore":
-            // The privilege check comes first, so a caller without it learns nothing about the name.
-            let path = "/datastore/\(s[2])"
+            // The privilege check comes first (on the namespace asked for, which inherits the
+            // store's entries), so a caller without it learns nothing about the name.
+            let ns = request.value(s[3] == "namespace" ? "parent" : "ns") ?? ""
+            let path = LabNamespaces.aclPath(s[2], ns)
             let audit = caller.has("Datastore.Audit", on: path)
-            if !audit && !caller.has("Datastore.Backup", on: path) {
+            if !audit && !caller.has("Datastore.Backup", on: path) && !(s[3] == "namespace" && caller.has("Datastore.Modify", on: path)) {
                 return .error(403, "permission check failed - missing Datastore.Audit|Datastore.Backup on \(path)")
             }
             guard s[2] == node.datastore else { return .error(400, "no such datastore '\(s[2])'") }
             if let refusal = node.maintenanceRefusal(writing: false) { return .error(400, refusal) }
-            if let ns = request.value("ns"), !ns.isEmpty { return .error(404, "namespace '\(ns)' does not exist") }
-            // With Datastore.Backup alone a caller sees only the groups it owns.
-            let visible = audit ? node.snapshots : node.snapshots.filter { caller.owns($0.owner) }
+            guard node.namespaces.contains(ns) else { return .error(404, "namespace '\(ns)' does not exist") }
+            if s[3] == "namespace" { return namespaceList(node, below: ns, request, caller) }
+            // With Datastore.Backup alone a caller sees only the groups it owns; lists hold
+            // one namespace, the status counts all.
+            let inNamespace = s[3] == "status" ? node.snapshots : node.snapshots.filter { $0.ns == ns }
+            let visible = audit ? inNamespace : inNamespace.filter { caller.owns($0.owner) }
             return datastoreRoute(node, visible, s[3], request) ?? .notFound(request)
         case 2 where s == ["admin", "sync"] || s == ["config", "sync"]:
             // PBS 3.3+ lists pull jobs unless asked for `push` or `all`.
@@ -135,11 +140,23 @@ extension LabWorld {
                                      files: newest.listItem(now: now).files.map(\.filename), owner: newest.owner)
             }.sorted { ($0.backupType, $0.backupID) < ($1.backupType, $1.backupID) }
             return .json(Envelope(data: groups))
-        case "namespace":
-            return .json(Envelope(data: [NamespaceListItem(ns: "")]))
         default:
             return nil
         }
+    }
+
+    /// `GET …/namespace`: `parent` and the namespaces below it (to `max-depth`), those on
+    /// which the caller holds Datastore.Audit, .Modify or .Backup (`list_namespaces`).
+    private func namespaceList(_ node: LabPBS, below parent: String, _ request: LabRequest, _ caller: LabCaller) -> LabResponse {
+        let depth: Int?
+        do { depth = try request.count("max-depth", maximum: 7) } catch { return .error(400, error.message) }
+        let items = node.namespaces.filter { ns in
+            guard let rest = LabNamespaces.relative(ns, to: parent) else { return false }
+            let path = LabNamespaces.aclPath(node.datastore, ns)
+            return LabNamespaces.depth(rest) <= depth ?? 7
+                && ["Datastore.Audit", "Datastore.Modify", "Datastore.Backup"].contains { caller.has($0, on: path) }
+        }
+        return .json(Envelope(data: items.map { NamespaceListItem(ns: $0) }))
     }
 
     /// A sync job row with the schedule status PBS derives from its last task.

@@ -24,6 +24,8 @@ extension LabWorld {
             return configWrite(role, s, request, caller)
         case ("POST", 4) where s[0] == "admin" && s[1] == "datastore" && s[3] == "verify":
             return verifyNow(role, store: s[2], request, caller)
+        case ("POST", 4) where s[0] == "admin" && s[1] == "datastore" && s[3] == "namespace":
+            return createNamespace(role, store: s[2], request, caller)
         case ("POST", 4) where s[0] == "admin" && s[1] == "sync" && s[3] == "run":
             return runSyncJob(role, id: s[2], caller)
         default:
@@ -42,7 +44,8 @@ extension LabWorld {
             return .error(400, "parameter verification failed - 'backup-type', 'backup-id' and 'new-owner' are required")
         }
         let group = "\(type)/\(id)"
-        let indices = node(role).snapshots.indices.filter { node(role).snapshots[$0].group == group }
+        let ns = request.value("ns") ?? ""
+        let indices = node(role).snapshots.indices.filter { node(role).snapshots[$0].ns == ns && node(role).snapshots[$0].group == group }
         guard let first = indices.first else { return .error(400, "backup group '\(group)' does not exist") }
         if !modify {
             let owner = node(role).snapshots[first].owner
@@ -79,9 +82,9 @@ extension LabWorld {
     /// Push: Remote.Audit and .DatastoreBackup on the remote store (.DatastorePrune with
     /// remove-vanished), and here Datastore.Audit, .Read or .Backup, .Modify unless owner.
     func mayModify(_ job: SyncJob, _ caller: LabCaller) -> Bool {
-        let store = "/datastore/\(job.store)"
+        let store = LabNamespaces.aclPath(job.store, job.ns ?? "")
         let isOwner = caller.owns(job.owner ?? "root@pam")
-        let remote = "/remote/\(job.remote ?? "")/\(job.remoteStore)"
+        let remote = "/remote/\(job.remote ?? "")/\(job.remoteStore)" + (job.remoteNs.map { $0.isEmpty ? "" : "/\($0)" } ?? "")
         if job.syncDirection == "push" {
             return job.remote != nil && caller.has("Remote.Audit", on: remote) && caller.has("Remote.DatastoreBackup", on: remote)
                 && (job.removeVanished != true || caller.has("Remote.DatastorePrune", on: remote))
@@ -117,25 +120,26 @@ extension LabWorld {
             return .error(400, "parameter verification failed - 'outdated-after': value is not an integer")
         }
         let owned = { (snapshot: LabSnapshot) in mayVerify || caller.owns(snapshot.owner) }
+        let ns = request.value("ns") ?? ""
         let workerType: String, workerID: String, include: (LabSnapshot) -> Bool
         switch (type, id, time) {
         case let (type?, id?, time?):
             guard let seconds = Int64(time) else { return .error(400, "parameter verification failed - 'backup-time': value is not an integer") }
             let group = "\(type)/\(id)"
-            guard let snapshot = node(role).snapshots.first(where: { $0.group == group && $0.time == seconds }) else {
+            guard let snapshot = node(role).snapshots.first(where: { $0.ns == ns && $0.group == group && $0.time == seconds }) else {
                 return .error(400, "backup snapshot '\(group)/\(Timestamps.rfc3339(seconds))' does not exist")
             }
             guard owned(snapshot) else { return .error(400, "backup owner check failed (\(caller.authID) != \(snapshot.owner))") }
             (workerType, workerID) = ("verify_snapshot", "\(store):/\(group)/\(String(format: "%08llX", seconds))")
-            include = { $0.group == group && $0.time == seconds }
+            include = { $0.ns == ns && $0.group == group && $0.time == seconds }
         case let (type?, id?, nil):
             let group = "\(type)/\(id)"
-            guard let first = node(role).snapshots.first(where: { $0.group == group }) else {
+            guard let first = node(role).snapshots.first(where: { $0.ns == ns && $0.group == group }) else {
                 return .error(400, "backup group '\(group)' does not exist")
             }
             guard owned(first) else { return .error(400, "backup owner check failed (\(caller.authID) != \(first.owner))") }
             (workerType, workerID) = ("verify_group", "\(store):/\(group)")
-            include = { $0.group == group }
+            include = { $0.ns == ns && $0.group == group }
         case (nil, nil, nil):
             (workerType, workerID) = ("verify", store)
             include = owned

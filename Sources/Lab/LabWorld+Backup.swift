@@ -62,10 +62,10 @@ extension LabWorld {
         let seed = Self.mix(Int64(guest.vmid) &* 7919 &+ time)
         // A daily change rate of a few percent, with some variation.
         let changed = guest.diskBytes / 100 * Int64(1 + seed % 4)
-        let isFirst = !node(role).snapshots.contains { $0.group == group }
+        let isFirst = !node(role).snapshots.contains { $0.ns.isEmpty && $0.group == group }
         let newBytes = isFirst ? guest.diskBytes * 6 / 10 : changed / 3
         let duration = 30 + changed / (200 << 20)
-        let owner = node(role).snapshots.first { $0.group == group }?.owner ?? authID
+        let owner = node(role).snapshots.first { $0.ns.isEmpty && $0.group == group }?.owner ?? authID
         self[role].snapshots.append(LabSnapshot(type: guest.backupType, id: String(guest.vmid), time: time, finished: time + duration,
                                                 size: guest.diskBytes, newBytes: newBytes, owner: owner))
         addTask(role, type: "backup", id: "\(node(role).datastore):\(group)", user: authID, start: time, duration: duration, status: "OK", lines: [
@@ -121,7 +121,7 @@ extension LabWorld {
             return "permission check failed - missing Datastore.Backup on /datastore/\(node.datastore)"
         }
         if let refusal = node.maintenanceRefusal(writing: true) { return refusal }
-        if let owner = node.snapshots.first(where: { $0.group == group })?.owner, !caller.owns(owner) {
+        if let owner = node.snapshots.first(where: { $0.ns.isEmpty && $0.group == group })?.owner, !caller.owns(owner) {
             return "backup owner check failed (\(authID) != \(owner))"
         }
         return nil

@@ -52,7 +52,7 @@ extension LabWorld {
     /// Gives every snapshot of `group` (type/id) on a node to `owner`, as `change-owner` would.
     mutating func setOwner(_ role: NodeRole, group: String, to owner: String) -> (ok: Bool, message: String) {
         guard owner.contains("@") else { return (false, "owner '\(owner)' is not an auth-id; write user@realm or user@realm!token") }
-        let indices = node(role).snapshots.indices.filter { node(role).snapshots[$0].group == group }
+        let indices = node(role).snapshots.indices.filter { node(role).snapshots[$0].ns.isEmpty && node(role).snapshots[$0].group == group }
         guard !indices.isEmpty else { return (false, "no backup group '\(group)' on \(role.rawValue); write it as type/id, e.g. vm/100") }
         for index in indices { self[role].snapshots[index].owner = owner }
         return (true, "\(group) on \(role.rawValue) is owned by \(owner)")

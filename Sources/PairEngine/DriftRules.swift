@@ -39,15 +39,22 @@ enum DriftRules {
             for snapshot in newestFirst.prefix(secondary.syncJob?.transferLast ?? Int.max) { expected.insert(key(snapshot, ns: snapshot.ns)) }
         }
         let targetKeys = Set(target.map { key($0, ns: $0.ns) })
+        // A failback's copies of what the pull could not reach (`PrimaryOnlyCopy`) count as
+        // the secondary holding those snapshots.
+        let isFailbackCopy = { (s: NamespacedSnapshot) in s.ns.hasPrefix(PrimaryOnlyCopy.namespacePrefix) && !s.ns.contains("/") }
+        let failbackCopies = Set(target.filter(isFailbackCopy).map { key($0, ns: "") })
         var sourceKeys = Set<String>()
         var missing: [NamespacedSnapshot] = []
         for snapshot in complete {
             guard let ns = mapped(snapshot.ns) else { continue }
             let k = key(snapshot, ns: ns)
             sourceKeys.insert(k)
-            if !targetKeys.contains(k), expected.contains(key(snapshot, ns: snapshot.ns)) { missing.append(snapshot) }
+            if !targetKeys.contains(k), !failbackCopies.contains(key(snapshot, ns: "")), expected.contains(key(snapshot, ns: snapshot.ns)) {
+                missing.append(snapshot)
+            }
         }
-        let onlyOnSecondary = target.filter { !sourceKeys.contains(key($0, ns: $0.ns)) }.count
+        let sourcePlain = Set(complete.map { key($0, ns: "") })
+        let onlyOnSecondary = target.filter { isFailbackCopy($0) ? !sourcePlain.contains(key($0, ns: "")) : !sourceKeys.contains(key($0, ns: $0.ns)) }.count
         missing.sort { $0.item.backupTime > $1.item.backupTime }
         let missed = missing.filter { snapshot in lastSuccessStart.map { snapshot.item.backupTime < $0 } ?? false }
         var summary = DriftSummary(missingOnSecondary: missing.count, missedBySync: missed.count,

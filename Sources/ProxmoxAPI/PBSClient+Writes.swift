@@ -65,9 +65,20 @@ extension PBSClient {
         let optional: [(String, String?)] = [
             ("remote", job.remote), ("schedule", job.schedule), ("owner", job.owner), ("comment", job.comment), ("rate-in", job.rateIn),
             ("remove-vanished", job.removeVanished.map { $0 ? "true" : "false" }), ("sync-direction", job.syncDirection),
+            ("ns", job.ns), ("remote-ns", job.remoteNs), ("max-depth", job.maxDepth.map(String.init)),
         ]
         form += optional.compactMap { key, value in value.map { (key, $0) } }
+        form += (job.groupFilter ?? []).map { ("group-filter", $0) }
         let _: String? = try await connection.write("POST", APIPath.json("/config/sync"), form: form)
+    }
+
+    /// Makes a namespace `name` below `parent` (`POST /admin/datastore/{store}/namespace`,
+    /// Datastore.Modify on the parent); one that exists is no error. Answers its path.
+    @discardableResult
+    public func createNamespace(store: String, name: String, parent: String = "") async throws(APIError) -> String {
+        var form = [("name", name)]
+        if !parent.isEmpty { form.append(("parent", parent)) }
+        return try await connection.write("POST", APIPath.json("/admin/datastore/\(APIPath.encode(store))/namespace"), form: form)
     }
 
     /// Removes a sync job's configuration and state (`DELETE /config/sync/{id}`); the

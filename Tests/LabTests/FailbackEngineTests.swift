@@ -54,10 +54,24 @@ import Testing
             world.primary.snapshots.filter { era.contains($0.name) }.allSatisfy { ($0.verification.map { ours.contains($0.upid) && $0.state == "ok" }) ?? false }
         }
         #expect(verified, "each failover-era snapshot verified on the primary by this run")
-        // The primary-only snapshots are kept; each reached the secondary or is named (pull copies only newer ones).
+        // The primary-only snapshots are kept and reached the secondary: pull skips those older
+        // than the secondary's newest in their group, so they went into the failback's namespace.
         #expect(primaryOnly.isSubset(of: primaryAfter))
-        let named = run.steps[4].checks.first { $0.name == "verify: only on the primary" }?.message ?? ""
-        #expect(primaryOnly.allSatisfy { secondaryAfter.contains($0) || named.contains($0) }, "\(primaryOnly) \(named)")
+        let namespace = PrimaryOnlyCopy.namespace(run)
+        let (inRoot, inNamespace, jobsLeft) = await lab.runtime.inspect { world in
+            (Set(world.secondary.snapshots.filter { $0.ns.isEmpty }.map(\.name)), Set(world.secondary.snapshots.filter { $0.ns == namespace }.map(\.name)),
+             world.secondary.syncJobs.map(\.id))
+        }
+        #expect(primaryOnly.allSatisfy { inRoot.contains($0) || inNamespace.contains($0) }, "\(primaryOnly.subtracting(inRoot).subtracting(inNamespace))")
+        #expect(!primaryOnly.intersection(inNamespace).isEmpty, "the lab's primary-only snapshot is older than the secondary's newest in its group")
+        #expect(jobsLeft == [LabWorld.syncJobID], "the one-shot copy job is gone: \(jobsLeft)")
+        #expect(run.steps[4].checks.contains { $0.name == "verify: every primary-only snapshot on the secondary too" && $0.passed })
+        // The forward sync leaves the copies alone on its next runs.
+        _ = try await lab.ctl("advance 3h")
+        let kept = await lab.runtime.inspect { world in world.secondary.snapshots.filter { $0.ns == namespace }.count }
+        #expect(kept == inNamespace.count)
+        let (_, report) = try await lab.observe()
+        #expect(report.drift?.missedBySync == 0, "the dashboard counts the copies as held: \(report.findings.map(\.message))")
 
         // The original direction: PVE on the primary, the reverse job and remote gone, the forward job scheduled.
         let shown = try await lab.ctl("show pve")
@@ -73,6 +87,26 @@ import Testing
         let again = try await engine("failback", lab, journal).run(Decisions(confirmAll: true))
         guard case .refused(_, 1, let reason) = again else { Issue.record("expected a refusal at step 1, got \(again)"); return }
         #expect(reason.hasPrefix("failover-done: the journal holds no finished failover that a failback has not undone yet"), "\(reason)")
+        await lab.stop()
+    }
+
+    @Test func aForwardJobThatWouldRemoveTheCopiesMakesStepFiveWait() async throws {
+        let (lab, journal) = try await afterFailover()
+        let secondary = PBSClient(transport: try lab.transport(), endpoint: lab.config.secondary.endpoint, token: try #require(lab.config.secondary.operatorToken))
+        try await secondary.updateSyncJob(LabWorld.syncJobID, set: [("remove-vanished", "true")])
+        let waiting = try await engine("failback", lab, journal).run(Decisions(confirmAll: true))
+        guard case .waiting(let run, 5, let reason) = waiting else { Issue.record("expected a wait at step 5, got \(waiting)"); return }
+        #expect(reason.contains("remove-vanished on and reaches namespace \(PrimaryOnlyCopy.namespace(run))")
+                    && reason.contains("sync-job update \(LabWorld.syncJobID) --max-depth 0"), "\(reason)")
+        let namespaces = await lab.runtime.inspect { $0.secondary.namespaces }
+        #expect(namespaces == [""], "nothing was copied where the next run would delete it")
+
+        try await secondary.updateSyncJob(LabWorld.syncJobID, set: [("max-depth", "0")])
+        let finished = try await engine("failback", lab, journal).run(Decisions(confirmAll: true))
+        guard case .finished = finished else { Issue.record("expected the failback to finish, got \(finished)"); return }
+        _ = try await lab.ctl("advance 3h")
+        let copies = await lab.runtime.inspect { world in world.secondary.snapshots.filter { $0.ns == PrimaryOnlyCopy.namespace(run) }.count }
+        #expect(copies > 0, "the copies survive the forward job's remove-vanished at max-depth 0")
         await lab.stop()
     }
 

@@ -222,6 +222,20 @@ import Testing
         #expect(fixture.report.drift?.onlyOnSecondary == 0)
     }
 
+    @Test func aFailbacksCopiesCountAsHeldByTheSecondary() {
+        var fixture = PairFixture()
+        let old = PairFixture.now - 90_000
+        fixture.state.primary.snapshots = [PairFixture.snapshot("100", old), PairFixture.snapshot("100", old + 10)]
+        fixture.state.secondary.snapshots = [PairFixture.snapshot("100", old + 10)]
+        #expect(fixture.report.drift?.missedBySync == 1, "the pull skips the older one")
+        let copies = [PairFixture.snapshot("100", old), PairFixture.snapshot("100", old + 10), PairFixture.snapshot("100", old - 10)]
+        fixture.state.secondary.snapshots! += copies.map { NamespacedSnapshot(ns: "pbsha-failback-20261201", item: $0.item) }
+        #expect(fixture.report.drift?.missingOnSecondary == 0)
+        #expect(fixture.report.drift?.onlyOnSecondary == 1, "a copy the primary pruned since")
+        fixture.state.secondary.snapshots = [PairFixture.snapshot("100", old + 10), NamespacedSnapshot(ns: "other", item: PairFixture.snapshot("100", old).item)]
+        #expect(fixture.report.drift?.missedBySync == 1, "only the failback's namespaces count")
+    }
+
     @Test func driftHonoursTheJobsGroupFilterMaxDepthAndTransferLast() {
         var fixture = PairFixture()
         let old = PairFixture.now - 90_000

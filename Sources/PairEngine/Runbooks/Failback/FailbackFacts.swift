@@ -13,7 +13,7 @@ struct FailbackFacts: Sendable {
     /// Failover-era snapshots the primary holds (pulled), newest state as the primary lists them.
     let pulled: [SnapshotListItem]
     /// Snapshots from before the failover that only the primary holds: kept, and copied to
-    /// the secondary when the forward sync resumes.
+    /// the secondary in step 5 (by the forward sync, or into a namespace: `PrimaryOnlyCopy`).
     let primaryOnly: [SnapshotListItem]
 
     static func group(_ snapshot: SnapshotListItem) -> String { "\(snapshot.backupType)/\(snapshot.backupID)" }

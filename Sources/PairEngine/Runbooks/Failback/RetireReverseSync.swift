@@ -52,12 +52,34 @@ public struct RetireReverseSync: StepAction {
         }
         let ran = run.steps.contains { $0.applied.contains { $0.change == "run forward sync \(context.config.syncJob)" && $0.result == "ok" } }
         if !ran { changes.append(PlannedChange(target: "secondary", change: "run forward sync \(context.config.syncJob)", diff: "the secondary pulls from the primary again")) }
+        if let copy = try await primaryOnlyCopy(facts, context, run) { changes.append(copy) }
         return changes
+    }
+
+    /// The copy of primary-only snapshots the resumed forward sync cannot reach (see
+    /// `PrimaryOnlyCopy`); nil when the secondary holds them all.
+    private func primaryOnlyCopy(_ facts: FailbackFacts, _ context: RunContext, _ run: RunState) async throws(StepFailure) -> PlannedChange? {
+        let forward: SyncJob?
+        do {
+            forward = try await context.reader(.secondary).syncJobs(store: context.node(.secondary).datastore).first { $0.config.id == context.config.syncJob }?.config
+        } catch { throw StepFailure("cannot read the secondary's sync jobs: \(error)") }
+        guard let forward else { return nil }
+        let namespace = PrimaryOnlyCopy.namespace(run)
+        let stranded = try await PrimaryOnlyCopy.stranded(facts, forward: forward, in: namespace, context)
+        guard !stranded.isEmpty else { return nil }
+        let groups = Set(stranded.map(FailbackFacts.group)).sorted()
+        return PlannedChange(target: "secondary", change: PrimaryOnlyCopy.change(namespace),
+                             diff: "only on the primary: " + stranded.map(FailbackFacts.name).joined(separator: ", ")
+                                 + "\nthose the forward sync skips (older than the secondary's newest in their group) are pulled into namespace "
+                                 + "\(namespace) by a one-shot job for \(groups.joined(separator: ", ")), removed after it ran; nothing is deleted")
     }
 
     public func apply(_ change: PlannedChange, _ context: RunContext, _ run: RunState) async -> ApplyOutcome {
         let role: NodeRole = change.target == "primary" ? .primary : .secondary
         guard let client = context.operatorClient(role) else { return .failed("no [\(role.rawValue)] operator token") }
+        if change.change == PrimaryOnlyCopy.change(PrimaryOnlyCopy.namespace(run)) {
+            return await PrimaryOnlyCopy.apply(change, client, context, run, patience: patience)
+        }
         let job = context.config.syncJob
         let (needed, manual): ([(privilege: String, path: String)], String) = switch change.change.split(separator: " ").prefix(2).joined(separator: " ") {
         case "delete sync": ([("Datastore.Modify", "/datastore/\(context.node(.primary).datastore)")], "proxmox-backup-manager sync-job remove \(ReverseSync.name)")
@@ -124,18 +146,18 @@ public struct RetireReverseSync: StepAction {
             results.append(GateResult(name: "one owner for the secondary's groups and its sync job", passed: others.isEmpty, hard: true,
                                       message: others.isEmpty ? owner : others.prefix(5).map { "\($0.backupType)/\($0.backupID) is \($0.owner ?? "?")'s" }.joined(separator: ", ")
                                           + "; give them to \(owner) (proxmox-backup-client change-owner) or the forward sync will skip them"))
-            // Pull copies per group only what is newer than the target's newest: an older
-            // snapshot only the primary holds stays there. Said, not hidden.
             let facts = try await FailbackFacts.read(context)
             let unverified = try VerifyPrimary.unverified(facts, run)
             results.append(GateResult(name: "the primary holds and verified every failover-era snapshot", passed: facts.missingCount == 0 && unverified.isEmpty,
                                       hard: true, message: facts.missingCount > 0 ? facts.progress
                                           : unverified.isEmpty ? "\(facts.pulled.count) snapshot(s)" : "\(unverified.count) not verified by this run"))
-            let stranded = facts.primaryOnly
-            if !stranded.isEmpty {
-                results.append(GateResult(name: "only on the primary", passed: true, hard: false,
-                                          message: stranded.map(FailbackFacts.name).joined(separator: ", ")
-                                              + ": older than the secondary's newest snapshot in their group, so PBS's pull will not copy them; they are kept on the primary"))
+            if let job {
+                let namespace = PrimaryOnlyCopy.namespace(run)
+                let stranded = try await PrimaryOnlyCopy.stranded(facts, forward: job, in: namespace, context)
+                let copied = facts.primaryOnly.count - stranded.count
+                results.append(GateResult(name: "every primary-only snapshot on the secondary too", passed: stranded.isEmpty, hard: true,
+                                          message: stranded.isEmpty ? (copied == 0 ? "none" : "\(copied) in namespace \(namespace)")
+                                              : stranded.map(FailbackFacts.name).joined(separator: ", ") + " only on the primary (kept there)"))
             }
         } catch let failure as StepFailure {
             results.append(GateResult(name: "nodes readable", passed: false, hard: true, message: failure.message))
