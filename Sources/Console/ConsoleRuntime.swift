@@ -102,9 +102,9 @@ public enum ConsoleRuntime {
             switch effect {
             case .quit:
                 quit = true
-            case .refresh:
+            case .refresh, .refreshEverything:
                 Task.detached {
-                    let (pair, report) = await reader.observe()
+                    let (pair, report) = await reader.observe(everything: effect == .refreshEverything)
                     inbox.post(.observed(pair, report))
                 }
             case let .loadLog(node, upid, from):

@@ -25,7 +25,10 @@ public enum Msg: Sendable {
 
 /// Side effects `update` asks for; the runtime performs them and answers with messages.
 public enum Effect: Sendable, Equatable {
+    /// Read the pair; changed snapshot lists only (the engine keeps the others).
     case refresh
+    /// Read the pair and every snapshot list (`r`).
+    case refreshEverything
     case loadLog(node: NodeRole, upid: String, from: Int)
     case quit
 }

@@ -66,10 +66,10 @@ public enum Update {
         }
     }
 
-    static func startRefresh(_ state: inout ConsoleState) -> Effect {
+    static func startRefresh(_ state: inout ConsoleState, everything: Bool = false) -> Effect {
         state.refreshing = true
         state.lastRefresh = state.now
-        return .refresh
+        return everything ? .refreshEverything : .refresh
     }
 
     static func flash(_ state: inout ConsoleState, _ text: String) {
@@ -101,8 +101,8 @@ enum KeyHandling {
                 Update.flash(&state, "a refresh is already running")
                 return []
             }
-            Update.flash(&state, "refreshing...")
-            return [Update.startRefresh(&state)]
+            Update.flash(&state, "refreshing every snapshot list...")
+            return [Update.startRefresh(&state, everything: true)]
         case .char("f"), .char("b"):
             let kind = key == .char("f") ? "failover" : "failback"
             Update.flash(&state, "no runbook screen yet: run `pbsha \(kind)` in a shell (same journal)")

@@ -8,11 +8,21 @@ public struct PairObserver: Sendable {
     let clock: any WallClock
     /// How many of the secondary's recent sync/verify tasks to read for history.
     public var taskHistory = 100
+    /// For a console that refreshes: each node's lists from the last read (`SnapshotCache`).
+    let caches: [NodeRole: SnapshotCache]
 
-    public init(config: PairConfig, transport: any HTTPTransport, clock: any WallClock = SystemClock()) {
+    /// `caching`: keep snapshot lists between observations and read again only what changed.
+    public init(config: PairConfig, transport: any HTTPTransport, clock: any WallClock = SystemClock(), caching: Bool = false) {
         self.config = config
         self.transport = transport
         self.clock = clock
+        let interval = Double(config.fullReadIntervalSeconds)
+        caches = caching ? [.primary: SnapshotCache(fullReadInterval: interval), .secondary: SnapshotCache(fullReadInterval: interval)] : [:]
+    }
+
+    /// The next observation reads every snapshot list again.
+    public func readEverythingNext() async {
+        for cache in caches.values { await cache.readEverythingNext() }
     }
 
     public func observe() async -> PairState {
@@ -61,7 +71,9 @@ public struct PairObserver: Sendable {
         async let time = attempt { () async throws(APIError) in try await client.time() }
         async let list = attempt { () async throws(APIError) in try await client.datastores() }
         async let status = attempt { () async throws(APIError) in try await client.datastoreStatus(store) }
-        async let snapshots = attempt { () async throws(APIError) in try await allSnapshots(client, store: store) }
+        let cache = caches[role]
+        async let uncached = cache == nil ? attempt { () async throws(APIError) in try await allSnapshots(client, store: store) } : nil
+        async let rows = cache == nil ? nil : attempt { () async throws(APIError) in try await groupRows(client, store: store) }
         async let secondaryExtras = role == .secondary ? readSecondary(client, store: store) : nil
         async let history = readHistory(client, role: role, store: store)
 
@@ -76,8 +88,18 @@ public struct PairObserver: Sendable {
             reading.datastoreListed = reading.datastore != nil
         }
         reading.status = take(await status, "datastore status", into: &reading)
-        reading.snapshots = take(await snapshots, "snapshots", into: &reading)
         let (syncTasks, verifyTasks) = await history
+        if let cache, let rows = await rows {
+            let tasks = (try? syncTasks.get()).flatMap { sync in (try? verifyTasks.get()).map { sync + $0 } }
+            let reads = SnapshotReads(namespace: { ns throws(APIError) in try await client.snapshots(store, namespace: ns) },
+                                      group: { ns, type, id throws(APIError) in try await client.snapshots(store, namespace: ns, type: type, id: id) })
+            let snapshots = await attempt { () async throws(APIError) in
+                try await cache.snapshots(rows: try rows.get(), tasks: tasks, now: clock.now(), read: reads)
+            }
+            reading.snapshots = take(snapshots, "snapshots", into: &reading)
+        } else if let uncached = await uncached {
+            reading.snapshots = take(uncached, "snapshots", into: &reading)
+        }
         reading.syncTasks = take(syncTasks, "sync tasks", into: &reading)
         reading.verifyTasks = take(verifyTasks, "verify tasks", into: &reading)
         if let extras = await secondaryExtras {
@@ -149,6 +171,22 @@ public struct PairObserver: Sendable {
         var all: [NamespacedSnapshot] = []
         for result in results { all += try result.get() }
         return all
+    }
+
+    /// Every namespace's group rows (count, newest finished backup, owner).
+    private func groupRows(_ client: PBSClient, store: String) async throws(APIError) -> [String: [GroupListItem]] {
+        let namespaces = try await client.namespaces(store).map(\.ns)
+        let results = await withTaskGroup(of: (String, Result<[GroupListItem], APIError>).self) { group in
+            for ns in namespaces {
+                group.addTask { (ns, await attempt { () async throws(APIError) in try await client.groups(store, namespace: ns) }) }
+            }
+            var collected: [(String, Result<[GroupListItem], APIError>)] = []
+            for await result in group { collected.append(result) }
+            return collected
+        }
+        var rows: [String: [GroupListItem]] = [:]
+        for (ns, result) in results { rows[ns] = try result.get() }
+        return rows
     }
 
     private func readPVE() async -> [PVEReading] {

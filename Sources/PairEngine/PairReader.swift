@@ -18,11 +18,14 @@ public struct PairReader: Sendable {
         self.config = config
         self.transport = readOnly ? ReadOnlyTransport(transport) : transport
         self.clock = clock
-        let observer = PairObserver(config: config, transport: self.transport, clock: clock)
+        let observer = PairObserver(config: config, transport: self.transport, clock: clock, caching: patience != nil)
         watcher = patience.map { PairWatcher(observer: observer, patience: $0) }
     }
 
-    public func observe() async -> (PairState, HealthReport) {
+    /// `everything`: read every snapshot list again (a console keeps them between refreshes
+    /// and reads only what changed; the operator's `r` asks for all).
+    public func observe(everything: Bool = false) async -> (PairState, HealthReport) {
+        if everything { await watcher?.readEverythingNext() }
         let state = if let watcher { await watcher.observe() } else {
             await PairObserver(config: config, transport: transport, clock: clock).observe()
         }

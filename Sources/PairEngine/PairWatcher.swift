@@ -49,6 +49,9 @@ public actor PairWatcher {
         return state()
     }
 
+    /// The next read of each node reads every snapshot list again.
+    public func readEverythingNext() async { await observer.readEverythingNext() }
+
     private func read(_ part: Part) async {
         switch part {
         case .primary: primary = await observer.read(.primary)

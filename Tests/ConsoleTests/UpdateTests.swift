@@ -16,7 +16,7 @@ import Testing
 
     @Test func rRefreshesNowAndQQuits() {
         var state = ConsoleFixture.state()
-        #expect(Update.apply(&state, .key(.char("r"))) == [.refresh])
+        #expect(Update.apply(&state, .key(.char("r"))) == [.refreshEverything])
         #expect(Update.apply(&state, .key(.char("r"))).isEmpty)
         #expect(state.flash?.text == "a refresh is already running")
         #expect(Update.apply(&state, .key(.char("q"))) == [.quit])

@@ -9,8 +9,12 @@ import ProxmoxAPI
 final class WorldTransport: HTTPTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var state: LabWorld
+    private var sent: [String] = []
 
     init(_ world: LabWorld) { state = world }
+
+    /// The path (and query) of every request so far, in order.
+    var paths: [String] { lock.withLock { sent } }
 
     /// Reads or changes the world between requests.
     func world<T>(_ body: (inout LabWorld) -> T) -> T { lock.withLock { body(&state) } }
@@ -20,6 +24,7 @@ final class WorldTransport: HTTPTransport, @unchecked Sendable {
         let contentType = request.headers.first { $0.0 == "Content-Type" }?.1
         let labRequest = LabRequest(method: request.method, target: request.path, authorization: authorization,
                                     contentType: contentType, body: request.body.map(Array.init) ?? [])
+        lock.withLock { sent.append(request.path) }
         let response = world { world in
             endpoint.port > 10 ? world.respondPVE(endpoint.port - 11, labRequest) : world.respondPBS(endpoint.port == 1 ? .primary : .secondary, labRequest)
         }

@@ -1,0 +1,164 @@
+import Foundation
+@testable import Lab
+@testable import PairEngine
+import ProxmoxAPI
+import Testing
+
+/// A console's refreshes read snapshot lists only when something changed, and what they
+/// keep always equals a full read.
+@Suite struct TieredReadTests {
+    private struct Watched {
+        let transport: WorldTransport
+        let clock: ManualClock
+        let cached: PairObserver
+        let fresh: PairObserver
+
+        init() throws {
+            transport = WorldTransport(LabWorld.sample())
+            let config = try #require(transport.pairConfig())
+            clock = ManualClock(Double(transport.world { $0.now }))
+            cached = PairObserver(config: config, transport: transport, clock: clock, caching: true)
+            fresh = PairObserver(config: config, transport: transport, clock: clock)
+        }
+
+        /// The world moves on `seconds` (its scheduler runs), and so does the console's clock.
+        func advance(_ seconds: Int64) {
+            transport.world { world in _ = world.advance(to: world.now + seconds) }
+            clock.advance(by: Double(seconds))
+        }
+
+        /// The world moves past the end of every task running now.
+        func settle() {
+            let end = transport.world { world in (world.primary.tasks + world.secondary.tasks).filter { $0.running(at: world.now) }.map(\.end).max() }
+            if let end { advance(end - transport.world { $0.now } + 1) }
+        }
+
+        /// One cached observation; the request paths it sent.
+        func refresh() async -> (PairState, [String]) {
+            let before = transport.paths.count
+            let state = await cached.observe()
+            return (state, Array(transport.paths[before...]))
+        }
+
+        /// Whether the cached observation's lists equal a full read now.
+        func matchesAFullRead(_ state: PairState) async -> Bool {
+            let full = await fresh.observe()
+            func sorted(_ snapshots: [NamespacedSnapshot]?) -> [NamespacedSnapshot] {
+                (snapshots ?? []).sorted { ($0.ns, $0.item.backupType, $0.item.backupID, $0.item.backupTime) < ($1.ns, $1.item.backupType, $1.item.backupID, $1.item.backupTime) }
+            }
+            return sorted(state.primary.snapshots) == sorted(full.primary.snapshots) && sorted(state.secondary.snapshots) == sorted(full.secondary.snapshots)
+                && state.primary.snapshots != nil && state.secondary.snapshots != nil
+        }
+    }
+
+    @Test func aRefreshWithNothingChangedReadsNoSnapshotList() async throws {
+        let watched = try Watched()
+        let (first, firstPaths) = await watched.refresh()
+        #expect(firstPaths.filter { $0.contains("/snapshots") }.count == 2, "the first read takes each node's list once: \(firstPaths)")
+        #expect(await watched.matchesAFullRead(first))
+        watched.clock.advance(by: 5)
+        let (second, paths) = await watched.refresh()
+        #expect(!paths.contains { $0.contains("/snapshots") }, "\(paths)")
+        #expect(paths.filter { $0.contains("/groups") }.count == 2)
+        #expect(await watched.matchesAFullRead(second))
+    }
+
+    @Test func aChangedGroupIsReadAloneAndTheFullReadIntervalReadsAll() async throws {
+        let watched = try Watched()
+        _ = await watched.refresh()
+        watched.transport.world { world in
+            var snapshot = world.primary.snapshots.last { $0.group == "vm/101" }!
+            snapshot.time += 60
+            snapshot.finished = snapshot.time
+            snapshot.verification = nil
+            world.primary.snapshots.append(snapshot)
+        }
+        watched.clock.advance(by: 5)
+        let (state, paths) = await watched.refresh()
+        let lists = paths.filter { $0.contains("/snapshots") }
+        #expect(lists.count == 1 && lists[0].contains("backup-type=vm") && lists[0].contains("backup-id=101"), "\(lists)")
+        #expect(await watched.matchesAFullRead(state))
+        // Past full-read-interval (15m by default) every list is read again.
+        watched.clock.advance(by: 900)
+        let (_, later) = await watched.refresh()
+        #expect(later.filter { $0.contains("/snapshots") }.count == 2, "\(later)")
+    }
+
+    @Test func aSyncRunningAcrossTwoRefreshesIsNotMissed() async throws {
+        let watched = try Watched()
+        // A primary snapshot verified after the last sync: the next sync's re-sync of each
+        // group's newest snapshot rewrites the secondary's manifest, and no group row changes.
+        watched.transport.world { world in
+            let newest = world.secondary.snapshots.filter { $0.group == "vm/100" }.map(\.time).max()!
+            let index = world.primary.snapshots.firstIndex { $0.group == "vm/100" && $0.time == newest }!
+            world.primary.snapshots[index].verification = .init(state: "ok", upid: "UPID:pbs-primary:00000001:00000001:00000001:6B000000:verificationjob:main\\x3averify\\x2dmain:root@pam:")
+        }
+        _ = await watched.refresh()
+        let job = try #require(watched.transport.world { $0.secondary.syncJobs.first })
+        let end = watched.transport.world { world -> Int64 in
+            world.runSync(.secondary, job: job, at: world.now, trigger: "manual")
+            return world.secondary.tasks.last!.end
+        }
+        let (during, _) = await watched.refresh()
+        #expect(during.secondary.syncTasks?.first?.endtime == nil, "the sync still runs at this refresh")
+        watched.advance(end - watched.transport.world { $0.now } + 1)
+        let (after, paths) = await watched.refresh()
+        #expect(paths.contains { $0.contains("/datastore/mirror/snapshots") }, "the ended sync makes the secondary's lists read again: \(paths)")
+        #expect(await watched.matchesAFullRead(after))
+        let resynced = after.secondary.snapshots?.first { $0.item.backupID == "100" && $0.item.verification?.state == "ok" && $0.item.verification?.upid.contains("pbs-primary") == true }
+        #expect(resynced != nil, "the copied verify state is seen")
+    }
+
+    /// Random histories of the changes a pair goes through: after each, the kept lists equal
+    /// a full read.
+    @Test(arguments: [1, 2, 3, 4]) func keptListsEqualAFullReadAfterAnyHistory(seed: UInt64) async throws {
+        let watched = try Watched()
+        var random = SeededRandom(seed)
+        for _ in 0..<25 {
+            switch random.next() % 6 {
+            case 0: watched.advance(Int64(random.next() % 7200) + 60)
+            case 1: watched.transport.world { world in
+                    // A prune: one old snapshot of some group goes.
+                    let index = Int(random.next() % UInt64(world.primary.snapshots.count))
+                    world.primary.snapshots.remove(at: index)
+                }
+            case 2: watched.transport.world { world in
+                    let index = Int(random.next() % UInt64(world.secondary.snapshots.count))
+                    world.secondary.snapshots[index].owner = "root@pam"
+                }
+            case 3: watched.transport.world { world in
+                    // A verify state changes with no row changing (a manual verify of one snapshot).
+                    let index = Int(random.next() % UInt64(world.secondary.snapshots.count))
+                    world.secondary.snapshots[index].corrupt = true
+                    world.verify(.secondary, due: [index], start: world.now, type: "verify_snapshot", id: "mirror:manual", user: "root@pam", header: [])
+                }
+            case 4: watched.transport.world { world in
+                    world.addNamespace(.secondary, "copies")
+                    var copy = world.secondary.snapshots[Int(random.next() % UInt64(world.secondary.snapshots.count))]
+                    copy.ns = "copies"
+                    world.secondary.snapshots.append(copy)
+                }
+            default: watched.clock.advance(by: Double(random.next() % 30))
+            }
+            // While a sync or verify runs, PBS rewrites manifests under unchanged rows; the
+            // lists are read again when it ended, so the comparison waits for that.
+            _ = await watched.refresh()
+            watched.settle()
+            let (state, _) = await watched.refresh()
+            #expect(await watched.matchesAFullRead(state))
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for the random histories.
+struct SeededRandom {
+    private var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
