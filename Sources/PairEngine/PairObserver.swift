@@ -10,6 +10,8 @@ public struct PairObserver: Sendable {
     public var taskHistory = 100
     /// For a console that refreshes: each node's lists from the last read (`SnapshotCache`).
     let caches: [NodeRole: SnapshotCache]
+    /// For a console that refreshes: each node's recent tasks (`TaskHistory`).
+    let histories: [NodeRole: TaskHistory]
 
     /// `caching`: keep snapshot lists between observations and read again only what changed.
     public init(config: PairConfig, transport: any HTTPTransport, clock: any WallClock = SystemClock(), caching: Bool = false) {
@@ -18,6 +20,7 @@ public struct PairObserver: Sendable {
         self.clock = clock
         let interval = Double(config.fullReadIntervalSeconds)
         caches = caching ? [.primary: SnapshotCache(fullReadInterval: interval), .secondary: SnapshotCache(fullReadInterval: interval)] : [:]
+        histories = caching ? [.primary: TaskHistory(limit: taskHistory), .secondary: TaskHistory(limit: taskHistory)] : [:]
     }
 
     /// The next observation reads every snapshot list again.
@@ -131,8 +134,25 @@ public struct PairObserver: Sendable {
     private func readHistory(_ client: PBSClient, role: NodeRole, store: String) async
         -> (Result<[TaskListItem], APIError>, Result<[TaskListItem], APIError>) {
         let limit = taskHistory
-        async let sync = attempt { () async throws(APIError) in try await syncRuns(client, role: role, store: store) }
-        async let verify = attempt { () async throws(APIError) in try await client.tasks(typeFilter: "verif", store: store, limit: limit) }
+        let job = config.syncJob
+        let ownRuns = { @Sendable (task: TaskListItem) in role == .primary || (task.workerID?.hasSuffix(":" + job) ?? false) }
+        guard let history = histories[role] else {
+            async let sync = attempt { () async throws(APIError) in try await syncRuns(client, role: role, store: store) }
+            async let verify = attempt { () async throws(APIError) in try await client.tasks(typeFilter: "verif", store: store, limit: limit) }
+            return (await sync, await verify)
+        }
+        async let sync = attempt { () async throws(APIError) in
+            try await history.tasks("sync", all: { () throws(APIError) in try await syncRuns(client, role: role, store: store) }) { mark throws(APIError) in
+                let page = try await client.tasks(typeFilter: "syncjob", store: store, limit: limit, since: mark)
+                return page.count < limit ? page.filter(ownRuns) : nil
+            }
+        }
+        async let verify = attempt { () async throws(APIError) in
+            try await history.tasks("verify", all: { () throws(APIError) in try await client.tasks(typeFilter: "verif", store: store, limit: limit) }) { mark throws(APIError) in
+                let page = try await client.tasks(typeFilter: "verif", store: store, limit: limit, since: mark)
+                return page.count < limit ? page : nil
+            }
+        }
         return (await sync, await verify)
     }
 

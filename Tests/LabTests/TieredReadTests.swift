@@ -46,8 +46,13 @@ import Testing
             func sorted(_ snapshots: [NamespacedSnapshot]?) -> [NamespacedSnapshot] {
                 (snapshots ?? []).sorted { ($0.ns, $0.item.backupType, $0.item.backupID, $0.item.backupTime) < ($1.ns, $1.item.backupType, $1.item.backupID, $1.item.backupTime) }
             }
+            func tasks(_ node: NodeReading) -> Set<String>? {
+                guard let sync = node.syncTasks, let verify = node.verifyTasks else { return nil }
+                return Set((sync + verify).map { "\($0.upid) \($0.endtime.map(String.init) ?? "running") \($0.status ?? "")" })
+            }
             return sorted(state.primary.snapshots) == sorted(full.primary.snapshots) && sorted(state.secondary.snapshots) == sorted(full.secondary.snapshots)
                 && state.primary.snapshots != nil && state.secondary.snapshots != nil
+                && tasks(state.primary) == tasks(full.primary) && tasks(state.secondary) == tasks(full.secondary) && tasks(state.primary) != nil
         }
     }
 
@@ -60,7 +65,21 @@ import Testing
         let (second, paths) = await watched.refresh()
         #expect(!paths.contains { $0.contains("/snapshots") }, "\(paths)")
         #expect(paths.filter { $0.contains("/groups") }.count == 2)
+        let taskReads = paths.filter { $0.contains("/tasks") }
+        // Only tasks started since the last read; a history that is empty (the primary runs
+        // no sync) has no mark, and asking for all of nothing costs as little.
+        let whole = taskReads.filter { !$0.contains("since=") }
+        #expect(taskReads.count == 4 && whole == ["/api2/json/nodes/localhost/tasks?typefilter=syncjob&store=main&limit=100"], "\(taskReads)")
         #expect(await watched.matchesAFullRead(second))
+        // What a steady refresh costs each node.
+        let before = watched.transport.answers.count
+        watched.clock.advance(by: 5)
+        _ = await watched.refresh()
+        let answers = watched.transport.answers[before...]
+        let primary = answers.filter { $0.port == 1 }, secondary = answers.filter { $0.port == 2 }
+        #expect(primary.count <= 8 && primary.map(\.bytes).reduce(0, +) <= 8192, "\(primary)")
+        // The secondary also reads its sync job, verify jobs and remote each time (11 requests).
+        #expect(secondary.count <= 11 && secondary.map(\.bytes).reduce(0, +) <= 8192, "\(secondary)")
     }
 
     @Test func aChangedGroupIsReadAloneAndTheFullReadIntervalReadsAll() async throws {

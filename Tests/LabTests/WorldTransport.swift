@@ -10,11 +10,14 @@ final class WorldTransport: HTTPTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var state: LabWorld
     private var sent: [String] = []
+    private var received: [(port: Int, bytes: Int)] = []
 
     init(_ world: LabWorld) { state = world }
 
     /// The path (and query) of every request so far, in order.
     var paths: [String] { lock.withLock { sent } }
+    /// Each answer's port (1 primary, 2 secondary) and body size, in order.
+    var answers: [(port: Int, bytes: Int)] { lock.withLock { received } }
 
     /// Reads or changes the world between requests.
     func world<T>(_ body: (inout LabWorld) -> T) -> T { lock.withLock { body(&state) } }
@@ -28,6 +31,7 @@ final class WorldTransport: HTTPTransport, @unchecked Sendable {
         let response = world { world in
             endpoint.port > 10 ? world.respondPVE(endpoint.port - 11, labRequest) : world.respondPBS(endpoint.port == 1 ? .primary : .secondary, labRequest)
         }
+        lock.withLock { received.append((endpoint.port, response.body.count)) }
         return HTTPResponse(status: response.status, body: response.body)
     }
 
