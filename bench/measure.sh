@@ -2,7 +2,8 @@
 # Release-build measurements on the embedded lab:
 #   1. wall time of `pbsha status --json` (N runs)
 #   2. time from starting the console in tmux to the first full dashboard
-#   3. CPU seconds used by an idle wallboard over 60 s
+#   3. CPU seconds used by an idle wallboard over 60 s, by top (or htop) beside it, and
+#      by the lab serving it
 # Usage: bench/measure.sh [runs]   (builds the release binary first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,12 +49,19 @@ echo "first full dashboard after $((end - start)) ms"
 tmux -L "$socket" send-keys -t l q
 sleep 0.5
 
-echo "== idle wallboard CPU over 60 s (refresh 5 s)"
+echo "== idle wallboard CPU over 60 s (refresh 5 s), beside top -d 2 (htop -d 20 where installed) and the lab serving it"
 tmux -L "$socket" new-session -d -s w -x 80 -y 24 "$bin wallboard --config $config"
+monitor="top -d 2"; command -v htop >/dev/null && monitor="htop -d 20"
+tmux -L "$socket" new-session -d -s t -x 80 -y 24 "$monitor"
 sleep 3
 pid=$(pgrep -n -f "$bin wallboard")
+tpid=$(pgrep -n -f "^$monitor")
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-before=$(cpu "$pid"); sleep 60; after=$(cpu "$pid")
-awk -v t=$((after - before)) -v hz="$ticks" 'BEGIN {printf "wallboard used %.2f CPU s in 60 s = %.2f %% of one core\n", t / hz, t / hz / 60 * 100}'
+w0=$(cpu "$pid"); t0=$(cpu "$tpid"); l0=$(cpu "$lab"); sleep 60; w1=$(cpu "$pid"); t1=$(cpu "$tpid"); l1=$(cpu "$lab")
+report() { awk -v t="$2" -v hz="$ticks" -v what="$1" 'BEGIN {printf "%-28s %.2f CPU s in 60 s = %.2f %% of one core\n", what, t / hz, t / hz / 60 * 100}'; }
+report "wallboard" $((w1 - w0))
+report "$monitor (alongside)" $((t1 - t0))
+report "lab serving the wallboard" $((l1 - l0))
+echo "targets: wallboard <= $monitor; lab <= 2 x $monitor"
 tmux -L "$socket" send-keys -t w q

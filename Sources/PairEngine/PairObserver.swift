@@ -12,6 +12,8 @@ public struct PairObserver: Sendable {
     let caches: [NodeRole: SnapshotCache]
     /// For a console that refreshes: each node's recent tasks (`TaskHistory`).
     let histories: [NodeRole: TaskHistory]
+    /// For a console that refreshes: what each node changes seldom (`Occasional`).
+    let occasional: [NodeRole: OccasionalReads]
 
     /// `caching`: keep snapshot lists between observations and read again only what changed.
     public init(config: PairConfig, transport: any HTTPTransport, clock: any WallClock = SystemClock(), caching: Bool = false) {
@@ -21,11 +23,13 @@ public struct PairObserver: Sendable {
         let interval = Double(config.fullReadIntervalSeconds)
         caches = caching ? [.primary: SnapshotCache(fullReadInterval: interval), .secondary: SnapshotCache(fullReadInterval: interval)] : [:]
         histories = caching ? [.primary: TaskHistory(limit: taskHistory), .secondary: TaskHistory(limit: taskHistory)] : [:]
+        occasional = caching ? [.primary: OccasionalReads(interval: interval), .secondary: OccasionalReads(interval: interval)] : [:]
     }
 
     /// The next observation reads every snapshot list again.
     public func readEverythingNext() async {
         for cache in caches.values { await cache.readEverythingNext() }
+        for reads in occasional.values { await reads.readAgainNext() }
     }
 
     public func observe() async -> PairState {
@@ -76,8 +80,9 @@ public struct PairObserver: Sendable {
         async let status = attempt { () async throws(APIError) in try await client.datastoreStatus(store) }
         let cache = caches[role]
         async let uncached = cache == nil ? attempt { () async throws(APIError) in try await allSnapshots(client, store: store) } : nil
-        async let rows = cache == nil ? nil : attempt { () async throws(APIError) in try await groupRows(client, store: store) }
-        async let secondaryExtras = role == .secondary ? readSecondary(client, store: store) : nil
+        let seldom = occasional[role]
+        async let rows = cache == nil ? nil : attempt { () async throws(APIError) in try await groupRows(client, store: store, seldom) }
+        async let secondaryExtras = role == .secondary ? readSecondary(client, store: store, seldom) : nil
         async let history = readHistory(client, role: role, store: store)
 
         let askedAt = clock.now()
@@ -123,10 +128,19 @@ public struct PairObserver: Sendable {
         var remotes: Result<[RemoteConfig], APIError>
     }
 
-    private func readSecondary(_ client: PBSClient, store: String) async -> SecondaryExtras? {
+    /// The sync job each time (its status says when it last ran); verify jobs and remotes
+    /// occasionally in a console.
+    private func readSecondary(_ client: PBSClient, store: String, _ seldom: OccasionalReads?) async -> SecondaryExtras? {
+        let now = clock.now()
         async let jobs = attempt { () async throws(APIError) in try await client.syncJobs(store: store) }
-        async let verifyJobs = attempt { () async throws(APIError) in try await client.verifyJobs(store: store) }
-        async let remotes = attempt { () async throws(APIError) in try await client.remotes() }
+        async let verifyJobs = attempt { () async throws(APIError) in
+            guard let seldom else { return try await client.verifyJobs(store: store) }
+            return try await seldom.verifyJobs.get(now: now) { () throws(APIError) in try await client.verifyJobs(store: store) }
+        }
+        async let remotes = attempt { () async throws(APIError) in
+            guard let seldom else { return try await client.remotes() }
+            return try await seldom.remotes.get(now: now) { () throws(APIError) in try await client.remotes() }
+        }
         return SecondaryExtras(jobs: await jobs, verifyJobs: await verifyJobs, remotes: await remotes)
     }
 
@@ -194,8 +208,12 @@ public struct PairObserver: Sendable {
     }
 
     /// Every namespace's group rows (count, newest finished backup, owner).
-    private func groupRows(_ client: PBSClient, store: String) async throws(APIError) -> [String: [GroupListItem]] {
-        let namespaces = try await client.namespaces(store).map(\.ns)
+    private func groupRows(_ client: PBSClient, store: String, _ seldom: OccasionalReads?) async throws(APIError) -> [String: [GroupListItem]] {
+        let namespaces = if let seldom {
+            try await seldom.namespaces.get(now: clock.now()) { () throws(APIError) in try await client.namespaces(store).map(\.ns) }
+        } else {
+            try await client.namespaces(store).map(\.ns)
+        }
         let results = await withTaskGroup(of: (String, Result<[GroupListItem], APIError>).self) { group in
             for ns in namespaces {
                 group.addTask { (ns, await attempt { () async throws(APIError) in try await client.groups(store, namespace: ns) }) }
