@@ -65,3 +65,25 @@ report "$monitor (alongside)" $((t1 - t0))
 report "lab serving the wallboard" $((l1 - l0))
 echo "targets: wallboard <= $monitor; lab <= 2 x $monitor"
 tmux -L "$socket" send-keys -t w q
+tmux -L "$socket" send-keys -t t q
+sleep 0.5
+
+echo "== 100,000 more snapshots a node (lab serve --groups 100 --snapshots-per-group 1000)"
+"$bin" lab serve --state-dir "$work/big" --groups 100 --snapshots-per-group 1000 > "$work/big.out" 2>&1 &
+big=$!
+for _ in $(seq 1 1200); do grep -q ready "$work/big.out" 2>/dev/null && break; sleep 0.1; done
+bigconfig="$work/big/pbsha.toml"
+times=()
+for _ in 1 2 3; do
+  start=$(now_ms); "$bin" status --json --config "$bigconfig" > /dev/null; end=$(now_ms)
+  times+=($((end - start)))
+done
+printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "status --json: min %d ms  median %d ms  max %d ms (3 runs)\n", a[1], a[2], a[3]}'
+tmux -L "$socket" new-session -d -s wb -x 80 -y 24 "$bin wallboard --config $bigconfig"
+sleep 10
+pid=$(pgrep -n -f "$bin wallboard")
+w0=$(cpu "$pid"); l0=$(cpu "$big"); sleep 60; w1=$(cpu "$pid"); l1=$(cpu "$big")
+report "wallboard (after its first read)" $((w1 - w0))
+report "lab serving it" $((l1 - l0))
+tmux -L "$socket" send-keys -t wb q
+kill "$big"; wait "$big" 2>/dev/null || true

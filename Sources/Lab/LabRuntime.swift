@@ -35,7 +35,7 @@ public actor LabRuntime {
     /// Loads the world from `stateDir` (or creates one with 14 days of history), serves it,
     /// and writes `pbsha.toml`.
     /// `pbshaCommand` is how the config's `remote-shell` starts pbsha (its absolute path).
-    public static func start(stateDir: String, speed: Double = 1, clock: any WallClock = SystemClock(), pbshaCommand: String = "pbsha",
+    public static func start(stateDir: String, speed: Double = 1, archive: LabArchive? = nil, clock: any WallClock = SystemClock(), pbshaCommand: String = "pbsha",
                              group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> LabRuntime {
         for directory in ["secrets", "certs"] {
             try FileManager.default.createDirectory(atPath: "\(stateDir)/\(directory)", withIntermediateDirectories: true,
@@ -44,6 +44,9 @@ public actor LabRuntime {
         let now = clock.now()
         var world: LabWorld
         if let data = FileManager.default.contents(atPath: "\(stateDir)/lab-state.json") {
+            if archive != nil {
+                throw LabError("\(stateDir) holds a lab already; --groups and --snapshots-per-group size a new one (give a new --state-dir)")
+            }
             do {
                 let saved = try JSONDecoder().decode(SavedLab.self, from: data)
                 world = saved.world
@@ -59,6 +62,7 @@ public actor LabRuntime {
                 fingerprints[role] = try LabIdentity.load(named: name, in: "\(stateDir)/certs") { try LabIdentity.pbs(nodeName: $0) }.fingerprint.description
             }
             world = LabWorld.fresh(now: Int64(now), fingerprints: fingerprints)
+            if let archive { world.add(archive) }
         }
         let runtime = LabRuntime(stateDir: stateDir, speed: speed, world: world, clock: clock, realAnchor: now, pbshaCommand: pbshaCommand)
         try await runtime.loadPVEFiles()

@@ -6,12 +6,12 @@ import ProxmoxAPI
 /// secondary. Nodes may share a name, so the name decides only when there is no primary copy;
 /// a secondary whose name is unknown counts every such state as copied (the cautious side).
 struct CopiedVerifyStates {
-    private let primaryUPIDs: [String: String?]
+    private let primaryUPIDs: [SnapshotKey: String?]
     private let secondaryNode: String?
 
     init(secondary: NodeReading, primary: NodeReading) {
-        var upids: [String: String?] = [:]
-        for snapshot in primary.snapshots ?? [] { upids[snapshot.name] = snapshot.item.verification?.upid }
+        var upids: [SnapshotKey: String?] = [:]
+        for snapshot in primary.snapshots ?? [] { upids[snapshot.key] = snapshot.item.verification?.upid }
         primaryUPIDs = upids
         let ownUPIDs = (secondary.syncTasks ?? []).map(\.upid) + (secondary.verifyTasks ?? []).map(\.upid)
             + [secondary.syncJob?.status.lastRunUPID].compactMap { $0 }
@@ -20,7 +20,7 @@ struct CopiedVerifyStates {
 
     func contains(_ snapshot: NamespacedSnapshot) -> Bool {
         guard let upid = snapshot.item.verification?.upid else { return false }
-        if let primaryUPID = primaryUPIDs[snapshot.name] { return primaryUPID == upid }
+        if let primaryUPID = primaryUPIDs[snapshot.key] { return primaryUPID == upid }
         guard let secondaryNode, let node = try? UPID(upid).node else { return true }
         return node != secondaryNode
     }

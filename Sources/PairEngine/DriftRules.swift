@@ -20,7 +20,7 @@ enum DriftRules {
         guard let source = primary.snapshots, let target = secondary.snapshots else { return (nil, []) }
         let remoteNs = secondary.syncJob?.remoteNs ?? ""
         let localNs = secondary.syncJob?.ns ?? ""
-        func key(_ s: NamespacedSnapshot, ns: String) -> String { "\(ns)|\(s.item.backupType)/\(s.item.backupID)/\(s.item.backupTime)" }
+        func key(_ s: NamespacedSnapshot, ns: String) -> SnapshotKey { SnapshotKey(ns: ns, type: s.item.backupType, id: s.item.backupID, time: s.item.backupTime) }
         let maxDepth = secondary.syncJob?.maxDepth
         let filters = (secondary.syncJob?.groupFilter ?? []).compactMap(GroupFilter.init)
         func mapped(_ ns: String) -> String? {
@@ -32,8 +32,8 @@ enum DriftRules {
         let complete = source.filter { $0.item.size != nil && GroupFilter.selects(filters, type: $0.item.backupType, id: $0.item.backupID) }
         // transfer-last: older snapshots of a group are not copied, so not missing (but a copy
         // made before still belongs to the source's set).
-        var expected = Set<String>()
-        let byGroup = Dictionary(grouping: complete) { "\($0.ns)|\($0.item.backupType)/\($0.item.backupID)" }
+        var expected = Set<SnapshotKey>()
+        let byGroup = Dictionary(grouping: complete) { SnapshotKey(ns: $0.ns, type: $0.item.backupType, id: $0.item.backupID, time: 0) }
         for snapshots in byGroup.values {
             let newestFirst = snapshots.sorted { $0.item.backupTime > $1.item.backupTime }
             for snapshot in newestFirst.prefix(secondary.syncJob?.transferLast ?? Int.max) { expected.insert(key(snapshot, ns: snapshot.ns)) }
@@ -43,7 +43,7 @@ enum DriftRules {
         // the secondary holding those snapshots.
         let isFailbackCopy = { (s: NamespacedSnapshot) in s.ns.hasPrefix(PrimaryOnlyCopy.namespacePrefix) && !s.ns.contains("/") }
         let failbackCopies = Set(target.filter(isFailbackCopy).map { key($0, ns: "") })
-        var sourceKeys = Set<String>()
+        var sourceKeys = Set<SnapshotKey>()
         var missing: [NamespacedSnapshot] = []
         for snapshot in complete {
             guard let ns = mapped(snapshot.ns) else { continue }

@@ -15,11 +15,22 @@ public struct NamespacedSnapshot: Sendable, Equatable {
         self.item = item
     }
 
+    /// What tells it apart, cheap to hash (the rules compare sets of tens of thousands).
+    public var key: SnapshotKey { SnapshotKey(ns: ns, type: item.backupType, id: item.backupID, time: item.backupTime) }
+
     /// `ns/a/vm/100/2026-11-27T06:00:00Z`-style name, the way PBS logs print it.
     public var name: String {
         let prefix = ns.isEmpty ? "" : ns.split(separator: "/").map { "ns/\($0)/" }.joined()
         return "\(prefix)\(item.backupType)/\(item.backupID)/\(Timestamps.rfc3339(item.backupTime))"
     }
+}
+
+/// A snapshot's identity: namespace, group and time.
+public struct SnapshotKey: Hashable, Sendable {
+    public var ns: String
+    public var type: String
+    public var id: String
+    public var time: Int64
 }
 
 /// What one read of a PBS node found. Every field is optional: a node can be down, or a

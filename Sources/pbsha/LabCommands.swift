@@ -19,15 +19,28 @@ struct LabCommandGroup: AsyncParsableCommand {
         @Option(name: .long, help: "How fast the simulated clock runs (1 = real time).")
         var speed: Double = 1
 
+        @Option(name: .long, help: "A new lab only: this many more groups, of retired guests (vm/5000 on), synced to the secondary.")
+        var groups = 0
+
+        @Option(name: .long, help: "A new lab only: hourly snapshots in each of the --groups groups.")
+        var snapshotsPerGroup = 0
+
         func run() async throws {
             guard speed > 0, speed <= 10_000 else {
                 Output.error("pbsha: --speed must be above 0 and at most 10000")
                 throw Exit.usage
             }
+            let archive: LabArchive?
+            switch LabArchive.sized(groups: groups, perGroup: snapshotsPerGroup) {
+            case .success(let sized): archive = sized
+            case .failure(let error):
+                Output.error("pbsha: \(error)")
+                throw Exit.usage
+            }
             let directory = URL(fileURLWithPath: stateDir).standardizedFileURL.path
             let runtime: LabRuntime
             do {
-                runtime = try await LabRuntime.start(stateDir: directory, speed: speed, pbshaCommand: Executable.path)
+                runtime = try await LabRuntime.start(stateDir: directory, speed: speed, archive: archive, pbshaCommand: Executable.path)
             } catch {
                 Output.error("pbsha: cannot start the lab: \(error)")
                 throw Exit.usage

@@ -57,6 +57,16 @@ import Testing
         #expect(screen.err.contains("--refresh takes seconds from 2 to 3600"), "\(screen.err)")
     }
 
+    @Test func labSizesAreCheckedAndApplyToANewLabOnly() throws {
+        let dir = Spawned.temporaryDirectory()
+        let huge = Spawned.run(["lab", "serve", "--state-dir", "\(dir)/lab", "--groups", "2000", "--snapshots-per-group", "2000"], directory: dir)
+        #expect(huge.code == 2 && huge.err.contains("at most 2000000 snapshots a node"), "\(huge.err)")
+        try FileManager.default.createDirectory(atPath: "\(dir)/old", withIntermediateDirectories: true)
+        try "{}".write(toFile: "\(dir)/old/lab-state.json", atomically: true, encoding: .utf8)
+        let existing = Spawned.run(["lab", "serve", "--state-dir", "\(dir)/old", "--groups", "2", "--snapshots-per-group", "3"], directory: dir)
+        #expect(existing.code == 2 && existing.err.contains("holds a lab already; --groups and --snapshots-per-group size a new one"), "\(existing.err)")
+    }
+
     @Test func aPBSHAConfigNamingAMissingFileIsAnError() throws {
         let dir = Spawned.temporaryDirectory()
         // A config in the working directory must not be used instead.
