@@ -13,9 +13,14 @@ struct CopiedVerifyStates {
         var upids: [SnapshotKey: String?] = [:]
         for snapshot in primary.snapshots ?? [] { upids[snapshot.key] = snapshot.item.verification?.upid }
         primaryUPIDs = upids
+        secondaryNode = Self.secondaryNode(secondary)
+    }
+
+    /// The secondary's node name, from the UPIDs of its own tasks; nil when none is known.
+    static func secondaryNode(_ secondary: NodeReading) -> String? {
         let ownUPIDs = (secondary.syncTasks ?? []).map(\.upid) + (secondary.verifyTasks ?? []).map(\.upid)
             + [secondary.syncJob?.status.lastRunUPID].compactMap { $0 }
-        secondaryNode = ownUPIDs.lazy.compactMap { try? UPID($0).node }.first
+        return ownUPIDs.lazy.compactMap { try? UPID($0).node }.first
     }
 
     func contains(_ snapshot: NamespacedSnapshot) -> Bool {

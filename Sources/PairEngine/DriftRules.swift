@@ -16,7 +16,16 @@ public struct DriftSummary: Sendable, Equatable {
 /// only what the job copies: groups its `group-filter` selects, namespaces within its
 /// `max-depth`, and per group the newest `transfer-last` snapshots.
 enum DriftRules {
-    static func evaluate(primary: NodeReading, secondary: NodeReading, lastSuccessStart: Int64?) -> (DriftSummary?, [Finding]) {
+    static func evaluate(primary: NodeReading, secondary: NodeReading, lastSuccessStart: Int64?, memo: RuleMemo? = nil) -> (DriftSummary?, [Finding]) {
+        // The same lists, job scope and last sync: the same drift.
+        let job = secondary.syncJob
+        let key = ListVersions(primary, secondary).map { versions -> [AnyHashable] in
+            [versions, job?.ns, job?.remoteNs, job?.maxDepth, job?.groupFilter, job?.transferLast, lastSuccessStart]
+        }
+        return (memo ?? RuleMemo()).value("drift", key) { compute(primary: primary, secondary: secondary, lastSuccessStart: lastSuccessStart) }
+    }
+
+    private static func compute(primary: NodeReading, secondary: NodeReading, lastSuccessStart: Int64?) -> (DriftSummary?, [Finding]) {
         guard let source = primary.snapshots, let target = secondary.snapshots else { return (nil, []) }
         let remoteNs = secondary.syncJob?.remoteNs ?? ""
         let localNs = secondary.syncJob?.ns ?? ""

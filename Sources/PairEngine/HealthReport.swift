@@ -14,7 +14,8 @@ public struct HealthReport: Sendable {
     public var targets: [Target?]
 
     /// Applies every rule. Ages are measured on the secondary's own clock when it answered.
-    public static func evaluate(_ state: PairState, policy: HealthPolicy) -> HealthReport {
+    /// `memo` (a console's): reuse drift and verify counts while the kept lists did not change.
+    public static func evaluate(_ state: PairState, policy: HealthPolicy, memo: RuleMemo? = nil) -> HealthReport {
         let consoleNow = Int64(clamping: state.observedAt)
         let secondaryNow = state.secondary.time?.time ?? consoleNow
         var findings = NodeRules.evaluate(state.primary, policy: policy) + NodeRules.evaluate(state.secondary, policy: policy)
@@ -31,9 +32,9 @@ public struct HealthReport: Sendable {
         findings += NodeRules.skew(state.primary, state.secondary, policy: policy)
         findings += NodeRules.remote(state.secondary, policy: policy)
         let (sync, syncFindings) = SyncRules.evaluate(state.secondary, now: secondaryNow, policy: policy)
-        let (verify, verifyFindings) = VerifyRules.evaluate(state.secondary, primary: state.primary, now: secondaryNow, policy: policy)
+        let (verify, verifyFindings) = VerifyRules.evaluate(state.secondary, primary: state.primary, now: secondaryNow, policy: policy, memo: memo)
         let (drift, driftFindings) = DriftRules.evaluate(primary: state.primary, secondary: state.secondary,
-                                                          lastSuccessStart: sync.lastSuccessStart)
+                                                          lastSuccessStart: sync.lastSuccessStart, memo: memo)
         findings += syncFindings + verifyFindings + driftFindings
         let targets = state.pve.map { target(of: $0, policy: policy, addresses: state.addresses) }
         for (reading, target) in zip(state.pve, targets) {

@@ -104,7 +104,9 @@ public struct PairObserver: Sendable {
             let snapshots = await attempt { () async throws(APIError) in
                 try await cache.snapshots(rows: try rows.get(), tasks: tasks, now: clock.now(), read: reads)
             }
-            reading.snapshots = take(snapshots, "snapshots", into: &reading)
+            if let (kept, version) = take(snapshots, "snapshots", into: &reading) {
+                (reading.snapshots, reading.snapshotsVersion) = (kept, version)
+            }
         } else if let uncached = await uncached {
             reading.snapshots = take(uncached, "snapshots", into: &reading)
         }

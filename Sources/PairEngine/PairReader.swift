@@ -8,6 +8,8 @@ public struct PairReader: Sendable {
     let clock: any WallClock
     /// For a console: reads that each node answers on its own (see `PairWatcher`).
     private let watcher: PairWatcher?
+    /// For a console: the rules' answers while the kept lists did not change.
+    private let memo: RuleMemo?
 
     /// `readOnly` wraps the transport so that only GET requests can ever leave. With
     /// `patience`, `observe` returns after at most that many seconds, a node that has not
@@ -20,6 +22,7 @@ public struct PairReader: Sendable {
         self.clock = clock
         let observer = PairObserver(config: config, transport: self.transport, clock: clock, caching: patience != nil)
         watcher = patience.map { PairWatcher(observer: observer, patience: $0) }
+        memo = patience == nil ? nil : RuleMemo()
     }
 
     /// `everything`: read every snapshot list again (a console keeps them between refreshes
@@ -29,7 +32,7 @@ public struct PairReader: Sendable {
         let state = if let watcher { await watcher.observe() } else {
             await PairObserver(config: config, transport: transport, clock: clock).observe()
         }
-        return (state, HealthReport.evaluate(state, policy: HealthPolicy(config)))
+        return (state, HealthReport.evaluate(state, policy: HealthPolicy(config), memo: memo))
     }
 
     /// Log lines from `from` (1-based) to the end, and whether the task still runs.

@@ -53,6 +53,9 @@ public struct NodeReading: Sendable {
     public var datastoreListed = true
     public var status: DatastoreStatus?
     public var snapshots: [NamespacedSnapshot]?
+    /// In a console, which version of the kept lists `snapshots` is (the same version, the
+    /// same lists: the rules reuse what they found); nil for a one-shot read.
+    public var snapshotsVersion: Int?
     /// Recent sync tasks (on the secondary: the configured job's only), newest first.
     public var syncTasks: [TaskListItem]?
     /// Recent verification tasks of the datastore, newest first.

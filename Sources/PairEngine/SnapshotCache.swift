@@ -18,6 +18,8 @@ actor SnapshotCache {
     private var lastFullRead: Double?
     private var forced = false
     private let fullReadInterval: Double
+    /// Goes up whenever the lists returned may differ from the previous ones.
+    private var version = 0
 
     init(fullReadInterval: Double) { self.fullReadInterval = fullReadInterval }
 
@@ -30,7 +32,7 @@ actor SnapshotCache {
     /// read before any list (so a list is never older than the row kept with it); `tasks`
     /// this refresh's sync and verify tasks (nil when they could not be read).
     func snapshots(rows current: [String: [GroupListItem]], tasks: [TaskListItem]?, now: Double,
-                   read: SnapshotReads) async throws(APIError) -> [NamespacedSnapshot] {
+                   read: SnapshotReads) async throws(APIError) -> (snapshots: [NamespacedSnapshot], version: Int) {
         let ended = tasks.map { Set($0.filter { $0.endtime != nil }.map(\.upid)) }
         let taskEnded = ended == nil || endedTasks == nil || !(ended!.isSubset(of: endedTasks!))
         let full = forced || taskEnded || lastFullRead.map { now - $0 >= fullReadInterval } ?? true
@@ -71,13 +73,14 @@ actor SnapshotCache {
             }
         }
         rows = current.mapValues { Dictionary($0.map { (Self.key($0.backupType, $0.backupID), $0) }) { first, _ in first } }
+        if !reads.isEmpty || fresh.mapValues({ Set($0.keys) }) != lists.mapValues({ Set($0.keys) }) { version += 1 }
         lists = fresh
         endedTasks = ended
         forced = false
         if full { lastFullRead = now }
-        return fresh.keys.sorted().flatMap { ns in
+        return (fresh.keys.sorted().flatMap { ns in
             fresh[ns]!.keys.sorted().flatMap { key in fresh[ns]![key]!.map { NamespacedSnapshot(ns: ns, item: $0) } }
-        }
+        }, version)
     }
 }
 

@@ -20,20 +20,39 @@ public struct VerifySummary: Sendable, Equatable {
 
 /// Rules about verification on the secondary.
 enum VerifyRules {
-    static func evaluate(_ node: NodeReading, primary: NodeReading, now: Int64, policy: HealthPolicy) -> (VerifySummary, [Finding]) {
+    /// The secondary's verify states counted, and the newest failed snapshots' names.
+    struct Counts {
+        var failed: Int
+        var failedNewest: [String]
+        var ok: Int
+        var upstreamOnly: Int
+        var unverified: Int
+    }
+
+    static func tally(_ snapshots: [NamespacedSnapshot], _ node: NodeReading, primary: NodeReading) -> Counts {
+        let complete = snapshots.filter { $0.item.size != nil }
+        let failed = complete.filter { $0.item.verification?.state == "failed" }.sorted { $0.item.backupTime > $1.item.backupTime }
+        let copied = CopiedVerifyStates(secondary: node, primary: primary)
+        let ok = complete.filter { $0.item.verification?.state == "ok" }
+        let upstream = ok.filter(copied.contains).count
+        return Counts(failed: failed.count, failedNewest: failed.prefix(3).map(\.name), ok: ok.count - upstream, upstreamOnly: upstream,
+                      unverified: complete.filter { $0.item.verification == nil }.count)
+    }
+
+    static func evaluate(_ node: NodeReading, primary: NodeReading, now: Int64, policy: HealthPolicy, memo: RuleMemo? = nil) -> (VerifySummary, [Finding]) {
         var summary = VerifySummary(datastore: node.datastoreName, status: .unknown)
         guard node.reachable else { return (summary, []) }
         var findings: [Finding] = []
         let subject = "verify:\(node.datastoreName)"
 
-        if let snapshots = node.snapshots?.filter({ $0.item.size != nil }) {
-            let failed = snapshots.filter { $0.item.verification?.state == "failed" }.sorted { $0.item.backupTime > $1.item.backupTime }
-            let copied = CopiedVerifyStates(secondary: node, primary: primary)
-            let ok = snapshots.filter { $0.item.verification?.state == "ok" }
-            summary.snapshotsFailed = failed.count
-            summary.snapshotsVerifiedUpstreamOnly = ok.filter(copied.contains).count
-            summary.snapshotsOK = ok.count - (summary.snapshotsVerifiedUpstreamOnly ?? 0)
-            summary.snapshotsUnverified = snapshots.filter { $0.item.verification == nil }.count
+        if let snapshots = node.snapshots {
+            // The same lists and the same secondary node name: the same counts.
+            let key = ListVersions(primary, node).map { [AnyHashable($0), AnyHashable(CopiedVerifyStates.secondaryNode(node))] }
+            let counts = (memo ?? RuleMemo()).value("verify", key) { tally(snapshots, node, primary: primary) }
+            summary.snapshotsFailed = counts.failed
+            summary.snapshotsVerifiedUpstreamOnly = counts.upstreamOnly
+            summary.snapshotsOK = counts.ok
+            summary.snapshotsUnverified = counts.unverified
             if let copied = summary.snapshotsVerifiedUpstreamOnly, copied > 0 {
                 findings.append(Finding(.info, "verify-upstream-only",
                     "\(copied) snapshot\(copied == 1 ? "" : "s") on the secondary \(copied == 1 ? "is" : "are") verified upstream only: sync copied "
@@ -41,10 +60,10 @@ enum VerifyRules {
                         + "ignore-verified skips them; give it outdated-after, or verify once without ignore-verified)",
                     subject: subject))
             }
-            if !failed.isEmpty {
-                let examples = failed.prefix(3).map(\.name).joined(separator: ", ")
+            if counts.failed > 0 {
+                let examples = counts.failedNewest.joined(separator: ", ")
                 findings.append(Finding(.critical, "verify-failed",
-                    "\(failed.count) snapshot\(failed.count == 1 ? "" : "s") on the secondary failed verification (\(examples)\(failed.count > 3 ? ", …" : ""))",
+                    "\(counts.failed) snapshot\(counts.failed == 1 ? "" : "s") on the secondary failed verification (\(examples)\(counts.failed > 3 ? ", …" : ""))",
                     subject: subject))
             }
         }

@@ -12,6 +12,9 @@ import Testing
         let clock: ManualClock
         let cached: PairObserver
         let fresh: PairObserver
+        let policy: HealthPolicy
+        /// The console's memory of the rules' answers, used with every cached observation.
+        let memo = RuleMemo()
 
         init() throws {
             transport = WorldTransport(LabWorld.sample())
@@ -19,6 +22,7 @@ import Testing
             clock = ManualClock(Double(transport.world { $0.now }))
             cached = PairObserver(config: config, transport: transport, clock: clock, caching: true)
             fresh = PairObserver(config: config, transport: transport, clock: clock)
+            policy = HealthPolicy(config)
         }
 
         /// The world moves on `seconds` (its scheduler runs), and so does the console's clock.
@@ -40,9 +44,15 @@ import Testing
             return (state, Array(transport.paths[before...]))
         }
 
-        /// Whether the cached observation's lists equal a full read now.
+        /// Whether the cached observation's lists, and what the rules make of them with the
+        /// console's memory, equal a full read now.
         func matchesAFullRead(_ state: PairState) async -> Bool {
             let full = await fresh.observe()
+            let kept = HealthReport.evaluate(state, policy: policy, memo: memo), computed = HealthReport.evaluate(full, policy: policy)
+            func costly(_ report: HealthReport) -> [String] {
+                report.findings.filter { $0.subject == "drift" || $0.subject.hasPrefix("verify:") }.map { "\($0.code) \($0.message)" }
+            }
+            guard kept.drift == computed.drift, kept.verify == computed.verify, costly(kept) == costly(computed), kept.drift != nil else { return false }
             func sorted(_ snapshots: [NamespacedSnapshot]?) -> [NamespacedSnapshot] {
                 (snapshots ?? []).sorted { ($0.ns, $0.item.backupType, $0.item.backupID, $0.item.backupTime) < ($1.ns, $1.item.backupType, $1.item.backupID, $1.item.backupTime) }
             }
