@@ -7,15 +7,6 @@ import Testing
 /// Remotes and sync jobs written through pbsha's client, with PBS's rules; and the failback
 /// shape: a pull job on the primary from the secondary.
 @Suite struct LabConfigWritesTests {
-    private func message(_ error: any Error) -> (kind: String, text: String) {
-        switch error as? APIError {
-        case let .badRequest(_, _, message)?: ("400", message)
-        case let .forbidden(_, _, message)?: ("403", message)
-        case let .notFound(_, _, message)?: ("404", message)
-        default: ("other", "\(error)")
-        }
-    }
-
     /// The reverse-sync remote on the primary: the secondary's port, certificate and read-only token.
     private func reverseRemote(_ transport: WorldTransport) -> (RemoteConfig, String) {
         transport.world { world in
@@ -30,10 +21,10 @@ import Testing
         let monitor = transport.client(.primary, as: LabWorld.monitorToken)
         let operatorClient = transport.client(.primary, as: LabWorld.operatorToken)
         let (remote, secret) = reverseRemote(transport)
-        await #expect { try await monitor.createRemote(remote, password: secret) } throws: { self.message($0) == ("403", "permission check failed") }
+        await #expect { try await monitor.createRemote(remote, password: secret) } throws: { refusal($0) == ("403", "permission check failed") }
         try await operatorClient.createRemote(remote, password: secret)
         await #expect { try await operatorClient.createRemote(remote, password: secret) } throws: {
-            self.message($0) == ("400", "parameter verification failed - 'name': remote 'secondary-hub' already exists.")
+            refusal($0) == ("400", "parameter verification failed - 'name': remote 'secondary-hub' already exists.")
         }
         let shown = try await monitor.remote("secondary-hub")
         #expect(shown == remote)
@@ -44,13 +35,13 @@ import Testing
 
         try await operatorClient.updateRemote("secondary-hub", set: [("comment", "failback")], delete: ["fingerprint"])
         #expect(try await monitor.remote("secondary-hub").fingerprint == nil)
-        await #expect { try await operatorClient.updateRemote("nope", set: [("comment", "x")]) } throws: { self.message($0) == ("400", "no such remote 'nope'") }
-        await #expect { try await operatorClient.deleteRemote("nope") } throws: { self.message($0) == ("404", "remote 'nope' does not exist.") }
+        await #expect { try await operatorClient.updateRemote("nope", set: [("comment", "x")]) } throws: { refusal($0) == ("400", "no such remote 'nope'") }
+        await #expect { try await operatorClient.deleteRemote("nope") } throws: { refusal($0) == ("404", "remote 'nope' does not exist.") }
 
         // The secondary's remote is used by its sync job: PBS refuses to remove it.
         let secondaryOperator = transport.client(.secondary, as: LabWorld.operatorToken)
         await #expect { try await secondaryOperator.deleteRemote(LabWorld.remoteName) } throws: {
-            self.message($0) == ("400", "parameter verification failed - 'name': remote '\(LabWorld.remoteName)' is used by sync job '\(LabWorld.syncJobID)' (datastore 'mirror')")
+            refusal($0) == ("400", "parameter verification failed - 'name': remote '\(LabWorld.remoteName)' is used by sync job '\(LabWorld.syncJobID)' (datastore 'mirror')")
         }
         try await operatorClient.deleteRemote("secondary-hub")
         #expect(try await monitor.remotes().isEmpty)
@@ -65,21 +56,21 @@ import Testing
                           removeVanished: false, owner: LabWorld.backupToken, rateIn: nil)
         // The backup token has Datastore.Backup only: not Audit, so PBS refuses it the job.
         let backupClient = transport.client(.primary, as: LabWorld.backupToken)
-        await #expect { try await backupClient.createSyncJob(job) } throws: { self.message($0).text == "permission check failed" }
+        await #expect { try await backupClient.createSyncJob(job) } throws: { refusal($0).text == "permission check failed" }
         try await operatorClient.createSyncJob(job)
         await #expect { try await operatorClient.createSyncJob(job) } throws: {
-            self.message($0) == ("400", "parameter verification failed - 'id': job 'failback-pull' already exists.")
+            refusal($0) == ("400", "parameter verification failed - 'id': job 'failback-pull' already exists.")
         }
         var bad = job
         bad.id = "x"
         await #expect { try await operatorClient.createSyncJob(bad) } throws: {
-            self.message($0) == ("400", "parameter verification failed - 'id': value does not match the regex pattern")
+            refusal($0) == ("400", "parameter verification failed - 'id': value does not match the regex pattern")
         }
         #expect(try await operatorClient.syncJobs(store: "main").map(\.config.id) == ["failback-pull"])
-        await #expect { try await operatorClient.deleteRemote("secondary-hub") } throws: { self.message($0).kind == "400" }
+        await #expect { try await operatorClient.deleteRemote("secondary-hub") } throws: { refusal($0).kind == "400" }
         try await operatorClient.deleteSyncJob("failback-pull")
         await #expect { try await operatorClient.deleteSyncJob("failback-pull") } throws: {
-            self.message($0) == ("404", "job 'failback-pull' does not exist.")
+            refusal($0) == ("404", "job 'failback-pull' does not exist.")
         }
         #expect(try await operatorClient.syncJobs(store: "main").isEmpty)
         try await operatorClient.deleteRemote("secondary-hub")
@@ -152,7 +143,7 @@ import Testing
                           removeVanished: false, owner: nil, rateIn: nil)
         job.syncDirection = "push"
         // RemoteAdmin has no Remote.DatastoreBackup: PBS refuses the push job.
-        await #expect { try await operatorClient.createSyncJob(job) } throws: { self.message($0).text == "permission check failed" }
+        await #expect { try await operatorClient.createSyncJob(job) } throws: { refusal($0).text == "permission check failed" }
         _ = transport.world { $0.setACL(.secondary, authID: LabWorld.operatorToken, path: "/remote/primary-push", to: "RemoteDatastoreAdmin") }
         _ = transport.world { $0.setACL(.secondary, authID: "pbsha@pbs", path: "/remote/primary-push", to: "RemoteDatastoreAdmin") }
         try await operatorClient.createSyncJob(job)

@@ -8,15 +8,6 @@ import Testing
 /// per namespace, filled by pull jobs with `ns`, `max-depth` and `group-filter`, and removed
 /// by a remove-vanished run that reaches them.
 @Suite struct LabNamespaceTests {
-    private func message(_ error: any Error) -> (kind: String, text: String) {
-        switch error as? APIError {
-        case let .badRequest(_, _, message)?: ("400", message)
-        case let .forbidden(_, _, message)?: ("403", message)
-        case let .notFound(_, _, message)?: ("404", message)
-        default: ("other", "\(error)")
-        }
-    }
-
     private func run(_ job: String, on client: PBSClient, _ transport: WorldTransport) async throws -> LabTask {
         let upid = try await client.runSyncJob(job)
         return try #require(transport.world { world -> LabTask? in
@@ -32,19 +23,19 @@ import Testing
         let monitor = transport.client(.secondary, as: LabWorld.monitorToken)
         let operatorClient = transport.client(.secondary, as: LabWorld.operatorToken)
         await #expect { try await monitor.createNamespace(store: store, name: "copies") } throws: {
-            self.message($0) == ("403", "permission check failed - missing Datastore.Modify on /datastore/\(store)")
+            refusal($0) == ("403", "permission check failed - missing Datastore.Modify on /datastore/\(store)")
         }
         await #expect { try await operatorClient.createNamespace(store: store, name: "b", parent: "a") } throws: {
-            self.message($0) == ("400", "cannot create new namespace, parent a doesn't already exists")
+            refusal($0) == ("400", "cannot create new namespace, parent a doesn't already exists")
         }
-        await #expect { try await operatorClient.createNamespace(store: store, name: "no/slash") } throws: { self.message($0).kind == "400" }
+        await #expect { try await operatorClient.createNamespace(store: store, name: "no/slash") } throws: { refusal($0).kind == "400" }
         #expect(try await operatorClient.createNamespace(store: store, name: "copies") == "copies")
         #expect(try await operatorClient.createNamespace(store: store, name: "copies") == "copies", "making one that exists is no error")
         #expect(try await operatorClient.createNamespace(store: store, name: "deep", parent: "copies") == "copies/deep")
         #expect(try await monitor.namespaces(store).map(\.ns) == ["", "copies", "copies/deep"])
         #expect(try await monitor.snapshots(store, namespace: "copies").isEmpty, "a new namespace is empty; the root's snapshots stay in the root")
         #expect(try await !monitor.snapshots(store).isEmpty)
-        await #expect { try await monitor.snapshots(store, namespace: "nope") } throws: { self.message($0) == ("404", "namespace 'nope' does not exist") }
+        await #expect { try await monitor.snapshots(store, namespace: "nope") } throws: { refusal($0) == ("404", "namespace 'nope' does not exist") }
     }
 
     @Test func aPullIntoANamespaceCopiesOnlyTheFilteredGroupsWholeAndRemoveVanishedReachesIt() async throws {
@@ -84,7 +75,7 @@ import Testing
         try await operatorClient.createNamespace(store: store, name: "copies")
         try await operatorClient.updateSyncJob(LabWorld.syncJobID, set: [("remove-vanished", "true"), ("max-depth", "0")])
         await #expect { try await operatorClient.updateSyncJob(LabWorld.syncJobID, set: [("max-depth", "8")]) } throws: {
-            self.message($0) == ("400", "parameter verification failed - 'max-depth': value must be an integer from 0 to 7")
+            refusal($0) == ("400", "parameter verification failed - 'max-depth': value must be an integer from 0 to 7")
         }
         let forward = try await run(LabWorld.syncJobID, on: operatorClient, transport)
         #expect(forward.status == "OK", "\(forward.lines)")

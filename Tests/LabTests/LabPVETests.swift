@@ -7,15 +7,6 @@ import Testing
 /// The lab's PVE hosts answer pbsha's PVE client the way PVE does: storage entries read from
 /// a real storage.cfg, PVE's fixed-field rule, backup jobs, one-shot backups and their tasks.
 @Suite struct LabPVETests {
-    private func message(_ error: any Error) -> (kind: String, text: String) {
-        switch error as? APIError {
-        case let .badRequest(_, _, message)?: ("400", message)
-        case let .forbidden(_, _, message)?: ("403", message)
-        case let .server(_, _, status, message)?: ("\(status)", message)
-        default: ("other", "\(error)")
-        }
-    }
-
     @Test func aStandaloneHostAndATwoNodeClusterEachKeepAStorageCfg() async throws {
         let transport = WorldTransport(LabWorld.sample())
         let standalone = transport.pveClient(0, as: LabWorld.pveToken)
@@ -32,7 +23,7 @@ import Testing
         #expect(!text.contains(transport.world { $0.pve[0].passwords["backup-primary"]! }), "the secret is in <ID>.pw, never in storage.cfg")
         // The monitor token reads entries (Datastore.Audit) but not one entry's config (Datastore.Allocate).
         await #expect { try await standalone.storage("backup-primary") } throws: {
-            self.message($0) == ("403", "Permission check failed (/storage/backup-primary, Datastore.Allocate)")
+            refusal($0) == ("403", "Permission check failed (/storage/backup-primary, Datastore.Allocate)")
         }
         #expect(try await standalone.backupJobs().map(\.storage) == ["backup-primary"], "PVEAuditor has Sys.Audit on /")
     }
@@ -42,26 +33,26 @@ import Testing
         let operatorClient = transport.pveClient(0, as: LabWorld.pveOperatorToken)
         let before = transport.world { $0.pve[0].storageCfg }
         await #expect { try await operatorClient.updateStorage("backup-primary", set: [("server", "10.0.0.2")]) } throws: {
-            self.message($0) == ("500", "update storage failed: can't change value of fixed parameter 'server'")
+            refusal($0) == ("500", "update storage failed: can't change value of fixed parameter 'server'")
         }
         await #expect { try await operatorClient.updateStorage("backup-primary", set: [("datastore", "mirror")]) } throws: {
-            self.message($0) == ("400", "Parameter verification failed. (datastore: property is not defined in schema and the schema does not allow additional properties)")
+            refusal($0) == ("400", "Parameter verification failed. (datastore: property is not defined in schema and the schema does not allow additional properties)")
         }
         await #expect { try await operatorClient.updateStorage("backup-primary", set: [], delete: ["server"]) } throws: {
-            self.message($0) == ("500", "update storage failed: unable to delete fixed option 'server'")
+            refusal($0) == ("500", "update storage failed: unable to delete fixed option 'server'")
         }
         await #expect { try await operatorClient.updateStorage("backup-primary", set: [("fingerprint", "aa:bb")]) } throws: {
-            self.message($0).kind == "400"
+            refusal($0).kind == "400"
         }
         await #expect { try await operatorClient.updateStorage("backup-primary", set: [("username", "x@pbs!y")], digest: String(repeating: "0", count: 40)) } throws: {
-            self.message($0) == ("500", "update storage failed: detected modified configuration - file changed by other user? Try again.")
+            refusal($0) == ("500", "update storage failed: detected modified configuration - file changed by other user? Try again.")
         }
         #expect(transport.world { $0.pve[0].storageCfg } == before, "a refused update changes nothing")
 
         // What PUT may change, it changes, and PVE rewrites the file its way.
         let monitor = transport.pveClient(0, as: LabWorld.pveToken)
         await #expect { try await monitor.updateStorage("backup-primary", set: [("username", "x@pbs!y")]) } throws: {
-            self.message($0) == ("403", "Permission check failed (/storage, Datastore.Allocate)")
+            refusal($0) == ("403", "Permission check failed (/storage, Datastore.Allocate)")
         }
         let digest = try await operatorClient.storage("backup-primary").digest
         try await operatorClient.updateStorage("backup-primary", set: [("username", "other@pbs!pve")], digest: digest)
@@ -76,13 +67,13 @@ import Testing
         let monitor = transport.pveClient(1, as: LabWorld.pveToken)
         #expect(try await monitor.backupJobs().map(\.storage) == ["backup-primary"])
         await #expect { try await monitor.moveBackupJob(jobID, to: "backup-secondary") } throws: {
-            self.message($0) == ("403", "Permission check failed (/, Sys.Modify)")
+            refusal($0) == ("403", "Permission check failed (/, Sys.Modify)")
         }
         let operatorClient = transport.pveClient(1, as: LabWorld.pveOperatorToken)
         // Datastore.Allocate on the new and the old storage: take it away on the old one.
         transport.world { $0.pve[1].tokens[1].acl.append(LabACL(path: "/storage/backup-primary", role: "PVEAuditor")) }
         await #expect { try await operatorClient.moveBackupJob(jobID, to: "backup-secondary") } throws: {
-            self.message($0) == ("403", "Permission check failed (/storage/backup-primary, Datastore.Allocate)")
+            refusal($0) == ("403", "Permission check failed (/storage/backup-primary, Datastore.Allocate)")
         }
         transport.world { $0.pve[1].tokens[1].acl.removeLast() }
         try await operatorClient.moveBackupJob(jobID, to: "backup-secondary")
@@ -119,12 +110,12 @@ import Testing
         // The monitor token may not read the operator's task (not its own, no Sys.Audit on the node).
         transport.world { $0.pve[1].tokens[0].acl = [LabACL(path: "/storage", role: "PVEDatastoreUser")] }
         await #expect { try await transport.pveClient(1, as: LabWorld.pveToken).taskStatus(node: "pve3", upid: upid) } throws: {
-            self.message($0) == ("403", "Permission check failed (/nodes/pve3, Sys.Audit)")
+            refusal($0) == ("403", "Permission check failed (/nodes/pve3, Sys.Audit)")
         }
         // AllocateSpace is checked before the task, VM.Backup inside it.
         transport.world { $0.pve[1].tokens[1].acl = [LabACL(path: "/", role: "PVEAuditor")] }
         await #expect { try await operatorClient.vzdump(node: "pve3", vmids: [111], storage: "backup-primary") } throws: {
-            self.message($0) == ("403", "Permission check failed (/storage/backup-primary, Datastore.AllocateSpace)")
+            refusal($0) == ("403", "Permission check failed (/storage/backup-primary, Datastore.AllocateSpace)")
         }
         transport.world { $0.pve[1].tokens[1].acl = [LabACL(path: "/", role: "PVEAuditor"), LabACL(path: "/storage", role: "PVEDatastoreUser")] }
         guard case .task(let refused) = try await operatorClient.vzdump(node: "pve3", vmids: [111], storage: "backup-primary") else {

@@ -7,22 +7,12 @@ import Testing
 /// The writes the lab accepts, with PBS's privilege rules (`set_backup_owner`,
 /// `check_sync_job_modify_access`) and PBS's answers when they are not met.
 @Suite struct LabWritesTests {
-    private func message(_ error: any Error) -> (kind: String, text: String) {
-        switch error as? APIError {
-        case let .badRequest(_, _, message)?: ("400", message)
-        case let .unauthorized(_, message)?: ("401", message)
-        case let .forbidden(_, _, message)?: ("403", message)
-        case let .notFound(_, _, message)?: ("404", message)
-        default: ("other", "\(error)")
-        }
-    }
-
     @Test func pausingTheSyncJobDeletesItsScheduleAndNeedsTheJobsPrivileges() async throws {
         let transport = WorldTransport(LabWorld.sample())
         let monitor = transport.client(.secondary, as: LabWorld.monitorToken)
         await #expect { try await monitor.updateSyncJob(LabWorld.syncJobID, delete: ["schedule"]) } throws: {
             // PBS answers 400 here; pbsha's client reads any "permission check failed" as a refusal.
-            self.message($0) == ("403", "permission check failed")
+            refusal($0) == ("403", "permission check failed")
         }
         #expect(transport.world { $0.secondary.syncJobs.first?.schedule } == "hourly", "a refused write changes nothing")
 
@@ -35,14 +25,14 @@ import Testing
         #expect(syncRuns() == before, "a job without a schedule does not run")
 
         await #expect { try await operatorClient.updateSyncJob(LabWorld.syncJobID, set: [("schedule", "every tuesday")]) } throws: {
-            let (kind, text) = self.message($0)
+            let (kind, text) = refusal($0)
             return kind == "400" && text.hasPrefix("parameter verification failed - 'schedule':")
         }
         await #expect { try await operatorClient.updateSyncJob(LabWorld.syncJobID, delete: ["store"]) } throws: {
-            self.message($0) == ("400", "parameter verification failed - 'delete': value 'store' is not defined in the enumeration.")
+            refusal($0) == ("400", "parameter verification failed - 'delete': value 'store' is not defined in the enumeration.")
         }
         await #expect { try await operatorClient.updateSyncJob("nope", delete: ["schedule"]) } throws: {
-            self.message($0) == ("400", "no such sync 'nope'")
+            refusal($0) == ("400", "no such sync 'nope'")
         }
         // A new schedule counts from now: the next run is the next slot, not a catch-up burst.
         try await operatorClient.updateSyncJob(LabWorld.syncJobID, set: [("schedule", "hourly"), ("remove-vanished", "false")])
@@ -63,7 +53,7 @@ import Testing
         #expect(parsed.workerType == "syncjob" && parsed.authID == LabWorld.operatorToken)
         #expect(try await operatorClient.taskStatus(upid).upid == upid, "the caller may read its own task")
         await #expect { try await transport.client(.primary, as: LabWorld.operatorToken).runSyncJob(LabWorld.syncJobID) } throws: {
-            self.message($0) == ("400", "no such sync 'primary-mirror'")
+            refusal($0) == ("400", "no such sync 'primary-mirror'")
         }
     }
 
@@ -77,15 +67,15 @@ import Testing
         func owner() -> String? { transport.world { w in w.secondary.snapshots.first { $0.group == group }?.owner } }
 
         await #expect { try await transport.client(.secondary, as: LabWorld.monitorToken).changeOwner(store: "mirror", type: parts[0], id: parts[1], to: "pve@pbs!backup") } throws: {
-            self.message($0).kind == "403"
+            refusal($0).kind == "403"
         }
         // Datastore.Backup alone: a token may not give away a group, even one its user could.
         await #expect { try await transport.client(.secondary, as: "ops@pbs!own").changeOwner(store: "mirror", type: parts[0], id: parts[1], to: "ops@pbs!own") } throws: {
-            self.message($0) == ("401", "ops@pbs!own does not have permission to change owner of backup group '\(group)' to ops@pbs!own")
+            refusal($0) == ("401", "ops@pbs!own does not have permission to change owner of backup group '\(group)' to ops@pbs!own")
         }
         let operatorClient = transport.client(.secondary, as: LabWorld.operatorToken)
         await #expect { try await operatorClient.changeOwner(store: "mirror", type: parts[0], id: parts[1], to: "ghost@pbs") } throws: {
-            self.message($0) == ("400", "user 'ghost@pbs' is inactive or non-existent")
+            refusal($0) == ("400", "user 'ghost@pbs' is inactive or non-existent")
         }
         #expect(owner() == "root@pam")
         try await operatorClient.changeOwner(store: "mirror", type: parts[0], id: parts[1], to: "pve@pbs!backup")
@@ -99,7 +89,7 @@ import Testing
 
         _ = transport.world { $0.setMaintenance(.secondary, "read-only") }
         await #expect { try await operatorClient.changeOwner(store: "mirror", type: parts[0], id: parts[1], to: "root@pam") } throws: {
-            self.message($0) == ("400", "datastore 'mirror' is unavailable: read-only maintenance mode: set by lab ctl")
+            refusal($0) == ("400", "datastore 'mirror' is unavailable: read-only maintenance mode: set by lab ctl")
         }
     }
 

@@ -43,6 +43,18 @@ final class WorldTransport: HTTPTransport, @unchecked Sendable {
     }
 }
 
+/// An API error as the status PBS or PVE answered and its message, for comparing refusals.
+func refusal(_ error: any Error) -> (kind: String, text: String) {
+    switch error as? APIError {
+    case let .badRequest(_, _, message)?: ("400", message)
+    case let .unauthorized(_, message)?: ("401", message)
+    case let .forbidden(_, _, message)?: ("403", message)
+    case let .notFound(_, _, message)?: ("404", message)
+    case let .server(_, _, status, message)?: ("\(status)", message)
+    default: ("other", "\(error)")
+    }
+}
+
 extension WorldTransport {
     /// A client of PVE host `index` (port 11 + index) authenticating as `authID`.
     func pveClient(_ index: Int, as authID: String) -> PVEClient {
