@@ -191,22 +191,26 @@ public struct PairObserver: Sendable {
 
     /// Snapshots of every namespace (the list call is not recursive).
     private func allSnapshots(_ client: PBSClient, store: String) async throws(APIError) -> [NamespacedSnapshot] {
-        let namespaces = try await client.namespaces(store).map(\.ns)
-        let results = await withTaskGroup(of: Result<[NamespacedSnapshot], APIError>.self) { group in
+        let lists = try await eachNamespace(try await client.namespaces(store).map(\.ns)) { ns throws(APIError) in
+            try await client.snapshots(store, namespace: ns)
+        }
+        return lists.keys.sorted().flatMap { ns in lists[ns]!.map { NamespacedSnapshot(ns: ns, item: $0) } }
+    }
+
+    /// `read` for every namespace at once; the first failure fails the whole.
+    private func eachNamespace<T: Sendable>(_ namespaces: [String],
+                                            _ read: @escaping @Sendable (String) async throws(APIError) -> T) async throws(APIError) -> [String: T] {
+        let results = await withTaskGroup(of: (String, Result<T, APIError>).self) { group in
             for ns in namespaces {
-                group.addTask {
-                    await attempt { () async throws(APIError) in
-                        try await client.snapshots(store, namespace: ns).map { NamespacedSnapshot(ns: ns, item: $0) }
-                    }
-                }
+                group.addTask { (ns, await attempt { () async throws(APIError) in try await read(ns) }) }
             }
-            var collected: [Result<[NamespacedSnapshot], APIError>] = []
+            var collected: [(String, Result<T, APIError>)] = []
             for await result in group { collected.append(result) }
             return collected
         }
-        var all: [NamespacedSnapshot] = []
-        for result in results { all += try result.get() }
-        return all
+        var values: [String: T] = [:]
+        for (ns, result) in results { values[ns] = try result.get() }
+        return values
     }
 
     /// Every namespace's group rows (count, newest finished backup, owner).
@@ -216,17 +220,7 @@ public struct PairObserver: Sendable {
         } else {
             try await client.namespaces(store).map(\.ns)
         }
-        let results = await withTaskGroup(of: (String, Result<[GroupListItem], APIError>).self) { group in
-            for ns in namespaces {
-                group.addTask { (ns, await attempt { () async throws(APIError) in try await client.groups(store, namespace: ns) }) }
-            }
-            var collected: [(String, Result<[GroupListItem], APIError>)] = []
-            for await result in group { collected.append(result) }
-            return collected
-        }
-        var rows: [String: [GroupListItem]] = [:]
-        for (ns, result) in results { rows[ns] = try result.get() }
-        return rows
+        return try await eachNamespace(namespaces) { ns throws(APIError) in try await client.groups(store, namespace: ns) }
     }
 
     private func readPVE() async -> [PVEReading] {

@@ -20,6 +20,8 @@ actor SnapshotCache {
     private let fullReadInterval: Double
     /// Goes up whenever the lists returned may differ from the previous ones.
     private var version = 0
+    /// The lists as last returned, flat (made again only when `version` moved).
+    private var returned: [NamespacedSnapshot] = []
 
     init(fullReadInterval: Double) { self.fullReadInterval = fullReadInterval }
 
@@ -38,10 +40,13 @@ actor SnapshotCache {
         let full = forced || taskEnded || lastFullRead.map { now - $0 >= fullReadInterval } ?? true
         var fresh: [String: [String: [SnapshotListItem]]] = [:]
         var reads: [(ns: String, groups: [GroupListItem]?, kept: [String: [SnapshotListItem]])] = []
+        let currentRows = current.mapValues { Dictionary($0.map { (Self.key($0.backupType, $0.backupID), $0) }) { first, _ in first } }
         for (ns, groupRows) in current {
             let known = full ? [:] : rows[ns] ?? [:]
+            let present = currentRows[ns] ?? [:]
             let changed = groupRows.filter { known[Self.key($0.backupType, $0.backupID)] != $0 }
-            let kept = (lists[ns] ?? [:]).filter { key, _ in known[key] != nil && groupRows.contains { Self.key($0.backupType, $0.backupID) == key } }
+            // A kept list stays while its group's row is the same one.
+            let kept = (lists[ns] ?? [:]).filter { key, _ in known[key] != nil && known[key] == present[key] }
             if changed.isEmpty {
                 fresh[ns] = kept
             } else {
@@ -72,15 +77,18 @@ actor SnapshotCache {
                 fresh[ns] = Dictionary(grouping: snapshots) { Self.key($0.backupType, $0.backupID) }
             }
         }
-        rows = current.mapValues { Dictionary($0.map { (Self.key($0.backupType, $0.backupID), $0) }) { first, _ in first } }
-        if !reads.isEmpty || fresh.mapValues({ Set($0.keys) }) != lists.mapValues({ Set($0.keys) }) { version += 1 }
+        rows = currentRows
+        if !reads.isEmpty || fresh.mapValues({ Set($0.keys) }) != lists.mapValues({ Set($0.keys) }) || version == 0 {
+            version += 1
+            returned = fresh.keys.sorted().flatMap { ns in
+                fresh[ns]!.keys.sorted().flatMap { key in fresh[ns]![key]!.map { NamespacedSnapshot(ns: ns, item: $0) } }
+            }
+        }
         lists = fresh
         endedTasks = ended
         forced = false
         if full { lastFullRead = now }
-        return (fresh.keys.sorted().flatMap { ns in
-            fresh[ns]!.keys.sorted().flatMap { key in fresh[ns]![key]!.map { NamespacedSnapshot(ns: ns, item: $0) } }
-        }, version)
+        return (returned, version)
     }
 }
 

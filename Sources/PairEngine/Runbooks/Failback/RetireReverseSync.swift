@@ -29,6 +29,7 @@ public struct RetireReverseSync: StepAction {
             changes.append(PlannedChange(target: "primary", change: Self.lastCatchUp,
                                          diff: facts.missingCount > 0 ? facts.progress : "verify \(unverified.count) pulled snapshot(s) on the primary"))
         }
+        let forward: SyncJob
         do {
             if try await primary.syncJobs(store: context.node(.primary).datastore).contains(where: { $0.config.id == ReverseSync.name }) {
                 changes.append(PlannedChange(target: "primary", change: "delete sync job \(ReverseSync.name)", diff: "the pulled snapshots stay"))
@@ -38,6 +39,7 @@ public struct RetireReverseSync: StepAction {
             }
             let job = try await secondary.syncJobs(store: context.node(.secondary).datastore).first { $0.config.id == context.config.syncJob }?.config
             guard let job else { throw StepFailure("the secondary has no sync job \(context.config.syncJob) to resume") }
+            forward = job
             if job.schedule == nil {
                 guard let schedule = Self.pausedSchedule(context) else {
                     throw StepFailure("the failover journaled no schedule for \(job.id); set one on the secondary (Datastore > Sync Jobs), then run pbsha failback again")
@@ -52,18 +54,13 @@ public struct RetireReverseSync: StepAction {
         }
         let ran = run.steps.contains { $0.applied.contains { $0.change == "run forward sync \(context.config.syncJob)" && $0.result == "ok" } }
         if !ran { changes.append(PlannedChange(target: "secondary", change: "run forward sync \(context.config.syncJob)", diff: "the secondary pulls from the primary again")) }
-        if let copy = try await primaryOnlyCopy(facts, context, run) { changes.append(copy) }
+        if let copy = try await primaryOnlyCopy(facts, forward, context, run) { changes.append(copy) }
         return changes
     }
 
     /// The copy of primary-only snapshots the resumed forward sync cannot reach (see
     /// `PrimaryOnlyCopy`); nil when the secondary holds them all.
-    private func primaryOnlyCopy(_ facts: FailbackFacts, _ context: RunContext, _ run: RunState) async throws(StepFailure) -> PlannedChange? {
-        let forward: SyncJob?
-        do {
-            forward = try await context.reader(.secondary).syncJobs(store: context.node(.secondary).datastore).first { $0.config.id == context.config.syncJob }?.config
-        } catch { throw StepFailure("cannot read the secondary's sync jobs: \(error)") }
-        guard let forward else { return nil }
+    private func primaryOnlyCopy(_ facts: FailbackFacts, _ forward: SyncJob, _ context: RunContext, _ run: RunState) async throws(StepFailure) -> PlannedChange? {
         let namespace = PrimaryOnlyCopy.namespace(run)
         let stranded = try await PrimaryOnlyCopy.stranded(facts, forward: forward, in: namespace, context)
         guard !stranded.isEmpty else { return nil }
