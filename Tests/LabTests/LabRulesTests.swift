@@ -177,11 +177,14 @@ import Testing
     @Test func aHungSecondaryDoesNotHoldBackThePrimary() async throws {
         let lab = try await RunningLab.start()
         _ = try await lab.ctl("node secondary hang")
-        // Generous patience (a loaded test machine reads the primary slowly), far below the timeout.
-        let reader = PairReader(config: lab.config, transport: try lab.transport(timeout: 30), clock: lab.clock, readOnly: true, patience: 6)
+        // Generous patience (a loaded test machine reads the primary slowly), far below the
+        // timeout; the hung read must outlast the middle of the test even when the primary's
+        // first read (rows, then lists) needs several refreshes on a busy CI machine (seen: 30 s
+        // were not enough once).
+        let reader = PairReader(config: lab.config, transport: try lab.transport(timeout: 60), clock: lab.clock, readOnly: true, patience: 6)
         let started = Date()
         var (first, _) = await reader.observe()
-        // Waiting for the hung node would take the 30 s transport timeout; a loaded CI machine
+        // Waiting for the hung node would take the 60 s transport timeout; a loaded CI machine
         // has been seen to need 11 s for the primary's read alone, so the bound sits between.
         #expect(Date().timeIntervalSince(started) < 20, "the refresh waited for the hung node")
         // On a machine busy with the other suites the primary's first read may outlast the
