@@ -57,9 +57,15 @@ import Testing
         let client = PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: node.token)
         let impatient = PBSClient(transport: try lab.transport(timeout: 1), endpoint: node.endpoint, token: node.token)
         _ = try await lab.ctl("node secondary down")
-        await #expect { try await client.version() } throws: { error in
-            if case .connectionRefused? = error as? APIError { return true } else { return false }
+        // A connection the kernel queued just before the listener closed is reset rather than
+        // refused (seen on a busy CI machine); the next attempt meets the closed port.
+        var answer: APIError?
+        for _ in 0..<2 {
+            do { _ = try await client.version() } catch { answer = error }
+            if case .connectionLost? = answer { continue }
+            break
         }
+        if case .connectionRefused? = answer {} else { Issue.record("a down node should refuse the connection, got \(String(describing: answer))") }
         _ = try await lab.ctl("node secondary hang")
         let started = Date()
         await #expect(throws: APIError.requestTimeout(host: node.host, port: node.port, seconds: 1)) { try await impatient.version() }
