@@ -7,8 +7,8 @@ import Testing
 /// the openssl command line. None names the loopback address the lab listens on, so the
 /// lab can never again be friendlier than a real node reached by IP.
 @Suite(.serialized) struct LabCertificateTests {
-    private func describe(_ path: String) -> String {
-        let result = Spawned.run(["x509", "-in", path, "-noout", "-subject", "-issuer", "-enddate",
+    private func describe(_ path: String) async -> String {
+        let result = await Spawned.run(["x509", "-in", path, "-noout", "-subject", "-issuer", "-enddate",
                                   "-ext", "subjectAltName,basicConstraints,extendedKeyUsage"],
                                  directory: NSTemporaryDirectory(), executable: "openssl")
         return result.out
@@ -16,7 +16,7 @@ import Testing
 
     @Test func pbsNodesPresentAProxmoxBackupServerCertificate() async throws {
         let lab = try await RunningLab.start()
-        let text = describe("\(lab.runtime.stateDir)/certs/pbs-primary.crt")
+        let text = await describe("\(lab.runtime.stateDir)/certs/pbs-primary.crt")
         await lab.stop()
         #expect(text.contains("subject=O = Proxmox Backup Server, OU = "))
         #expect(text.contains("CN = pbs-primary.lab.internal"))
@@ -32,7 +32,7 @@ import Testing
 
     @Test func pveNodesPresentAClusterIssuedCertificate() async throws {
         let lab = try await RunningLab.start()
-        let text = describe("\(lab.runtime.stateDir)/certs/\(lab.config.pve[0].name).crt")
+        let text = await describe("\(lab.runtime.stateDir)/certs/\(lab.config.pve[0].name).crt")
         await lab.stop()
         #expect(text.contains("issuer=CN = Proxmox Virtual Environment, OU = "))
         #expect(text.contains("O = PVE Cluster Manager CA"))
@@ -48,7 +48,7 @@ import Testing
         return stat(path, &info) == 0 ? info.st_mode & 0o777 : 0
     }
 
-    @Test func aPrivateFileIsMode600BeforeAnythingIsWritten() throws {
+    @Test func aPrivateFileIsMode600BeforeAnythingIsWritten() async throws {
         let path = NSTemporaryDirectory() + "pbsha-private-\(UUID().uuidString)"
         let descriptor = try LabFiles.openPrivate(path)
         defer { close(descriptor); unlink(path) }

@@ -26,8 +26,8 @@ import Testing
                                state: .active, drill: nil, steps: [])
 
     @Test func anUnpinnedWebhookIsPostedWhenItsAuthorityIsTrustedAndNothingIsJournaled() async throws {
-        let certificates = try ForeignCertificates.shared()
-        let server = try ForeignServer(.webhook, certificate: "hooks", certificates: certificates)
+        let certificates = try await ForeignCertificates.shared()
+        let server = try await ForeignServer(.webhook, certificate: "hooks", certificates: certificates)
         defer { server.stop() }
         let trusted = try PinnedHTTPSClient(limits: .init(connectTimeout: 30, requestTimeout: 30),
                                             trust: .authorities(pemFile: certificates.certificate("hooks-ca")))
@@ -42,8 +42,8 @@ import Testing
     }
 
     @Test func anUntrustedWebhookFailsWithTheReasonAndTheMessageStaysShown() async throws {
-        let certificates = try ForeignCertificates.shared()
-        let server = try ForeignServer(.webhook, certificate: "hooks", certificates: certificates)
+        let certificates = try await ForeignCertificates.shared()
+        let server = try await ForeignServer(.webhook, certificate: "hooks", certificates: certificates)
         defer { server.stop() }
         let system = try PinnedHTTPSClient(limits: .init(connectTimeout: 30, requestTimeout: 30), trust: .authorities(pemFile: nil))
         let context = context(server.port, webhooks: system)

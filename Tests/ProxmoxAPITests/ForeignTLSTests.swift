@@ -9,7 +9,7 @@ import Testing
     let certificates: ForeignCertificates
     let token = APIToken(authID: "monitor@pbs!console", secret: "0b5c7a0e-7c2d-4f0e-9d41-5a8c3e2f1b6d")
 
-    init() throws { certificates = try ForeignCertificates.shared() }
+    init() async throws { certificates = try await ForeignCertificates.shared() }
 
     /// Generous timeouts: no test here is about time, and a loaded two-core CI machine is slow.
     private func client(_ server: ForeignServer, host: String = "127.0.0.1", pin: String) throws -> PBSClient {
@@ -20,7 +20,7 @@ import Testing
     /// (a) no subjectAltName, (b) names that are not the address connected to, (c) expired.
     @Test(arguments: ["no-san", "elsewhere", "expired"])
     func aMatchingPinIsTheWholeOfTrust(certificate: String) async throws {
-        let server = try ForeignServer(.pbsPrimary, certificate: certificate, certificates: certificates, token: (token.authID, token.secret))
+        let server = try await ForeignServer(.pbsPrimary, certificate: certificate, certificates: certificates, token: (token.authID, token.secret))
         defer { server.stop() }
         let client = try client(server, pin: try certificates.fingerprint(certificate))
         #expect(try await client.version() == VersionInfo(version: "4.1", release: "2", repoid: "4b8bd4c5e0bb1b3c"))
@@ -29,7 +29,7 @@ import Testing
 
     /// (d) the certificate names the address exactly, but it is not the pinned one.
     @Test func aMatchingNameWithTheWrongPinIsRefusedShowingBoth() async throws {
-        let server = try ForeignServer(.pbsPrimary, certificate: "loopback", certificates: certificates, token: (token.authID, token.secret))
+        let server = try await ForeignServer(.pbsPrimary, certificate: "loopback", certificates: certificates, token: (token.authID, token.secret))
         defer { server.stop() }
         let expected = Fingerprint(try certificates.fingerprint("elsewhere"))!
         let presented = Fingerprint(try certificates.fingerprint("loopback"))!
@@ -40,12 +40,12 @@ import Testing
         let message = APIError.fingerprintMismatch(host: "127.0.0.1", expected: expected, presented: presented).description
         #expect(message.contains(expected.description) && message.contains(presented.description))
         #expect(server.requests.isEmpty, "nothing may be sent to a server whose certificate was refused")
-        #expect(server.loggedError(containing: "ALERT_CERTIFICATE_UNKNOWN"), "the refusal is told to the server as a TLS alert")
+        #expect(await server.loggedError(containing: "ALERT_CERTIFICATE_UNKNOWN"), "the refusal is told to the server as a TLS alert")
     }
 
     /// (e) an IPv6 literal: the connection works and `Host` carries brackets.
     @Test func ipv6LiteralsConnectAndSendABracketedHostHeader() async throws {
-        let server = try ForeignServer(.pbsPrimary, certificate: "primary", certificates: certificates, bind: "::1",
+        let server = try await ForeignServer(.pbsPrimary, certificate: "primary", certificates: certificates, bind: "::1",
                                        token: (token.authID, token.secret))
         defer { server.stop() }
         let client = try client(server, host: "::1", pin: try certificates.fingerprint("primary"))
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func aServerThatReallyClosesEarlySaysSo() async throws {
-        let server = try ForeignServer(.closeBeforeAnswer, certificate: "elsewhere", certificates: certificates)
+        let server = try await ForeignServer(.closeBeforeAnswer, certificate: "elsewhere", certificates: certificates)
         defer { server.stop() }
         let client = try client(server, pin: try certificates.fingerprint("elsewhere"))
         await #expect(throws: APIError.truncated(host: "127.0.0.1", path: "/api2/json/version")) { try await client.version() }
@@ -70,7 +70,7 @@ import Testing
         (.pbsPrimary, ["--require-client-cert"], "demands a client certificate"),
     ])
     func tlsFailuresNameTheirCause(mode: ForeignServer.Mode, options: [String], cause: String) async throws {
-        let server = try ForeignServer(mode, certificate: "elsewhere", certificates: certificates, token: (token.authID, token.secret), extra: options)
+        let server = try await ForeignServer(mode, certificate: "elsewhere", certificates: certificates, token: (token.authID, token.secret), extra: options)
         defer { server.stop() }
         let client = try client(server, pin: try certificates.fingerprint("elsewhere"))
         await #expect {
@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func pvesReasonPhraseIsReadFromTheStatusLine() async throws {
-        let server = try ForeignServer(.pve, certificate: "pve", certificates: certificates, token: ("pbsha@pve!failover", "right"))
+        let server = try await ForeignServer(.pve, certificate: "pve", certificates: certificates, token: ("pbsha@pve!failover", "right"))
         defer { server.stop() }
         let transport = try PinnedHTTPSClient(limits: .init(connectTimeout: 30, requestTimeout: 30))
         let endpoint = Endpoint(host: "127.0.0.1", port: server.port, fingerprint: Fingerprint(try certificates.fingerprint("pve"))!)
@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func pvesPrivilegesAreReadWithTheirZeroOrOneFlags() async throws {
-        let server = try ForeignServer(.pve, certificate: "pve", certificates: certificates, token: ("pbsha@pve!failover", "right"))
+        let server = try await ForeignServer(.pve, certificate: "pve", certificates: certificates, token: ("pbsha@pve!failover", "right"))
         defer { server.stop() }
         let transport = try PinnedHTTPSClient(limits: .init(connectTimeout: 30, requestTimeout: 30))
         let endpoint = Endpoint(host: "127.0.0.1", port: server.port, fingerprint: Fingerprint(try certificates.fingerprint("pve"))!)
@@ -102,7 +102,7 @@ import Testing
     }
 
     @Test func anAnswerThatIsNotHTTPIsNamed() async throws {
-        let server = try ForeignServer(.notHTTP, certificate: "elsewhere", certificates: certificates)
+        let server = try await ForeignServer(.notHTTP, certificate: "elsewhere", certificates: certificates)
         defer { server.stop() }
         let client = try client(server, pin: try certificates.fingerprint("elsewhere"))
         await #expect {
@@ -119,7 +119,7 @@ import Testing
 extension ForeignTLSTests {
     @Suite struct AuthorityTrustTests {
         let certificates: ForeignCertificates
-        init() throws { certificates = try ForeignCertificates.shared() }
+        init() async throws { certificates = try await ForeignCertificates.shared() }
 
         private func post(_ server: ForeignServer, host: String = "localhost", trust: PinnedHTTPSClient.Trust) async throws(APIError) -> HTTPResponse {
             let client = try! PinnedHTTPSClient(limits: .init(connectTimeout: 30, requestTimeout: 30), trust: trust)
@@ -129,7 +129,7 @@ extension ForeignTLSTests {
         }
 
         @Test func aCertificateSignedByATrustedAuthorityForTheNameIsAccepted() async throws {
-            let server = try ForeignServer(.webhook, certificate: "hooks", certificates: certificates)
+            let server = try await ForeignServer(.webhook, certificate: "hooks", certificates: certificates)
             defer { server.stop() }
             let trust = PinnedHTTPSClient.Trust.authorities(pemFile: certificates.certificate("hooks-ca"))
             #expect(try await post(server, trust: trust).status == 200)
@@ -138,13 +138,13 @@ extension ForeignTLSTests {
         }
 
         @Test func anUnknownAuthorityOrAnotherNameIsRefusedAndNothingIsSent() async throws {
-            let unknown = try ForeignServer(.webhook, certificate: "hooks", certificates: certificates)
+            let unknown = try await ForeignServer(.webhook, certificate: "hooks", certificates: certificates)
             defer { unknown.stop() }
             // The system's store does not know the test CA; a self-signed PBS-like certificate neither.
             await #expect(throws: APIError.tls(host: "localhost", detail: "handshake failed: the server's certificate was refused")) {
                 try await post(unknown, trust: .authorities(pemFile: nil))
             }
-            let elsewhere = try ForeignServer(.webhook, certificate: "hooks-elsewhere", certificates: certificates)
+            let elsewhere = try await ForeignServer(.webhook, certificate: "hooks-elsewhere", certificates: certificates)
             defer { elsewhere.stop() }
             await #expect(throws: APIError.tls(host: "localhost", detail: "the server's certificate does not name the host connected to")) {
                 try await post(elsewhere, trust: .authorities(pemFile: certificates.certificate("hooks-ca")))

@@ -17,7 +17,7 @@ public final class ForeignServer: Sendable {
 
     /// Starts the server and waits until it listens. `extra` passes further `serve.py` options.
     public init(_ mode: Mode, certificate: String? = nil, certificates: ForeignCertificates? = nil, bind: String = "127.0.0.1",
-                token: (authID: String, secret: String)? = nil, peerCertificate: String? = nil, extra: [String] = []) throws {
+                token: (authID: String, secret: String)? = nil, peerCertificate: String? = nil, extra: [String] = []) async throws {
         let directory = Spawned.temporaryDirectory()
         logPath = "\(directory)/requests.log"
         var arguments = [Self.script("serve.py"), "--mode", mode.rawValue, "--bind", bind, "--log", logPath, "--lifetime", "300"]
@@ -27,7 +27,7 @@ public final class ForeignServer: Sendable {
         if let token { arguments += ["--auth-id", token.authID, "--secret", token.secret] }
         if let peerCertificate, let certificates { arguments += ["--peer-cert", certificates.certificate(peerCertificate)] }
         process = Spawned.start(arguments + extra, directory: directory, executable: "python3")
-        guard process.waitForOutput("listening ", timeout: 20),
+        guard await process.waitForOutput("listening ", timeout: 20),
               let port = process.stdout.split(separator: " ").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
             kill(process.pid, SIGKILL)
             throw ForeignServerError(message: "serve.py did not start: \(process.stderr)")
@@ -42,11 +42,11 @@ public final class ForeignServer: Sendable {
     public var errors: [String] { log.filter { $0.hasPrefix("error ") } }
 
     /// Waits until the server has logged an error containing `text`.
-    public func loggedError(containing text: String, timeout: Double = 5) -> Bool {
+    public func loggedError(containing text: String, timeout: Double = 5) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         repeat {
             if errors.contains(where: { $0.contains(text) }) { return true }
-            usleep(20_000)
+            try? await Task.sleep(for: .milliseconds(20))
         } while Date() < deadline
         return false
     }
@@ -55,10 +55,7 @@ public final class ForeignServer: Sendable {
         ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    public func stop() {
-        kill(process.pid, SIGKILL)
-        _ = process.wait(timeout: 5)
-    }
+    public func stop() { process.killAndReap() }
 
     deinit { kill(process.pid, SIGKILL) }
 
@@ -72,12 +69,12 @@ public struct ForeignCertificates: Sendable {
     public let directory: String
 
     /// One set for the whole test process (making seven RSA keys takes a few seconds).
-    public static func shared() throws -> ForeignCertificates { try made.get() }
-    private static let made = Result { try make() }
+    public static func shared() async throws -> ForeignCertificates { try await made.value }
+    private static let made = Task { try await make() }
 
-    private static func make() throws -> ForeignCertificates {
+    private static func make() async throws -> ForeignCertificates {
         let directory = Spawned.temporaryDirectory()
-        let result = Spawned.run([ForeignServer.script("make-certs.sh"), directory], directory: directory, executable: "bash")
+        let result = await Spawned.run([ForeignServer.script("make-certs.sh"), directory], directory: directory, executable: "bash")
         guard result.code == 0 else { throw ForeignServerError(message: "make-certs.sh failed: \(result.err)") }
         return ForeignCertificates(directory: directory)
     }

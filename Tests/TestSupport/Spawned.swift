@@ -51,15 +51,6 @@ public struct Spawned: Sendable {
     public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
-    /// Waits for the exit status, killing the child after `timeout` seconds.
-    public func wait(timeout: Double = 60) -> Int32 {
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            if let code = reap(killAfter: deadline) { return code }
-            usleep(20_000)
-        }
-    }
-
     /// The exit code once the child has ended (-1 when it was killed at `deadline`); nil while it runs.
     private func reap(killAfter deadline: Date) -> Int32? {
         var status: Int32 = 0
@@ -70,24 +61,6 @@ public struct Spawned: Sendable {
         return -1
     }
 
-    /// Polls stdout until it contains `text`.
-    public func waitForOutput(_ text: String, timeout: Double = 60) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if stdout.contains(text) { return true }
-            usleep(50_000)
-        }
-        return false
-    }
-
-    /// Runs to completion and returns exit code, stdout and stderr.
-    public static func run(_ arguments: [String], directory: String, environment: [String: String] = [:],
-                    executable: String? = nil, timeout: Double = 60) -> (code: Int32, out: String, err: String) {
-        let child = start(arguments, directory: directory, environment: environment, executable: executable)
-        let code = child.wait(timeout: timeout)
-        return (code, child.stdout, child.stderr)
-    }
-
     /// Waits for the exit status without holding a thread of Swift's cooperative pool (an
     /// in-process lab may need it to answer), killing the child after `timeout` seconds.
     public func wait(timeout: Double = 60) async -> Int32 {
@@ -96,6 +69,13 @@ public struct Spawned: Sendable {
             if let code = reap(killAfter: deadline) { return code }
             try? await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    /// Kills the child at once and reaps it (a killed process is reaped without waiting).
+    public func killAndReap() {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
     }
 
     /// Polls stdout until it contains `text`, without blocking a cooperative thread.

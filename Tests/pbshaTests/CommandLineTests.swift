@@ -4,103 +4,103 @@ import Testing
 
 /// The executable's commands, run as a user would.
 @Suite(.serialized) struct CommandLineTests {
-    @Test func calendarPrintsTheNextRuns() {
+    @Test func calendarPrintsTheNextRuns() async {
         let dir = Spawned.temporaryDirectory()
-        let result = Spawned.run(["calendar", "mon..fri 02:00", "--from", "2026-11-27T06:00:00Z", "--count", "3"], directory: dir,
+        let result = await Spawned.run(["calendar", "mon..fri 02:00", "--from", "2026-11-27T06:00:00Z", "--count", "3"], directory: dir,
                                  environment: ["TZ": "UTC"])
         #expect(result.code == 0)
         #expect(result.out == "2026-11-30T02:00:00Z\n2026-12-01T02:00:00Z\n2026-12-02T02:00:00Z\n")
     }
 
-    @Test func calendarRunsCarryTheirOwnOffsetAcrossDaylightSaving() {
-        let result = Spawned.run(["calendar", "daily", "--from", "2026-03-28T12:00:00+01:00", "--count", "2"],
+    @Test func calendarRunsCarryTheirOwnOffsetAcrossDaylightSaving() async {
+        let result = await Spawned.run(["calendar", "daily", "--from", "2026-03-28T12:00:00+01:00", "--count", "2"],
                                  directory: Spawned.temporaryDirectory(), environment: ["TZ": "Europe/Berlin"])
         #expect(result.code == 0, "\(result.err)")
         #expect(result.out == "2026-03-29T00:00:00+01:00\n2026-03-30T00:00:00+02:00\n")
     }
 
-    @Test func aBadCalendarExpressionPointsAtTheProblem() {
-        let result = Spawned.run(["calendar", "mon..fry 02:00"], directory: Spawned.temporaryDirectory())
+    @Test func aBadCalendarExpressionPointsAtTheProblem() async {
+        let result = await Spawned.run(["calendar", "mon..fry 02:00"], directory: Spawned.temporaryDirectory())
         #expect(result.code == 2)
         #expect(result.err.contains("unknown weekday 'fry'"))
         #expect(result.err.contains("       ^^^"))
     }
 
-    @Test func noConfigListsThePathsAndTheLabHint() {
+    @Test func noConfigListsThePathsAndTheLabHint() async {
         let dir = Spawned.temporaryDirectory()
-        let result = Spawned.run(["status"], directory: dir, environment: ["HOME": dir, "XDG_CONFIG_HOME": "\(dir)/cfg"])
+        let result = await Spawned.run(["status"], directory: dir, environment: ["HOME": dir, "XDG_CONFIG_HOME": "\(dir)/cfg"])
         #expect(result.code == 2)
         #expect(result.err.contains("\(dir)/cfg/pbsha/config.toml"))
         #expect(result.err.contains("pbsha --lab"))
     }
 
-    @Test func usageAndConfigErrorsExitTwoWithOneClearMessage() throws {
+    @Test func usageAndConfigErrorsExitTwoWithOneClearMessage() async throws {
         let dir = Spawned.temporaryDirectory()
         try "[pair]\nname = \n".write(toFile: "\(dir)/bad.toml", atomically: true, encoding: .utf8)
-        let bad = Spawned.run(["status", "--config", "\(dir)/bad.toml"], directory: dir)
+        let bad = await Spawned.run(["status", "--config", "\(dir)/bad.toml"], directory: dir)
         #expect(bad.code == 2)
         #expect(bad.err == "pbsha: \(dir)/bad.toml: not valid TOML at line 2, column 8: Error while parsing key-value pair: expected value, saw '\\n'\n")
-        let refresh = Spawned.run(["--refresh", "1"], directory: dir)
+        let refresh = await Spawned.run(["--refresh", "1"], directory: dir)
         #expect(refresh.code == 2)
         #expect(refresh.err.contains("--refresh takes seconds from 2 to 3600, got 1.0"))
-        #expect(Spawned.run(["status", "--bogus"], directory: dir).code == 2)
+        #expect(await Spawned.run(["status", "--bogus"], directory: dir).code == 2)
     }
 
     @Test(arguments: [("inf", "inf"), ("nan", "nan"), ("0", "0"), ("-1", "-1"), ("1e300", "1e300"), ("601", "3601")])
-    func absurdTimeoutsAndRefreshesAreRefusedWithTheRange(timeout: String, refresh: String) {
+    func absurdTimeoutsAndRefreshesAreRefusedWithTheRange(timeout: String, refresh: String) async {
         let dir = Spawned.temporaryDirectory()
-        let result = Spawned.run(["status", "--lab", "--timeout=\(timeout)"], directory: dir, timeout: 30)
+        let result = await Spawned.run(["status", "--lab", "--timeout=\(timeout)"], directory: dir, timeout: 30)
         #expect(result.code == 2, "\(result.err)")
         #expect(result.err.contains("--timeout takes seconds from 0.5 to 600"), "\(result.err)")
-        let screen = Spawned.run(["wallboard", "--refresh=\(refresh)"], directory: dir, timeout: 30)
+        let screen = await Spawned.run(["wallboard", "--refresh=\(refresh)"], directory: dir, timeout: 30)
         #expect(screen.code == 2)
         #expect(screen.err.contains("--refresh takes seconds from 2 to 3600"), "\(screen.err)")
     }
 
-    @Test func labSizesAreCheckedAndApplyToANewLabOnly() throws {
+    @Test func labSizesAreCheckedAndApplyToANewLabOnly() async throws {
         let dir = Spawned.temporaryDirectory()
-        let huge = Spawned.run(["lab", "serve", "--state-dir", "\(dir)/lab", "--groups", "2000", "--snapshots-per-group", "2000"], directory: dir)
+        let huge = await Spawned.run(["lab", "serve", "--state-dir", "\(dir)/lab", "--groups", "2000", "--snapshots-per-group", "2000"], directory: dir)
         #expect(huge.code == 2 && huge.err.contains("at most 2000000 snapshots a node"), "\(huge.err)")
         try FileManager.default.createDirectory(atPath: "\(dir)/old", withIntermediateDirectories: true)
         try "{}".write(toFile: "\(dir)/old/lab-state.json", atomically: true, encoding: .utf8)
-        let existing = Spawned.run(["lab", "serve", "--state-dir", "\(dir)/old", "--groups", "2", "--snapshots-per-group", "3"], directory: dir)
+        let existing = await Spawned.run(["lab", "serve", "--state-dir", "\(dir)/old", "--groups", "2", "--snapshots-per-group", "3"], directory: dir)
         #expect(existing.code == 2 && existing.err.contains("holds a lab already; --groups and --snapshots-per-group size a new one"), "\(existing.err)")
     }
 
-    @Test func aPBSHAConfigNamingAMissingFileIsAnError() throws {
+    @Test func aPBSHAConfigNamingAMissingFileIsAnError() async throws {
         let dir = Spawned.temporaryDirectory()
         // A config in the working directory must not be used instead.
         try "[pair]\n".write(toFile: "\(dir)/pbsha.toml", atomically: true, encoding: .utf8)
-        let result = Spawned.run(["status"], directory: dir, environment: ["PBSHA_CONFIG": "\(dir)/gone.toml"])
+        let result = await Spawned.run(["status"], directory: dir, environment: ["PBSHA_CONFIG": "\(dir)/gone.toml"])
         #expect(result.code == 2)
         #expect(result.err.contains("\(dir)/gone.toml: no such file; $PBSHA_CONFIG names it"), "\(result.err)")
     }
 
-    @Test func storageCfgRetargetPrintsTheFileWithOnlyTheEntryChanged() throws {
+    @Test func storageCfgRetargetPrintsTheFileWithOnlyTheEntryChanged() async throws {
         let dir = Spawned.temporaryDirectory()
         let pin = String(repeating: "ab:", count: 31) + "ab"
         let original = "dir: local\n\tpath /var/lib/vz\n\npbs: backup-primary\n\tdatastore main\n\tserver 10.0.0.5\n\tcontent backup\n\n"
         try original.write(toFile: "\(dir)/storage.cfg", atomically: true, encoding: .utf8)
-        let result = Spawned.run(["storage-cfg", "retarget", "\(dir)/storage.cfg", "--storage", "backup-primary", "--server", "10.0.0.6",
+        let result = await Spawned.run(["storage-cfg", "retarget", "\(dir)/storage.cfg", "--storage", "backup-primary", "--server", "10.0.0.6",
                                   "--datastore", "mirror", "--fingerprint", pin, "--username", "pve@pbs!backup"], directory: dir)
         #expect(result.code == 0, "\(result.err)")
         #expect(result.out == "dir: local\n\tpath /var/lib/vz\n\npbs: backup-primary\n\tdatastore mirror\n\tserver 10.0.0.6\n\tcontent backup\n"
                 + "\tfingerprint \(pin)\n\tusername pve@pbs!backup\n\n")
         try "pbs: a\r\n\tserver x\r\n".write(toFile: "\(dir)/crlf.cfg", atomically: true, encoding: .utf8)
-        let refused = Spawned.run(["storage-cfg", "retarget", "\(dir)/crlf.cfg", "--storage", "a", "--server", "y",
+        let refused = await Spawned.run(["storage-cfg", "retarget", "\(dir)/crlf.cfg", "--storage", "a", "--server", "y",
                                    "--datastore", "z", "--fingerprint", pin], directory: dir)
         #expect(refused.code == 2)
         #expect(refused.err.contains("crlf.cfg: line 1: ends with CR (CRLF line endings)"), "\(refused.err)")
         #expect(refused.out.isEmpty)
-        let missing = Spawned.run(["storage-cfg", "retarget", "\(dir)/storage.cfg", "--storage", "backup", "--server", "y",
+        let missing = await Spawned.run(["storage-cfg", "retarget", "\(dir)/storage.cfg", "--storage", "backup", "--server", "y",
                                    "--datastore", "z", "--fingerprint", pin], directory: dir)
         #expect(missing.code == 2)
         #expect(missing.err.contains("no storage 'backup' in this file (it has: local, backup-primary)"), "\(missing.err)")
     }
 
-    @Test func checkWithoutConfigIsUnknown() {
+    @Test func checkWithoutConfigIsUnknown() async {
         let dir = Spawned.temporaryDirectory()
-        let result = Spawned.run(["check", "--config", "\(dir)/missing.toml"], directory: dir)
+        let result = await Spawned.run(["check", "--config", "\(dir)/missing.toml"], directory: dir)
         #expect(result.code == 3)
         #expect(result.out.hasPrefix("PBSHA UNKNOWN"))
     }

@@ -6,16 +6,16 @@ import Testing
 /// PBS and PVE, reached by addresses their certificates do not name (as a real PBS is
 /// reached by IP while its self-signed certificate names only its host names).
 @Suite(.serialized) struct ForeignPairTests {
-    @Test func statusReadsEveryFieldFromNodesReachedByAddressesTheirCertificatesDoNotName() throws {
-        let certificates = try ForeignCertificates.shared()
+    @Test func statusReadsEveryFieldFromNodesReachedByAddressesTheirCertificatesDoNotName() async throws {
+        let certificates = try await ForeignCertificates.shared()
         let monitor = (authID: "monitor@pbs!console", secret: "5f0d3c9e-2b7a-4e61-8c1d-0a9b8e7f6d5c")
         let pveToken = (authID: "pbsha@pve!failover", secret: "c4a1e2b3-9d8f-4a7b-b6c5-d4e3f2a1b0c9")
         let now = ["--now", String(Int(Date().timeIntervalSince1970))]
-        let primary = try ForeignServer(.pbsPrimary, certificate: "primary", certificates: certificates, bind: "127.0.0.1",
+        let primary = try await ForeignServer(.pbsPrimary, certificate: "primary", certificates: certificates, bind: "127.0.0.1",
                                         token: monitor, extra: now)
-        let secondary = try ForeignServer(.pbsSecondary, certificate: "secondary", certificates: certificates, bind: "127.0.0.2",
+        let secondary = try await ForeignServer(.pbsSecondary, certificate: "secondary", certificates: certificates, bind: "127.0.0.2",
                                           token: monitor, peerCertificate: "primary", extra: now)
-        let pve = try ForeignServer(.pve, certificate: "pve", certificates: certificates, bind: "127.0.0.3",
+        let pve = try await ForeignServer(.pve, certificate: "pve", certificates: certificates, bind: "127.0.0.3",
                                     token: pveToken, peerCertificate: "primary", extra: ["--peer-port", String(primary.port)])
         defer { [primary, secondary, pve].forEach { $0.stop() } }
 
@@ -58,7 +58,7 @@ import Testing
             node = "pve1"
             """.write(toFile: "\(dir)/pbsha.toml", atomically: true, encoding: .utf8)
 
-        let result = Spawned.run(["status", "--json", "--timeout", "30", "--config", "\(dir)/pbsha.toml"], directory: dir)
+        let result = await Spawned.run(["status", "--json", "--timeout", "30", "--config", "\(dir)/pbsha.toml"], directory: dir)
         #expect(result.code == 0, "\(result.out)\n\(result.err)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
         let nodes = try #require(document["nodes"] as? [String: [String: Any]])
