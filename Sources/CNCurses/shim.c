@@ -155,10 +155,13 @@ void pbsha_curses_put(int y, int x, const wchar_t *text, int attrs, int pair) {
 void pbsha_curses_refresh(void) { refresh(); }
 void pbsha_curses_clear(void) { clear(); }
 
-int pbsha_curses_getch(int ms) {
+int pbsha_curses_getch(int ms, int *function_key) {
     timeout(ms);
-    int ch = getch();
-    return ch == ERR ? -1 : ch;
+    wint_t ch = 0;
+    int result = get_wch(&ch);
+    if (result == ERR) return -1;
+    *function_key = result == KEY_CODE_YES;
+    return (int)ch;
 }
 
 int pbsha_key_resize(void) { return KEY_RESIZE; }

@@ -18,7 +18,7 @@ public enum ConsoleRuntime {
         case noTerminal(String)
     }
 
-    public static func run(_ initial: ConsoleState, reader: PairReader, clock: any WallClock = SystemClock(),
+    public static func run(_ initial: ConsoleState, reader: PairReader, desk: RunbookDesk? = nil, clock: any WallClock = SystemClock(),
                            environment: [String: String] = ProcessInfo.processInfo.environment) async -> Outcome {
         await onOwnThread {
             pbsha_signals_install()
@@ -33,7 +33,7 @@ public enum ConsoleRuntime {
             }
             defer { terminal.stop() }
             state.notice = terminal.notice
-            return loop(state, terminal: terminal, reader: reader, clock: clock, signals: { Int(pbsha_signal_take()) })
+            return loop(state, terminal: terminal, reader: reader, desk: desk, clock: clock, signals: { Int(pbsha_signal_take()) })
         }
     }
 
@@ -50,14 +50,17 @@ public enum ConsoleRuntime {
 
     /// The loop itself, on whatever terminal; returns when the operator quits or a
     /// termination signal arrives (`signals` returns the one pending, or 0).
-    static func loop(_ initial: ConsoleState, terminal: any TerminalBackend, reader: PairReader, clock: any WallClock,
+    static func loop(_ initial: ConsoleState, terminal: any TerminalBackend, reader: PairReader, desk: RunbookDesk? = nil, clock: any WallClock,
                      signals: () -> Int) -> Outcome {
         var state = initial
         (state.width, state.height) = terminal.size
-        let inbox = Inbox(wake: terminal.waker)
+        state.runbook.enabled = desk != nil && !state.wallboard
+        state.runbook.problems = desk?.problems ?? [:]
+        let effects = Effects(reader: reader, desk: desk, clock: clock, inbox: Inbox(wake: terminal.waker))
+        let inbox = effects.inbox
         var lastSecond = -1
         var dirty = true
-        _ = perform(Update.apply(&state, .tick(clock.now())), reader: reader, inbox: inbox)
+        _ = effects.perform(Update.apply(&state, .tick(clock.now())))
 
         while !state.quitRequested {
             var messages: [Msg] = inbox.drain()
@@ -83,7 +86,8 @@ public enum ConsoleRuntime {
             messages.append(.tick(now))
             for message in messages {
                 if case .tick = message {} else { dirty = true }
-                if perform(Update.apply(&state, message), reader: reader, inbox: inbox) { state.quitRequested = true }
+                if case .runbookAnswered(let kind, _) = message { effects.finished(.runbook(kind)) }
+                if effects.perform(Update.apply(&state, message)) { state.quitRequested = true }
             }
             // Redraw for news, or once a second for the clock and the ages.
             if dirty || Int(clamping: now) != lastSecond {
@@ -95,19 +99,40 @@ public enum ConsoleRuntime {
         return .quit
     }
 
+}
+
+/// Performs effects off the loop; each answers with a message in the inbox. Effects with an
+/// identity are kept by it: a second start of the same is not begun, `cancel` stops one.
+final class Effects: @unchecked Sendable {
+    let reader: PairReader
+    let desk: RunbookDesk?
+    let clock: any WallClock
+    let inbox: Inbox
+    /// Only the loop's thread touches it.
+    private var running: [EffectID: Task<Void, Never>] = [:]
+
+    init(reader: PairReader, desk: RunbookDesk?, clock: any WallClock, inbox: Inbox) {
+        self.reader = reader
+        self.desk = desk
+        self.clock = clock
+        self.inbox = inbox
+    }
+
     /// Starts each effect; true when one of them is `quit`.
-    private static func perform(_ effects: [Effect], reader: PairReader, inbox: Inbox) -> Bool {
+    func perform(_ effects: [Effect]) -> Bool {
         var quit = false
         for effect in effects {
             switch effect {
             case .quit:
                 quit = true
             case .refresh, .refreshEverything:
+                let (reader, inbox) = (reader, inbox)
                 Task.detached {
                     let (pair, report) = await reader.observe(everything: effect == .refreshEverything)
                     inbox.post(.observed(pair, report))
                 }
             case let .loadLog(node, upid, from):
+                let (reader, inbox) = (reader, inbox)
                 Task.detached {
                     do {
                         let (lines, active) = try await reader.taskLog(node: node, upid: upid, from: from)
@@ -116,10 +141,28 @@ public enum ConsoleRuntime {
                         inbox.post(.logFailed(upid: upid, message: String(describing: error)))
                     }
                 }
+            case .readRunbooks:
+                guard let desk else { continue }
+                let (inbox, now) = (inbox, Int64(clock.now()))
+                Task.detached {
+                    do { inbox.post(.runbooksRead(try desk.read(now: now))) } catch { inbox.post(.runbooksFailed(String(describing: error))) }
+                }
+            case let .runbook(id, command):
+                guard let desk, running[id] == nil else { continue }
+                let inbox = inbox
+                running[id] = Task.detached {
+                    let message = await command.perform(on: desk)
+                    inbox.post(.runbookAnswered(kind: command.kind, message: message))
+                }
+            case .cancel(let id):
+                running.removeValue(forKey: id)?.cancel()
             }
         }
         return quit
     }
+
+    /// Forgets an effect that answered.
+    func finished(_ id: EffectID) { running[id] = nil }
 }
 
 /// Messages from effect tasks to the loop; posting one wakes the loop.

@@ -5,7 +5,11 @@ import ProxmoxAPI
 public struct ConsoleState: Sendable {
     /// The header's mode word.
     public enum Mode: String, Sendable { case live = "LIVE", lab = "LAB", drill = "DRILL", readOnly = "READ-ONLY" }
-    public enum Screen: Sendable, Equatable { case dashboard, logs, help }
+    public enum Screen: Sendable, Equatable {
+        case dashboard, logs, help
+        /// The failover or failback runbook (`f`, `b`).
+        case runbook(String)
+    }
 
     public var mode: Mode
     /// The read-only board: only quit and help work.
@@ -36,6 +40,7 @@ public struct ConsoleState: Sendable {
     public var focus = 0
     public var findingsTop = 0
     public var logs = LogsState()
+    public var runbook = RunbookScreenState()
     public var quitRequested = false
 
     public init(mode: Mode, wallboard: Bool = false, pairName: String, rpoSeconds: Int, width: Int, height: Int,
@@ -96,8 +101,38 @@ public struct LogViewer: Sendable {
     /// The committed search and the line numbers (0-based) that match it.
     public var search: String?
     public var matches: [Int] = []
-    /// Text being typed after `/`; nil when not typing.
-    public var input: String?
+    /// The search being typed after `/`; nil when not typing.
+    public var input: LineEditor?
 
     public init(task: TaskRow) { self.task = task }
+}
+
+/// The runbook screen's own state; the runs themselves come from the journal.
+public struct RunbookScreenState: Sendable {
+    /// The journal as the engine last read it (every second).
+    public var reading: RunbookDesk.Reading?
+    /// Runbook files that could not be read, by kind.
+    public var problems: [String: String] = [:]
+    /// Whether this console can act on runbooks (not the wallboard, and a desk was given).
+    public var enabled = false
+    public var readInFlight = false
+    public var lastRead: Double?
+    /// Typed input and what it is for.
+    public var editor: LineEditor?
+    public var purpose: InputPurpose?
+    /// Kinds this console is advancing right now.
+    public var running: Set<String> = []
+    /// What the last advance said, by kind.
+    public var outcome: [String: String] = [:]
+    /// First line of the detail pane shown (j/k scroll it).
+    public var detailTop = 0
+    /// `q` was pressed while this console runs a step: a second `q` quits.
+    public var quitArmed = false
+
+    public init() {}
+
+    /// What a line being typed on the runbook screen is for.
+    public enum InputPurpose: Sendable, Equatable {
+        case word(String), resume, acknowledge([String]), ticket, override(String), skip(Int), assign(Int), note(Int), abort
+    }
 }

@@ -77,26 +77,27 @@ final class CursesTerminal: TerminalBackend {
 
     /// The next key or resize already waiting; nil when there is none.
     private func read() -> TerminalEvent? {
-        let code = pbsha_curses_getch(0)
-        switch code {
-        case -1: return nil
-        case pbsha_key_resize(): return .resize
-        case 27: return .key(.escape)
-        case 9: return .key(.tab)
-        case 10, 13, pbsha_key_enter(): return .key(.enter)
-        case 8, 127, pbsha_key_backspace(): return .key(.backspace)
-        case pbsha_key_up(): return .key(.up)
-        case pbsha_key_down(): return .key(.down)
-        case pbsha_key_left(): return .key(.left)
-        case pbsha_key_right(): return .key(.right)
-        case pbsha_key_npage(): return .key(.pageDown)
-        case pbsha_key_ppage(): return .key(.pageUp)
-        case pbsha_key_home(): return .key(.home)
-        case pbsha_key_end(): return .key(.end)
-        case pbsha_key_btab(): return .key(.backTab)
-        case 32...126: return .key(.char(Character(Unicode.Scalar(UInt8(code)))))
-        default: return .ignored
+        var function: Int32 = 0
+        let code = pbsha_curses_getch(0, &function)
+        if code == -1 { return nil }
+        if function != 0 {
+            switch code {
+            case pbsha_key_resize(): return .resize
+            case pbsha_key_enter(): return .key(.enter)
+            case pbsha_key_backspace(): return .key(.backspace)
+            case pbsha_key_up(): return .key(.up)
+            case pbsha_key_down(): return .key(.down)
+            case pbsha_key_left(): return .key(.left)
+            case pbsha_key_right(): return .key(.right)
+            case pbsha_key_npage(): return .key(.pageDown)
+            case pbsha_key_ppage(): return .key(.pageUp)
+            case pbsha_key_home(): return .key(.home)
+            case pbsha_key_end(): return .key(.end)
+            case pbsha_key_btab(): return .key(.backTab)
+            default: return .ignored
+            }
         }
+        return Key.typed(code).map { .key($0) } ?? .ignored
     }
 
     func stop() { pbsha_curses_stop() }

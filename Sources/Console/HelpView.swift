@@ -7,12 +7,17 @@ enum HelpView {
         }
         let global: [(String, String)] = [
             ("q", "quit"), ("?", "this help"), ("d", "dashboard"), ("l", "logs"), ("r", "refresh now"),
-            ("f", "failover: pbsha failover in a shell (no screen yet)"), ("b", "failback: pbsha failback in a shell (no screen yet)"), ("Esc", "back"),
+            ("f", "failover runbook"), ("b", "failback runbook"), ("Esc", "back"),
         ]
         switch state.previous {
         case .dashboard, .help:
             return global + [("Tab / Shift-Tab", "next / previous panel"), ("j k, arrows", "scroll findings"),
                              ("Enter", "on the sync panel: open its logs")]
+        case .runbook:
+            return global + [("Enter", "run the step, confirm, or type what the prompt asks"), ("j k, arrows", "scroll the step's detail"),
+                             ("o", "pass over a refusing gate the runbook allows (typed reason)"), ("s", "skip the step (typed reason)"),
+                             ("a", "give the step to a person"), ("n", "add a note to the step"), ("X", "abort the run (typed reason)"),
+                             ("Ctrl-U, Backspace, Esc", "clear, erase, cancel while typing")]
         case .logs:
             return global + [("j k, arrows, PgUp PgDn", "move in the task list / scroll the log"), ("g G, Home End", "first / last"),
                              ("Enter", "open the selected task's log"), ("/", "search the open log"), ("n N", "next / previous match"),

@@ -70,8 +70,7 @@ enum LogsView {
         }
         let statusY = state.height - 2
         if let input = viewer.input {
-            frame.fill(y: statusY, style: .plain)
-            frame.put("/\(input)_", x: 0, y: statusY, style: Style(.accent, bold: true))
+            input.draw(&frame, Rect(x: 0, y: statusY, width: state.width, height: 1))
         } else {
             let position = viewer.lines.isEmpty ? "" : "lines \(viewer.top + 1)-\(min(viewer.lines.count, viewer.top + page)) of \(viewer.lines.count)"
             let search = viewer.search.map { "  search '\($0)': \(viewer.matches.count) match\(viewer.matches.count == 1 ? "" : "es")" } ?? ""

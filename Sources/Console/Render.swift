@@ -18,6 +18,7 @@ public enum Render {
         case (true, _): WallboardView.draw(&frame, state)
         case (false, .dashboard): DashboardView.draw(&frame, state)
         case (false, .logs): LogsView.draw(&frame, state)
+        case (false, .runbook(let kind)): RunbookView.draw(&frame, state, kind: kind)
         }
         footer(&frame, state)
         return frame
@@ -38,13 +39,19 @@ public enum Render {
         frame.fill(y: 0, style: bar)
         var x = frame.put(" pbsha ", x: 0, y: 0, style: Style(.title, bold: true, reverse: true))
         x = frame.put(" \(state.mode.rawValue) ", x: x + 1, y: 0, style: Style(state.mode == .live ? .accent : .warning, bold: true, reverse: true))
-        frame.put(" \(state.pairName)", x: x, y: 0, style: bar)
+        x = frame.put(" \(state.pairName)", x: x, y: 0, style: bar)
         let overall = state.report.map { $0.overall.rawValue.uppercased() } ?? "WAITING"
         let age = state.pair.map { "data \(Durations.format(Int(clamping: max(0, state.now - $0.observedAt)))) old" } ?? "reading..."
         let right = "\(clock(state.now)) \(age)\(state.refreshing ? " \(state.glyphs.refreshing)" : "") "
         let verdict = " \(overall) "
         let verdictX = state.width - verdict.count
         frame.put(right, x: verdictX - right.count - 1, y: 0, style: bar)
+        // The active run on every screen: which runbook, which step, time against estimate.
+        if let reading = state.runbook.reading, let kind = reading.active, let progress = reading.boards[kind]?.progress {
+            let text = " \(kind.uppercased()) \(progress.step)/\(progress.steps) \(progress.elapsed)/\(progress.estimate)\(progress.late ? " LATE" : "") "
+            frame.put(text, x: x + 1, y: 0, style: Style(progress.late ? .warning : .accent, bold: true, reverse: true),
+                      limit: max(0, verdictX - right.count - 2 - x))
+        }
         frame.put(verdict, x: verdictX, y: 0, style: Style(tone(state.report?.overall), bold: true, reverse: true))
     }
 
@@ -64,6 +71,8 @@ public enum Render {
             case .logs: keys = state.logs.viewer == nil ? " q quit  ? help  Enter open  j/k move  d dashboard  Esc back"
                 : " Esc close  / search  n/N next/prev  e first error  F follow  g/G top/end"
             case .help: keys = " Esc back  q quit"
+            case .runbook: keys = state.runbook.editor != nil ? " Enter submit  Esc cancel  Backspace erase  Ctrl-U clear"
+                : " Enter act  j/k detail  o override  s skip  a assign  n note  X abort  ? help  Esc back"
             }
         }
         frame.put(keys, x: 0, y: y, style: Style(.dim, reverse: true))

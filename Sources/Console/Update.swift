@@ -15,6 +15,7 @@ public enum Update {
             if !state.refreshing, state.lastRefresh.map({ now - $0 >= state.refreshInterval }) ?? true {
                 effects.append(startRefresh(&state))
             }
+            effects += RunbookScreen.tick(&state)
             if var viewer = state.logs.viewer, viewer.follow, viewer.active, !viewer.loading, now - viewer.lastPoll >= followInterval {
                 viewer.loading = true
                 viewer.lastPoll = now
@@ -58,9 +59,18 @@ public enum Update {
             state.logs.viewer?.loading = false
             state.logs.viewer?.error = message
             return []
+        case .runbooksRead(let reading):
+            RunbookScreen.read(&state, reading)
+            return []
+        case .runbooksFailed(let message):
+            state.runbook.readInFlight = false
+            flash(&state, "cannot read the runbook journal: \(message)")
+            return []
+        case let .runbookAnswered(kind, message):
+            return RunbookScreen.answered(&state, kind: kind, message: message)
         case .terminate:
             state.quitRequested = true
-            return [.quit]
+            return state.runbook.running.map { .cancel(.runbook($0)) } + [.quit]
         case .key(let key):
             return KeyHandling.handle(&state, key)
         }
@@ -82,10 +92,11 @@ enum KeyHandling {
     static func handle(_ state: inout ConsoleState, _ key: Key) -> [Effect] {
         if state.logs.viewer?.input != nil, state.screen == .logs { return searchInput(&state, key) }
         if state.wallboard { return wallboardKey(&state, key) }
+        if case .runbook(let kind) = state.screen, state.runbook.editor != nil { return RunbookScreen.key(&state, kind: kind, key) }
+        if key != .char("q") { state.runbook.quitArmed = false }
         switch key {
         case .char("q"):
-            state.quitRequested = true
-            return [.quit]
+            return RunbookScreen.quit(&state)
         case .char("?"):
             if state.screen != .help { state.previous = state.screen }
             state.screen = .help
@@ -104,8 +115,7 @@ enum KeyHandling {
             Update.flash(&state, "refreshing every snapshot list...")
             return [Update.startRefresh(&state, everything: true)]
         case .char("f"), .char("b"):
-            let kind = key == .char("f") ? "failover" : "failback"
-            Update.flash(&state, "no runbook screen yet: run `pbsha \(kind)` in a shell (same journal)")
+            RunbookScreen.open(&state, key == .char("f") ? "failover" : "failback")
             return []
         case .escape where state.screen == .help:
             state.screen = state.previous
@@ -116,6 +126,7 @@ enum KeyHandling {
         switch state.screen {
         case .dashboard: return dashboardKey(&state, key)
         case .logs: return logsKey(&state, key)
+        case .runbook(let kind): return RunbookScreen.key(&state, kind: kind, key)
         case .help:
             if key == .escape { state.screen = state.previous }
             return []
@@ -197,7 +208,7 @@ enum KeyHandling {
         case .char("F"):
             viewer.follow.toggle()
             if viewer.follow { viewer.top = last }
-        case .char("/"): viewer.input = ""
+        case .char("/"): viewer.input = LineEditor(label: "/")
         case .char("n"), .char("N"):
             guard let target = LogSearch.next(viewer.matches, from: viewer.top, forward: key == .char("n")) else {
                 Update.flash(&state, viewer.search == nil ? "no search yet: press / first" : "no match for '\(viewer.search!)'")
@@ -222,22 +233,20 @@ enum KeyHandling {
 
     static func searchInput(_ state: inout ConsoleState, _ key: Key) -> [Effect] {
         guard var viewer = state.logs.viewer, var input = viewer.input else { return [] }
-        switch key {
-        case .escape: viewer.input = nil
-        case .backspace: if !input.isEmpty { input.removeLast() }; viewer.input = input
-        case .enter:
+        switch input.handle(key) {
+        case .editing: viewer.input = input
+        case .cancelled: viewer.input = nil
+        case .submitted(let text):
             viewer.input = nil
-            if input.isEmpty { break }
-            viewer.search = input
-            viewer.matches = LogSearch.matches(viewer.lines, input)
+            guard !text.isEmpty else { break }
+            viewer.search = text
+            viewer.matches = LogSearch.matches(viewer.lines, text)
             if let target = LogSearch.next(viewer.matches, from: viewer.top - 1, forward: true) {
                 viewer.top = min(max(0, viewer.lines.count - LogsView.visibleLines(state)), target)
                 viewer.follow = false
             } else {
-                Update.flash(&state, "no match for '\(input)'")
+                Update.flash(&state, "no match for '\(text)'")
             }
-        case .char(let character): viewer.input = input + String(character)
-        default: break
         }
         state.logs.viewer = viewer
         return []

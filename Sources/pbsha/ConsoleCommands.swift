@@ -57,7 +57,9 @@ enum Screens {
         let state = ConsoleState(mode: source.lab ? .lab : .live, wallboard: wallboard, pairName: session.config.name,
                                  rpoSeconds: session.config.rpoSeconds, width: 80, height: 24, now: Date().timeIntervalSince1970,
                                  refreshInterval: options.refresh, ascii: options.ascii)
-        let outcome = await ConsoleRuntime.run(state, reader: reader)
+        // Without a journal the console still watches; the runbook screen then says why not.
+        let desk = try? Runbooks.desk(session, actor: nil, readOnly: wallboard)
+        let outcome = await ConsoleRuntime.run(state, reader: reader, desk: desk)
         await session.close()
         if case .noTerminal(let message) = outcome {
             Output.error("pbsha: \(message)")

@@ -12,7 +12,7 @@ struct FailoverCommand: AsyncParsableCommand {
     @OptionGroup var source: PairSource
     @OptionGroup var options: RunbookOptions
 
-    func run() async throws { try await options.execute("failover", actions: FailoverActions.all(), source: source) }
+    func run() async throws { try await options.execute("failover", source: source) }
 }
 
 /// `pbsha failback`: the failback runbook without the console (scripted mode).
@@ -23,7 +23,7 @@ struct FailbackCommand: AsyncParsableCommand {
     @OptionGroup var source: PairSource
     @OptionGroup var options: RunbookOptions
 
-    func run() async throws { try await options.execute("failback", actions: FailbackActions.all(), source: source) }
+    func run() async throws { try await options.execute("failback", source: source) }
 }
 
 /// What `failover` and `failback` take besides the config.
@@ -78,11 +78,11 @@ struct RunbookOptions: ParsableArguments {
         if [skip, assign, note].compactMap({ $0 }).count > 1 { throw ValidationError("give one of --skip, --assign, --note at a time") }
     }
 
-    func execute(_ kind: String, actions: [String: any StepAction], source: PairSource) async throws {
+    func execute(_ kind: String, source: PairSource) async throws {
         let session = try await PairSession.open(source)
         // Closed before any exit, so a throw-away lab (--lab) is removed too.
         do {
-            try await run(session, kind: kind, actions: actions)
+            try await run(session, kind: kind)
         } catch {
             await session.close()
             throw error
@@ -90,41 +90,19 @@ struct RunbookOptions: ParsableArguments {
         await session.close()
     }
 
-    private func run(_ session: PairSession, kind: String, actions: [String: any StepAction]) async throws {
-        let runbook: Runbook
-        do { runbook = try Runbooks.load(kind, session.config) } catch {
-            Output.error("pbsha: \(error)")
+    private func run(_ session: PairSession, kind: String) async throws {
+        let desk = try Runbooks.desk(session, actor: self.operator)
+        guard let runbook = desk.runbooks[kind] else {
+            Output.error("pbsha: \(desk.problems[kind] ?? "no \(kind) runbook")")
             throw Exit.usage
         }
-        let actor = self.operator ?? ProcessInfo.processInfo.environment["USER"] ?? "operator"
-        let webhooks: any HTTPTransport
-        do {
-            webhooks = session.config.notify?.webhookFingerprint == nil
-                ? try PinnedHTTPSClient(limits: session.transport.limits, trust: .authorities(pemFile: nil)) : session.transport
-        } catch {
-            Output.error("pbsha: cannot load the system's CA store for the webhook: \(error)")
-            throw Exit.usage
-        }
-        let context = RunContext(config: session.config, reads: ReadOnlyTransport(session.transport), writes: session.transport,
-                                 webhooks: webhooks, clock: SystemClock())
-        let journal: Journal
-        do { journal = try Journal(path: Runbooks.journalPath(session.config)) } catch {
-            Output.error("pbsha: \(error)")
-            throw Exit.usage
-        }
-        let store: KillSwitchStore
-        do { store = try KillSwitchStore(journal, setting: ProcessInfo.processInfo.environment["PBSHA_KILL_AFTER"]) } catch {
-            Output.error("pbsha: \(error)")
-            throw Exit.usage
-        }
-        let engine = StepEngine(runbook: runbook, journal: store, context: context, actions: actions, actor: actor)
         if dryRun {
-            Output.line(await engine.dryRun())
+            Output.line(try await desk.dryRun(kind))
             return
         }
         if abort {
             do {
-                let run = try engine.abort(reason: reason ?? "")
+                let run = try desk.abort(kind, reason: reason ?? "")
                 Output.line(Runbooks.progress(run, runbook: runbook, now: Int64(Date().timeIntervalSince1970)))
                 Output.line("\(kind) \(run.id) aborted: what its done steps changed stays as it is (pbsha report \(run.id) lists it)")
                 return
@@ -135,8 +113,8 @@ struct RunbookOptions: ParsableArguments {
         }
         if skip != nil || assign != nil || note != nil {
             do {
-                let run = try skip.map { try engine.skip(step: $0, reason: reason ?? "") }
-                    ?? assign.map { try engine.assign(step: $0, to: to ?? "") } ?? engine.note(step: note ?? 0, text ?? "")
+                let run = try skip.map { try desk.skip(kind, step: $0, reason: reason ?? "") }
+                    ?? assign.map { try desk.assign(kind, step: $0, to: to ?? "") } ?? desk.note(kind, step: note ?? 0, text ?? "")
                 Output.line(Runbooks.progress(run, runbook: runbook, now: Int64(Date().timeIntervalSince1970)))
                 return
             } catch {
@@ -145,7 +123,7 @@ struct RunbookOptions: ParsableArguments {
             }
         }
         let outcome: StepEngine.Outcome
-        do { outcome = try await engine.run(Decisions(confirmAll: yes, ticket: ticket, manualDone: Set(done),
+        do { outcome = try await desk.advance(kind, Decisions(confirmAll: yes, ticket: ticket, manualDone: Set(done),
                                                                      overrides: override.map { [$0: reason ?? ""] } ?? [:])) } catch {
             Output.error("pbsha: \(error)")
             throw Exit.usage
@@ -265,6 +243,39 @@ struct ReportCommand: AsyncParsableCommand {
 
 /// What the runbook commands share.
 enum Runbooks {
+    /// Both runbooks, the journal and the run context of a session: what the scripted
+    /// commands and the console act through. Prints the problem and exits 2 when a runbook
+    /// file, the journal or the webhook's trust store cannot be read.
+    /// `readOnly` (the wallboard): only GET requests can leave, whatever is asked.
+    static func desk(_ session: PairSession, actor: String?, readOnly: Bool = false) throws -> RunbookDesk {
+        var runbooks: [String: Runbook] = [:]
+        var problems: [String: String] = [:]
+        for kind in ["failover", "failback"] {
+            do { runbooks[kind] = try load(kind, session.config) } catch { problems[kind] = "\(error)" }
+        }
+        let webhooks: any HTTPTransport
+        do {
+            webhooks = session.config.notify?.webhookFingerprint == nil
+                ? try PinnedHTTPSClient(limits: session.transport.limits, trust: .authorities(pemFile: nil)) : session.transport
+        } catch {
+            Output.error("pbsha: cannot load the system's CA store for the webhook: \(error)")
+            throw Exit.usage
+        }
+        let context = RunContext(config: session.config, reads: ReadOnlyTransport(session.transport),
+                                 writes: readOnly ? ReadOnlyTransport(session.transport) : session.transport,
+                                 webhooks: readOnly ? ReadOnlyTransport(webhooks) : webhooks, clock: SystemClock())
+        let store: KillSwitchStore
+        do {
+            store = try KillSwitchStore(try Journal(path: journalPath(session.config)), setting: ProcessInfo.processInfo.environment["PBSHA_KILL_AFTER"])
+        } catch {
+            Output.error("pbsha: \(error)")
+            throw Exit.usage
+        }
+        return RunbookDesk(runbooks: runbooks, problems: problems, journal: store, context: context,
+                           actions: ["failover": FailoverActions.all(), "failback": FailbackActions.all()],
+                           actor: actor ?? ProcessInfo.processInfo.environment["USER"] ?? "operator")
+    }
+
     /// The config's own runbook file for `kind`, else the built-in one.
     static func load(_ kind: String, _ config: PairConfig) throws -> Runbook {
         if let path = config.runbookFiles[kind] { return try RunbookLoader.load(path: path, kind: kind) }

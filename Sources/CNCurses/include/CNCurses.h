@@ -15,8 +15,10 @@ int pbsha_curses_has_colors(void);
 void pbsha_curses_put(int y, int x, const wchar_t *text, int attrs, int pair);
 void pbsha_curses_refresh(void);
 void pbsha_curses_clear(void);
-/* Reads a key waiting up to `ms` (0: only what is there); returns -1 when there is none. */
-int pbsha_curses_getch(int ms);
+/* Reads a key waiting up to `ms` (0: only what is there); returns -1 when there is none.
+   The answer is a character (a Unicode code point, decoded by the locale), or a KEY_ code
+   when *function_key is set. */
+int pbsha_curses_getch(int ms, int *function_key);
 /* The self-pipe that wakes the terminal loop: open it before the loop, close it after.
    pbsha_wake is async-signal-safe and may be called from any thread. */
 int pbsha_wake_open(void);

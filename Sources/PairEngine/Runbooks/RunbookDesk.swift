@@ -1,0 +1,82 @@
+/// What the console may ask of the runbooks: the journal read as boards, and a run taken as
+/// far as it goes with what the operator typed. The console never builds a step engine or
+/// touches the journal itself; scripted mode and the console share this one engine.
+public struct RunbookDesk: Sendable {
+    /// The runbooks by kind (`failover`, `failback`).
+    public let runbooks: [String: Runbook]
+    /// Runbooks that could not be read, by kind: the reason and the fix. The other kind
+    /// still works (a broken failback file must not block a failover).
+    public let problems: [String: String]
+    let journal: any EventStore
+    let context: RunContext
+    let actions: [String: [String: any StepAction]]
+    public let actor: String
+
+    public init(runbooks: [String: Runbook], problems: [String: String] = [:], journal: any EventStore, context: RunContext,
+                actions: [String: [String: any StepAction]], actor: String) {
+        self.runbooks = runbooks
+        self.problems = problems
+        self.journal = journal
+        self.context = context
+        self.actions = actions
+        self.actor = actor
+    }
+
+    /// Every runbook's board, and the runs of the journal newest first.
+    public struct Reading: Sendable, Equatable {
+        public var boards: [String: RunbookBoard]
+        public var runs: [RunState]
+        /// The active run's kind, if one is active.
+        public var active: String?
+
+        public init(boards: [String: RunbookBoard], runs: [RunState], active: String?) {
+            self.boards = boards
+            self.runs = runs
+            self.active = active
+        }
+    }
+
+    /// Reads the journal (other processes' runs included) as boards at `now`.
+    public func read(now: Int64) throws(JournalError) -> Reading {
+        let runs = RunState.runs(from: try journal.events(run: nil))
+        var boards: [String: RunbookBoard] = [:]
+        for (kind, runbook) in runbooks {
+            let shown = runs.last { $0.runbook == kind && $0.state == .active } ?? runs.last { $0.runbook == kind }
+            boards[kind] = RunbookBoard(runbook, run: shown, now: now)
+        }
+        return Reading(boards: boards, runs: runs.reversed(), active: runs.last { $0.state == .active }?.runbook)
+    }
+
+    /// Starts or resumes the `kind` run and takes it as far as `decisions` allow.
+    public func advance(_ kind: String, _ decisions: Decisions) async throws(JournalError) -> StepEngine.Outcome {
+        try await engine(kind).run(decisions)
+    }
+
+    /// Every step's gates and plan as the servers stand now; nothing changes.
+    public func dryRun(_ kind: String) async throws(JournalError) -> String {
+        try await engine(kind).dryRun()
+    }
+
+    /// Ends the active run unfinished, with a reason.
+    public func abort(_ kind: String, reason: String) throws(JournalError) -> RunState {
+        try engine(kind).abort(reason: reason)
+    }
+
+    public func skip(_ kind: String, step: Int, reason: String) throws(JournalError) -> RunState {
+        try engine(kind).skip(step: step, reason: reason)
+    }
+
+    public func assign(_ kind: String, step: Int, to person: String) throws(JournalError) -> RunState {
+        try engine(kind).assign(step: step, to: person)
+    }
+
+    public func note(_ kind: String, step: Int, _ text: String) throws(JournalError) -> RunState {
+        try engine(kind).note(step: step, text)
+    }
+
+    private func engine(_ kind: String) throws(JournalError) -> StepEngine {
+        if let problem = problems[kind] { throw JournalError(problem) }
+        guard let runbook = runbooks[kind], let actions = actions[kind] else { throw JournalError("no \(kind) runbook in this pbsha") }
+        return StepEngine(runbook: runbook, journal: journal, context: context, actions: actions, actor: actor)
+    }
+}
