@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "ProxmoxAPITests", dependencies: ["ProxmoxAPI", "TestSupport"]),
         .testTarget(name: "PairEngineTests", dependencies: ["PairEngine", "ProxmoxAPI", "BuiltIn", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "PairEngine", "ProxmoxAPI", "BuiltIn", "TestSupport"]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "PairEngine", "ProxmoxAPI"], resources: [.copy("Golden")]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "PairEngine", "ProxmoxAPI", "BuiltIn"], resources: [.copy("Golden")]),
         .testTarget(name: "pbshaTests", dependencies: ["Lab", "PairEngine", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -54,6 +54,7 @@ public enum ConsoleRuntime {
                      signals: () -> Int) -> Outcome {
         var state = initial
         (state.width, state.height) = terminal.size
+        state.runbook.readable = desk != nil
         state.runbook.enabled = desk != nil && !state.wallboard
         state.runbook.problems = desk?.problems ?? [:]
         let effects = Effects(reader: reader, desk: desk, clock: clock, inbox: Inbox(wake: terminal.waker))

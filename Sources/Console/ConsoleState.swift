@@ -113,7 +113,9 @@ public struct RunbookScreenState: Sendable {
     public var reading: RunbookDesk.Reading?
     /// Runbook files that could not be read, by kind.
     public var problems: [String: String] = [:]
-    /// Whether this console can act on runbooks (not the wallboard, and a desk was given).
+    /// Whether a journal can be read (the console was given the engine's runbook desk).
+    public var readable = false
+    /// Whether this console can act on runbooks (readable, and not the wallboard).
     public var enabled = false
     public var readInFlight = false
     public var lastRead: Double?

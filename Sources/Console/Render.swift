@@ -72,7 +72,7 @@ public enum Render {
                 : " Esc close  / search  n/N next/prev  e first error  F follow  g/G top/end"
             case .help: keys = " Esc back  q quit"
             case .runbook: keys = state.runbook.editor != nil ? " Enter submit  Esc cancel  Backspace erase  Ctrl-U clear"
-                : " Enter act  j/k detail  o override  s skip  a assign  n note  X abort  ? help  Esc back"
+                : " Enter act  j/k scroll  o override  s skip  a assign  n note  X abort  Esc back"
             }
         }
         frame.put(keys, x: 0, y: y, style: Style(.dim, reverse: true))

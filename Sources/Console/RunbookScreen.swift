@@ -10,7 +10,7 @@ enum RunbookScreen {
     /// The journal is read every second on every screen: the header shows an active run's
     /// progress everywhere, the wallboard included.
     static func tick(_ state: inout ConsoleState) -> [Effect] {
-        guard !state.runbook.readInFlight, state.runbook.lastRead.map({ state.now - $0 >= readInterval }) ?? true else { return [] }
+        guard state.runbook.readable, !state.runbook.readInFlight, state.runbook.lastRead.map({ state.now - $0 >= readInterval }) ?? true else { return [] }
         state.runbook.readInFlight = true
         state.runbook.lastRead = state.now
         return [.readRunbooks]

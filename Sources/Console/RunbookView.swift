@@ -5,7 +5,7 @@ import PairEngine
 /// guidance), and the prompt line. Every state is said in words; colour only repeats them.
 enum RunbookView {
     static let columns: [(title: String, constraint: Constraint)] = [
-        ("#", .fixed(3)), ("STEP", .fill), ("OWNER", .fixed(12)), ("ASSIGNEE", .fixed(9)), ("EST", .fixed(6)),
+        ("#", .fixed(3)), ("STEP", .fill), ("OWNER", .fixed(10)), ("ASSIGNEE", .fixed(9)), ("EST", .fixed(6)),
         ("START", .fixed(6)), ("DONE", .fixed(6)), ("ELAPSED", .fixed(8)), ("STATUS", .fixed(13)),
     ]
 
@@ -139,7 +139,7 @@ enum RunbookView {
     static func promptText(_ board: RunbookBoard, runningHere: Bool) -> (String, Tone) {
         if runningHere { return ("RUNNING step \(board.current): the engine is at work; the table follows the journal", .accent) }
         switch board.prompt {
-        case .start: return ("Enter starts a \(board.kind) run: gates first, nothing changes without your confirmation", .accent)
+        case .start: return ("Enter starts a \(board.kind) run (gates first; nothing changes until you confirm)", .accent)
         case .run: return ("Enter runs step \(board.current)", .accent)
         case .enter(let reason):
             // The engine's words name the scripted way too; here only the console's counts.
@@ -149,8 +149,9 @@ enum RunbookView {
             return ("CONFIRM: Enter, then type \(word). \(reason.components(separatedBy: ": type ").first ?? reason)", .warning)
         case .acknowledge(let gates): return ("ACKNOWLEDGE \(gates.joined(separator: ", ")): Enter, then type ACK", .warning)
         case .ticket: return ("TICKET: Enter, then type the primary's recovery ticket reference", .warning)
-        case let .refused(gate, message, overridable):
-            return ("REFUSED \(gate): \(message). Fix it, then Enter checks again\(overridable ? "; o passes over it with a reason" : "")", .critical)
+        case let .refused(gate, _, overridable):
+            // Why and the fix are the gate's own words, in full above.
+            return ("REFUSED by \(gate): fix what it says above, then Enter checks again\(overridable ? "; o passes over it" : "")", .critical)
         case .waiting(let reason): return ("WAITING: \(reason). Enter checks again", .warning)
         case .running: return ("RUNNING elsewhere (another console or command); Enter if that has stopped", .accent)
         case .finished: return ("DONE: pbsha report \(board.runID ?? "") prints the timeline", .ok)

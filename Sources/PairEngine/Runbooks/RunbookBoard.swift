@@ -45,7 +45,8 @@ public struct RunbookBoard: Sendable, Equatable {
         public var writes: [String] = []
         public var notes: [String] = []
         public var message: String?
-        /// What the step waits for, in full (commands to run by hand are several lines).
+        /// What the step waits for when that is not a word to type, in full (commands to
+        /// run by hand are several lines).
         public var waitingFor: String?
     }
 
@@ -117,6 +118,9 @@ extension RunbookBoard {
         let stepState = states[current - 1]
         detail = Self.detail(step, stepState)
         prompt = Self.prompt(step, stepState, run: run)
+        // A prompt that asks for a word or an acknowledgment says it; what else a step
+        // waits for (commands to run by hand) needs the room of the detail.
+        if case .waiting = prompt {} else { detail.waitingFor = nil }
         if case .refused = prompt {
             rows[current - 1].status = rows[current - 1].late ? "refused LATE" : "refused"
         }
