@@ -124,8 +124,6 @@ public struct RunbookScreenState: Sendable {
     public var purpose: InputPurpose?
     /// Kinds this console is advancing right now.
     public var running: Set<String> = []
-    /// What the last advance said, by kind.
-    public var outcome: [String: String] = [:]
     /// First line of the detail pane shown (j/k scroll it).
     public var detailTop = 0
     /// `q` was pressed while this console runs a step: a second `q` quits.

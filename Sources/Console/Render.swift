@@ -48,9 +48,14 @@ public enum Render {
         frame.put(right, x: verdictX - right.count - 1, y: 0, style: bar)
         // The active run on every screen: which runbook, which step, time against estimate.
         if let reading = state.runbook.reading, let kind = reading.active, let progress = reading.boards[kind]?.progress {
-            let text = " \(kind.uppercased()) \(progress.step)/\(progress.steps) \(progress.elapsed)/\(progress.estimate)\(progress.late ? " LATE" : "") "
-            frame.put(text, x: x + 1, y: 0, style: Style(progress.late ? .warning : .accent, bold: true, reverse: true),
-                      limit: max(0, verdictX - right.count - 2 - x))
+            // The longest form that fits whole, one column clear of the clock: a cut figure misleads.
+            let room = verdictX - right.count - 2 - (x + 1)
+            let step = " \(kind.uppercased()) \(progress.step)/\(progress.steps)"
+            let forms = ["\(step) \(progress.elapsed)/\(progress.estimate)\(progress.late ? " LATE" : "") ",
+                         "\(step)\(progress.late ? " LATE" : "") ", "\(step) "]
+            if let text = forms.first(where: { $0.count <= room }) {
+                frame.put(text, x: x + 1, y: 0, style: Style(progress.late ? .warning : .accent, bold: true, reverse: true))
+            }
         }
         frame.put(verdict, x: verdictX, y: 0, style: Style(tone(state.report?.overall), bold: true, reverse: true))
     }

@@ -23,8 +23,8 @@ enum RunbookScreen {
 
     static func answered(_ state: inout ConsoleState, kind: String, message: String) -> [Effect] {
         state.runbook.running.remove(kind)
-        state.runbook.outcome[kind] = message
         state.runbook.quitArmed = false
+        Update.flash(&state, message)
         // Read at once: the answer and the journal should agree on screen.
         state.runbook.lastRead = nil
         return tick(&state)
@@ -118,7 +118,6 @@ enum RunbookScreen {
     private static func advance(_ state: inout ConsoleState, _ kind: String, typed: Set<String> = [], ticket: String? = nil,
                                 overrides: [String: String] = [:]) -> [Effect] {
         state.runbook.running.insert(kind)
-        state.runbook.outcome[kind] = nil
         return [.runbook(.runbook(kind), .advance(kind: kind, typed: typed, ticket: ticket, overrides: overrides))]
     }
 

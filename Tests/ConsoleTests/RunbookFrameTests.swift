@@ -65,4 +65,17 @@ import Testing
         #expect(running.contains("running LATE"), "step 3 runs past its 5m estimate: \(running)")
         #expect(running.contains("FAILOVER 3/5"), "the header shows the run's progress")
     }
+
+    /// A long pair name leaves less room: the progress drops its times rather than being cut.
+    @Test func theHeadersProgressIsShortenedWholeNeverCut() {
+        var state = RunbookFixture.state(.running)
+        state.pairName = "backup-pair-frankf"
+        let header = String(Render.frame(state).text.split(separator: "\n")[0])
+        #expect(header.contains(" FAILOVER 3/5  ") && !header.contains("8m/17m"), "\(header)")
+        #expect(header.contains("06:08:20Z data 8m old"), "\(header)")
+        state.pairName = "backup-pair-frankfurt-01"
+        let narrower = String(Render.frame(state).text.split(separator: "\n")[0])
+        #expect(!narrower.contains("FAILOVER"), "no room for a whole progress, none shown: \(narrower)")
+        #expect(narrower.contains("06:08:20Z data 8m old"), "\(narrower)")
+    }
 }

@@ -6,13 +6,22 @@ import Testing
 struct Tmux {
     let socket = "pbsha-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let directory: String
+    /// The session that `screen`, `keys` and `waitFor` address.
+    var target = "t"
+
+    /// The same tmux server, addressing another session.
+    func on(_ session: String) -> Tmux {
+        var other = self
+        other.target = session
+        return other
+    }
 
     @discardableResult
     func run(_ arguments: [String]) async -> (code: Int32, out: String, err: String) {
         await Spawned.run(["-L", socket] + arguments, directory: directory, environment: ["TERM": "xterm-256color"], executable: "/usr/bin/tmux", timeout: 20)
     }
 
-    func screen() async -> String { await run(["capture-pane", "-p", "-t", "t"]).out }
+    func screen() async -> String { await run(["capture-pane", "-p", "-t", target]).out }
 
     /// Polls the pane until `text` shows up; records an issue showing the last screen when it
     /// does not. Polls without holding a thread of the cooperative pool, which tests running
@@ -30,7 +39,13 @@ struct Tmux {
         return false
     }
 
-    func keys(_ keys: String...) async { await run(["send-keys", "-t", "t"] + keys) }
+    func keys(_ keys: String...) async { await run(["send-keys", "-t", target] + keys) }
+
+    /// Types text literally (no key names).
+    func type(_ text: String) async { await run(["send-keys", "-t", target, "-l", text]) }
+
+    /// Starts `command` in a new detached 80x24 session.
+    func start(_ session: String, _ command: String) async { await run(["new-session", "-d", "-s", session, "-x", "80", "-y", "24", command]) }
 
     func kill() async { await run(["kill-server"]) }
 }

@@ -1,0 +1,114 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The failover run from the console, the way the on-call engineer does it at 3am: on the
+/// lab, with the primary down, every step through the prompt line, watched by a second
+/// console and the wallboard, then quit and started again.
+@Suite(.serialized) struct RunbookConsoleTests {
+    @Test func aFailoverRunsFromTheConsoleAndEveryConsoleFollowsIt() async throws {
+        let dir = Spawned.temporaryDirectory()
+        let state = "\(dir)/lab"
+        let lab = Spawned.start(["lab", "serve", "--state-dir", state], directory: dir)
+        defer { stopProcess(lab.pid) }
+        guard await lab.waitForOutput("ready") else { throw TmuxConsoleTests.LabDidNotStart(stderr: lab.stderr) }
+        let config = "\(state)/pbsha.toml"
+        func ctl(_ words: String...) async -> String {
+            await Spawned.run(["lab", "ctl", "--state-dir", state] + words, directory: dir).out
+        }
+        #expect(await ctl("node", "primary", "down").contains("primary is down"))
+
+        let tmux = Tmux(directory: dir)
+        let console = "USER=alice \(Spawned.binary) --config \(config); echo EXIT=$?; sleep 120"
+        await tmux.start("t", console)
+        defer { Task { await tmux.kill() } }
+        #expect(await tmux.waitFor("LAST SUCCESS", timeout: 40))
+        await tmux.keys("f")
+        #expect(await tmux.waitFor("Enter starts a failover run"))
+        await tmux.keys("Enter")
+
+        // Answer each prompt as it comes; the lab's time is pushed while a test backup runs.
+        let second = tmux.on("u")
+        var secondStarted = false
+        var wallboardSawProgress = false
+        var answered: [String] = []
+        let deadline = Date().addingTimeInterval(240)
+        var lastPrompt = ""
+        var lastChange = Date()
+        while Date() < deadline {
+            let screen = await tmux.screen()
+            // The prompt line is the one above the footer (row 23 of 24).
+            let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            let prompt = lines.count > 22 ? String(lines[22]) : ""
+            if prompt != lastPrompt { (lastPrompt, lastChange) = (prompt, Date()) }
+            if Date().timeIntervalSince(lastChange) > 30 {
+                Issue.record("the prompt stayed the same for 30 s:\n\(screen)")
+                return
+            }
+            if prompt.contains("DONE: pbsha report") { break }
+            if prompt.contains("REFUSED") || prompt.contains("WAITING:") {
+                Issue.record("the run stopped:\n\(screen)")
+                return
+            }
+            if !secondStarted, lines.contains(where: { $0.hasPrefix(" 1 ") && $0.hasSuffix(" done") }) {
+                // A second console and the wallboard on the same journal, once step 1 is done.
+                await tmux.start("u", "\(Spawned.binary) --config \(config); sleep 120")
+                await tmux.start("w", "\(Spawned.binary) wallboard --config \(config); sleep 120")
+                secondStarted = true
+                #expect(await second.waitFor("LAST SUCCESS", timeout: 40))
+                await second.keys("f")
+            }
+            if secondStarted, !wallboardSawProgress {
+                let board = await tmux.on("w").screen()
+                wallboardSawProgress = board.contains("FAILOVER ") && board.contains("/5 ")
+            }
+            if prompt.contains("ACKNOWLEDGE") {
+                await answer(tmux, "ACK", &answered)
+            } else if prompt.contains("then type FAILOVER") {
+                await answer(tmux, "FAILOVER", &answered)
+            } else if prompt.contains("TICKET") {
+                await answer(tmux, "INC-4242", &answered)
+            } else if prompt.contains("CONFIRM: Enter.") {
+                await tmux.keys("Enter")
+                answered.append("Enter")
+                try await Task.sleep(for: .seconds(1))
+            } else {
+                if prompt.contains("RUNNING") { _ = await ctl("advance", "10m") }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        let done = await tmux.screen()
+        #expect(done.contains("DONE: pbsha report failover-"), "\(done)")
+        #expect(answered.contains("FAILOVER") && answered.contains("INC-4242"), "\(answered)")
+        let rows = done.split(separator: "\n").filter { $0.range(of: #"^.[1-5] "#, options: .regularExpression) != nil }
+        #expect(rows.count == 5, "\(done)")
+        for row in rows {
+            #expect(row.contains(" alice ") && row.contains(" done"), "every step done, with its owner: \(row)")
+            #expect(row.range(of: #"\d\d:\d\d \d\d:\d\d"#, options: .regularExpression) != nil, "started and done times: \(row)")
+        }
+        // The second console shows the same run, finished, within a second or so.
+        #expect(await second.waitFor("DONE: pbsha report failover-", timeout: 3))
+        #expect(wallboardSawProgress, "the wallboard's header showed the run's progress")
+        #expect(await tmux.on("w").screen().contains("READ-ONLY"))
+
+        // Quit (no step runs, so no question), start again: the finished run is there.
+        await tmux.keys("q")
+        #expect(await tmux.waitFor("EXIT=0"))
+        await tmux.start("again", "\(Spawned.binary) --config \(config); sleep 120")
+        let again = tmux.on("again")
+        #expect(await again.waitFor("LAST SUCCESS", timeout: 40))
+        await again.keys("f")
+        #expect(await again.waitFor("DONE: pbsha report failover-"))
+        #expect(await again.screen().contains(" done"))
+    }
+
+    /// Enter opens the prompt line; the answer is typed and submitted.
+    private func answer(_ tmux: Tmux, _ text: String, _ answered: inout [String]) async {
+        await tmux.keys("Enter")
+        await tmux.waitFor("_", timeout: 5)
+        await tmux.type(text)
+        await tmux.keys("Enter")
+        answered.append(text)
+        try? await Task.sleep(for: .seconds(1))
+    }
+}
