@@ -314,7 +314,7 @@ enum Runbooks {
             let elapsed = state?.elapsed(now: now).map { Durations.format(Int($0)) } ?? "-"
             let estimate = step.estimateSeconds.map(Durations.format) ?? "async"
             let late = (state?.elapsed(now: now) ?? 0) > Int64(step.estimateSeconds ?? .max) ? " LATE" : ""
-            return "step \(index + 1)/\(runbook.steps.count) \(state?.state.rawValue ?? "pending")  \(step.title) (\(step.owner)) \(elapsed) of \(estimate)\(late)"
+            return "step \(index + 1)/\(runbook.steps.count) \(state?.status.rawValue ?? "pending")  \(step.title) (\(step.owner)) \(elapsed) of \(estimate)\(late)"
         }.joined(separator: "\n")
     }
 }

@@ -43,7 +43,7 @@ import Testing
 
         let outcome = try await engine("failback", lab, journal).run(Decisions(confirmAll: true))
         guard case .finished(let run) = outcome else { Issue.record("expected the failback to finish, got \(outcome)"); return }
-        #expect(run.steps.map(\.state) == Array(repeating: .done, count: 5))
+        #expect(run.steps.map(\.status) == Array(repeating: .done, count: 5))
 
         // Nothing deleted anywhere; the primary holds every failover-era snapshot, verified by this run.
         let primaryAfter = await names(lab, .primary), secondaryAfter = await names(lab, .secondary)

@@ -29,7 +29,7 @@ import Testing
 
         let outcome = try await engine.run(Decisions(confirmAll: true, ticket: "OPS-1"))
         guard case .finished(let run) = outcome else { Issue.record("expected the run to finish, got \(outcome)"); return }
-        #expect(run.steps.map(\.state) == Array(repeating: .done, count: 5))
+        #expect(run.steps.map(\.status) == Array(repeating: .done, count: 5))
         #expect(run.steps.allSatisfy { $0.assignee == "oncall" && $0.started != nil && $0.finished != nil })
 
         // The forward sync is paused, its schedule journaled; the groups belong to PVE's token.
@@ -169,7 +169,7 @@ import Testing
         _ = try await lab.ctl("pve pve-b acl \(token) /storage none")
         let third = try await engine.run(Decisions(confirmAll: true, ticket: "OPS-4"))
         guard case .waiting(let later, 3, let why) = third else { Issue.record("expected a wait at step 3, got \(third)"); return }
-        #expect(later.steps[1].state == .done)
+        #expect(later.steps[1].status == .done)
         #expect(why.contains("pve-a: the operator token lacks VM.Backup on /vms/\(testGuest)") && why.contains("`vzdump \(testGuest) --storage backup-primary --remove 0`"), "\(why)")
         let started = try await lab.ctl("show vzdump").split(separator: "\n").filter { $0.hasPrefix("pve-a ") && $0.contains(token) }
         #expect(started.isEmpty, "no test backup was started on pve-a: \(started)")

@@ -29,7 +29,7 @@ import Testing
         ])
         let run = try #require(RunState.runs(from: try journal.events()).first)
         #expect(run.state == .active && run.startedBy == "alice")
-        #expect(run.steps.map(\.state) == [.done, .skipped])
+        #expect(run.steps.map(\.status) == [.done, .skipped])
         #expect(run.steps[0].acknowledged == ["sync-within-rpo"] && run.steps[0].applied("pause sync job x", on: "secondary"))
         #expect(run.steps[0].elapsed(now: 2_000) == 0 && run.steps[1].skippedReason == "done by hand")
     }

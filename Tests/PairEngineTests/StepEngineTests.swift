@@ -73,7 +73,7 @@ import Testing
 
         let done = try await engine.run(Decisions(manualDone: [1]))
         guard case .waiting(let run, 2, let second) = done else { Issue.record("expected step 2 to wait, got \(done)"); return }
-        #expect(run.steps[0].state == .done && second.hasSuffix("type TOLD"))
+        #expect(run.steps[0].status == .done && second.hasSuffix("type TOLD"))
 
         // Step 2 is skipped with a reason; a skip without one is refused.
         #expect(throws: JournalError("skipping a step needs a reason")) { try engine.skip(step: 2, reason: " ") }
@@ -84,7 +84,7 @@ import Testing
 
         let last = try await engine.run(Decisions(typed: ["enter"]))
         guard case .finished(let finished) = last else { Issue.record("expected the run to finish, got \(last)"); return }
-        #expect(finished.steps.map(\.state) == [.done, .skipped, .done])
+        #expect(finished.steps.map(\.status) == [.done, .skipped, .done])
         #expect(finished.steps[1].skippedReason == "customers were told by phone")
         #expect(finished.steps[2].assignee == "bob" && finished.steps[2].notes == ["ticket OPS-7 has the timeline"] && finished.steps[2].title == "Write it down")
         let report = RunReport.markdown(finished, now: 1_800_000_600)

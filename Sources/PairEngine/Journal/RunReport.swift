@@ -9,7 +9,7 @@ public enum RunReport {
                 .object([
                     ("n", .int(step.number)), ("title", .string(step.title)), ("owner", .string(step.owner)), ("assignee", .text(step.assignee)),
                     ("estimate-seconds", .int(step.estimateSeconds)), ("started", .time(step.started)), ("done", .time(step.finished)),
-                    ("elapsed-seconds", .int(step.elapsed(now: now))), ("state", .string(step.state.rawValue)),
+                    ("elapsed-seconds", .int(step.elapsed(now: now))), ("state", .string(step.status.rawValue)),
                     ("results", .array(step.checks.map { check in
                         .object([("check", .string(check.name)), ("passed", .bool(check.passed)), ("hard", .bool(check.hard)), ("message", .string(check.message))])
                     })),
@@ -35,7 +35,7 @@ public enum RunReport {
             let elapsed = step.elapsed(now: now).map { Durations.format(Int($0)) } ?? "-"
             let late = (step.elapsed(now: now) ?? 0) > Int64(step.estimateSeconds ?? .max) ? " (late)" : ""
             lines.append("| \(step.number) | \(step.title) | \(step.owner) | \(step.assignee ?? "-") | \(step.estimateSeconds.map(Durations.format) ?? "async") | "
-                         + "\(step.started.map(Timestamps.rfc3339) ?? "-") | \(step.finished.map(Timestamps.rfc3339) ?? "-") | \(elapsed)\(late) | \(step.state.rawValue) |")
+                         + "\(step.started.map(Timestamps.rfc3339) ?? "-") | \(step.finished.map(Timestamps.rfc3339) ?? "-") | \(elapsed)\(late) | \(step.status.rawValue) |")
         }
         for step in run.steps {
             lines += ["", "## \(step.number). \(step.title)"]
@@ -43,7 +43,7 @@ public enum RunReport {
             lines += step.acknowledged.map { "- acknowledged: \($0)" }
             lines += step.applied.map { "- \($0.target): \($0.change) — \($0.result ?? "?")\($0.message.map { ": \($0)" } ?? "")" }
             if let reason = step.skippedReason { lines.append("- skipped: \(reason)") }
-            if let waiting = step.waitingFor, step.state == .waiting { lines.append("- waiting for: \(waiting)") }
+            if let waiting = step.waitingFor, step.status == .waiting { lines.append("- waiting for: \(waiting)") }
             lines += step.overrides.map { "- override: \($0)" } + step.notes.map { "- note: \($0)" }
             lines += step.writes.map { "- api: \($0)" }
         }

@@ -27,7 +27,7 @@ public struct RunState: Sendable, Equatable {
         public var estimateSeconds: Int?
         public var started: Int64?
         public var finished: Int64?
-        public var state: StepState.State = .pending
+        public var status: StepState.State = .pending
         public var checks: [Check] = []
         public var acknowledged: [String] = []
         /// Confirmation words typed (or `enter`).
@@ -128,7 +128,7 @@ extension RunState.StepState {
             estimateSeconds = d["estimate-seconds"].flatMap { Int($0) } ?? estimateSeconds
             if started == nil { started = event.time }
             // A failed or waiting step that starts again is retried.
-            if state != .done && state != .skipped { state = .active }
+            if status != .done && status != .skipped { status = .active }
             waitingFor = nil
         case .checkResult:
             let check = RunState.Check(name: d["check"] ?? "", passed: d["passed"] == "true", hard: d["hard"] == "true", message: d["message"] ?? "")
@@ -140,16 +140,16 @@ extension RunState.StepState {
         case .intent: intents.append(change())
         case .changeApplied: applied.append(change())
         case .skipped:
-            state = .skipped
+            status = .skipped
             skippedReason = d["reason"]
             finished = event.time
         case .assigned: assignee = d["assignee"]
         case .note: notes.append(d["text"] ?? "")
         case .waiting:
-            state = .waiting
+            status = .waiting
             waitingFor = d["waiting"]
         case .stepFinished:
-            state = d["result"] == "failed" ? .failed : .done
+            status = d["result"] == "failed" ? .failed : .done
             message = d["message"]
             finished = event.time
         case .confirmed: confirmed.append(d["word"] ?? "enter")

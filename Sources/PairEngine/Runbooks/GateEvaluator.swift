@@ -66,7 +66,7 @@ public struct GateEvaluator: Sendable {
                 return (false, error.message)
             }
         case "previous-steps-done":
-            let open = (run?.steps ?? []).filter { $0.number < number && $0.state != .done && $0.state != .skipped }
+            let open = (run?.steps ?? []).filter { $0.number < number && $0.status != .done && $0.status != .skipped }
             let missing = (1..<number).filter { n in !(run?.steps.contains { $0.number == n } ?? false) }
             guard open.isEmpty && missing.isEmpty else {
                 return (false, "step \((open.map(\.number) + missing).min()!) is not done; finish or skip it first")
@@ -74,7 +74,7 @@ public struct GateEvaluator: Sendable {
             return (true, "steps 1–\(number - 1) are done")
         case "secondary-prepared":
             let prepared = runbook.steps.indices.filter { runbook.steps[$0].action == "prepare-secondary" }.map { $0 + 1 }
-            let done = prepared.allSatisfy { n in run?.steps.first { $0.number == n }?.state == .done }
+            let done = prepared.allSatisfy { n in run?.steps.first { $0.number == n }?.status == .done }
             return done ? (true, "the forward sync is paused and ownership fixed") : (false, "the readiness step (\(prepared.map(String.init).joined(separator: ", "))) has not finished")
         case "sync-within-rpo":
             guard let age = report.sync.ageSeconds else { return (false, "no successful sync is known; the secondary may hold nothing recent") }

@@ -112,7 +112,7 @@ extension RunbookBoard {
         drill = run?.drill
         let states = runbook.steps.indices.map { index in run?.steps.first { $0.number == index + 1 } }
         rows = runbook.steps.enumerated().map { index, step in Self.row(index + 1, step, states[index], now: now) }
-        let open = states.firstIndex { $0?.state != .done && $0?.state != .skipped }
+        let open = states.firstIndex { $0?.status != .done && $0?.status != .skipped }
         current = (open ?? runbook.steps.count - 1) + 1
         let step = runbook.steps[current - 1]
         let stepState = states[current - 1]
@@ -126,7 +126,7 @@ extension RunbookBoard {
         }
         let estimates = runbook.steps.compactMap(\.estimateSeconds).reduce(0, +)
         let elapsed = run.map { ($0.finished ?? now) - $0.started } ?? 0
-        let finishedSteps = states.filter { $0?.state == .done || $0?.state == .skipped }.count
+        let finishedSteps = states.filter { $0?.status == .done || $0?.status == .skipped }.count
         progress = Progress(step: min(runbook.steps.count, finishedSteps + (run?.state == .active ? 1 : 0)), steps: runbook.steps.count,
                             elapsed: Durations.format(Int(clamping: max(0, elapsed))), estimate: Durations.format(estimates),
                             late: elapsed > Int64(estimates) && run?.state == .active)
@@ -134,9 +134,9 @@ extension RunbookBoard {
 
     private static func row(_ number: Int, _ step: Runbook.Step, _ state: RunState.StepState?, now: Int64) -> Row {
         let elapsed = state?.elapsed(now: now)
-        let late = state?.state != .skipped && elapsed.map { $0 > Int64(step.estimateSeconds ?? .max) } ?? false
+        let late = state?.status != .skipped && elapsed.map { $0 > Int64(step.estimateSeconds ?? .max) } ?? false
         let word: String
-        switch state?.state ?? .pending {
+        switch state?.status ?? .pending {
         case .pending: word = "pending"
         case .active: word = "running"
         case .waiting: word = "waiting"
@@ -177,7 +177,7 @@ extension RunbookBoard {
         detail.writes = state.writes
         detail.notes = state.notes
         detail.message = state.skippedReason.map { "skipped: \($0)" } ?? state.message
-        detail.waitingFor = state.state == .waiting ? state.waitingFor : nil
+        detail.waitingFor = state.status == .waiting ? state.waitingFor : nil
         return detail
     }
 
@@ -191,11 +191,11 @@ extension RunbookBoard {
     private static func prompt(_ step: Runbook.Step, _ state: RunState.StepState?, run: RunState?) -> Prompt {
         guard let run, run.state == .active else { return run?.state == .done ? .finished : .start }
         guard let state, state.started != nil else { return .run }
-        if state.state == .done || state.state == .skipped { return .finished }
-        if let refused = refusal(step, state), state.state != .waiting {
+        if state.status == .done || state.status == .skipped { return .finished }
+        if let refused = refusal(step, state), state.status != .waiting {
             return .refused(gate: refused.name, message: refused.message, overridable: step.overridable.contains(refused.name))
         }
-        switch state.state {
+        switch state.status {
         case .active: return .running
         case .failed: return .run
         case .waiting:

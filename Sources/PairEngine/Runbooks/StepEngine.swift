@@ -45,7 +45,7 @@ public struct StepEngine: Sendable {
         var run = try startOrResume(drill: drill)
         for (index, step) in runbook.steps.enumerated() {
             let number = index + 1
-            if let state = run.steps.first(where: { $0.number == number }), state.state == .done || state.state == .skipped { continue }
+            if let state = run.steps.first(where: { $0.number == number }), state.status == .done || state.status == .skipped { continue }
             if let stop = try await execute(step, number: number, run: &run, decisions) { return stop }
         }
         try record(.runFinished, detail: ["state": "done"], run: &run)
@@ -83,7 +83,7 @@ public struct StepEngine: Sendable {
         var run = try activeRun()
         guard (1...runbook.steps.count).contains(number) else { throw JournalError("the run has steps 1–\(runbook.steps.count), not \(number)") }
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw JournalError("skipping a step needs a reason") }
-        guard run.steps.first(where: { $0.number == number })?.state != .done else { throw JournalError("step \(number) is done; it cannot be skipped") }
+        guard run.steps.first(where: { $0.number == number })?.status != .done else { throw JournalError("step \(number) is done; it cannot be skipped") }
         if !run.steps.contains(where: { $0.number == number }) {
             let step = runbook.steps[number - 1]
             try record(.stepStarted, step: number, detail: ["title": step.title, "owner": step.owner,
@@ -157,7 +157,7 @@ public struct StepEngine: Sendable {
             return .refused(run, step: number, reason: "this pbsha has no action '\(step.action)'")
         }
         let current = run.steps.first { $0.number == number }
-        if current?.started == nil || current?.state == .failed || current?.state == .waiting {
+        if current?.started == nil || current?.status == .failed || current?.status == .waiting {
             try record(.stepStarted, step: number, detail: ["title": step.title, "owner": step.owner,
                                                             "estimate-seconds": step.estimateSeconds.map(String.init) ?? "async"], run: &run)
         }
