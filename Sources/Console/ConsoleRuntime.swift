@@ -148,6 +148,17 @@ final class Effects: @unchecked Sendable {
                 Task.detached {
                     do { inbox.post(.runbooksRead(try desk.read(now: now))) } catch { inbox.post(.runbooksFailed(String(describing: error))) }
                 }
+            case let .loadRunbookTaskLog(task, from):
+                guard let desk else { continue }
+                let inbox = inbox
+                Task.detached {
+                    do {
+                        let (lines, active) = try await desk.taskLog(task, from: from)
+                        inbox.post(.runbookTaskLogLoaded(upid: task.upid, from: from, lines: lines, active: active))
+                    } catch {
+                        inbox.post(.runbookTaskLogFailed(upid: task.upid, message: String(describing: error)))
+                    }
+                }
             case let .runbook(id, command):
                 guard let desk, running[id] == nil else { continue }
                 let inbox = inbox

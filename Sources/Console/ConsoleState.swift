@@ -128,8 +128,24 @@ public struct RunbookScreenState: Sendable {
     public var detailTop = 0
     /// `q` was pressed while this console runs a step: a second `q` quits.
     public var quitArmed = false
+    /// The log of the task the shown step started, followed while it runs.
+    public var taskLog: TaskLogFollow?
 
     public init() {}
+
+    /// The followed log of a step's task: the newest lines are shown under the step.
+    public struct TaskLogFollow: Sendable {
+        public var upid: String
+        /// The newest lines, at most `RunbookScreen.taskLogKept`.
+        public var lines: [String] = []
+        /// Lines read so far: the next page starts after them.
+        public var read = 0
+        /// The task still runs (or its end was not read yet).
+        public var active = true
+        public var loading = true
+        public var lastPoll: Double
+        public var error: String?
+    }
 
     /// What a line being typed on the runbook screen is for.
     public enum InputPurpose: Sendable, Equatable {

@@ -38,6 +38,9 @@ public enum Msg: Sendable {
     /// The runbook journal as the engine read it.
     case runbooksRead(RunbookDesk.Reading)
     case runbooksFailed(String)
+    /// Lines of the task a runbook step waits on, from line `from` (1-based).
+    case runbookTaskLogLoaded(upid: String, from: Int, lines: [String], active: Bool)
+    case runbookTaskLogFailed(upid: String, message: String)
     /// An effect on a runbook ended, with what it said (`done`, `waiting at step 2: …`).
     case runbookAnswered(kind: String, message: String)
     /// SIGINT, SIGTERM or SIGHUP.
@@ -102,6 +105,8 @@ public enum Effect: Sendable, Equatable {
     /// Read the runbook journal (every second, so a second console follows a run).
     case readRunbooks
     case runbook(EffectID, RunbookCommand)
+    /// Read the log of the task a runbook step waits on, from line `from` (1-based).
+    case loadRunbookTaskLog(TaskRef, from: Int)
     /// Stop an effect this console started (one that is not running is no error).
     case cancel(EffectID)
     case quit

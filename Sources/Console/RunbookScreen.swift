@@ -10,10 +10,46 @@ enum RunbookScreen {
     /// The journal is read every second on every screen: the header shows an active run's
     /// progress everywhere, the wallboard included.
     static func tick(_ state: inout ConsoleState) -> [Effect] {
-        guard state.runbook.readable, !state.runbook.readInFlight, state.runbook.lastRead.map({ state.now - $0 >= readInterval }) ?? true else { return [] }
+        let follow = followTaskLog(&state)
+        guard state.runbook.readable, !state.runbook.readInFlight, state.runbook.lastRead.map({ state.now - $0 >= readInterval }) ?? true else { return follow }
         state.runbook.readInFlight = true
         state.runbook.lastRead = state.now
-        return [.readRunbooks]
+        return [.readRunbooks] + follow
+    }
+
+    /// Lines kept of a followed task log (the pane shows the newest few).
+    static let taskLogKept = 200
+
+    /// On the runbook screen, the log of the task the current step started is read from
+    /// its start, then every second while the task runs.
+    private static func followTaskLog(_ state: inout ConsoleState) -> [Effect] {
+        guard case .runbook(let kind) = state.screen, let task = state.runbook.reading?.boards[kind]?.detail.task else { return [] }
+        guard var log = state.runbook.taskLog, log.upid == task.upid else {
+            state.runbook.taskLog = RunbookScreenState.TaskLogFollow(upid: task.upid, lastPoll: state.now)
+            return [.loadRunbookTaskLog(task, from: 1)]
+        }
+        guard log.active, !log.loading, state.now - log.lastPoll >= readInterval else { return [] }
+        log.loading = true
+        log.lastPoll = state.now
+        state.runbook.taskLog = log
+        return [.loadRunbookTaskLog(task, from: log.read + 1)]
+    }
+
+    static func taskLogLoaded(_ state: inout ConsoleState, upid: String, from: Int, lines: [String], active: Bool) {
+        // A page for another task, or one asked for before a restart, is dropped.
+        guard var log = state.runbook.taskLog, log.upid == upid, from == log.read + 1 else { return }
+        log.lines = Array((log.lines + lines).suffix(taskLogKept))
+        log.read += lines.count
+        log.active = active
+        log.loading = false
+        log.error = nil
+        state.runbook.taskLog = log
+    }
+
+    static func taskLogFailed(_ state: inout ConsoleState, upid: String, message: String) {
+        guard state.runbook.taskLog?.upid == upid else { return }
+        state.runbook.taskLog?.loading = false
+        state.runbook.taskLog?.error = message
     }
 
     static func read(_ state: inout ConsoleState, _ reading: RunbookDesk.Reading) {

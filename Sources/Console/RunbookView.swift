@@ -59,7 +59,7 @@ enum RunbookView {
 
     /// The detail as lines, scrolled by `detailTop`.
     private static func detail(_ frame: inout Frame, _ state: ConsoleState, _ board: RunbookBoard, _ area: Rect) {
-        let lines = detailLines(board, width: area.width - 2)
+        let lines = detailLines(board, taskLog: state.runbook.taskLog, width: area.width - 2)
         let top = min(state.runbook.detailTop, max(0, lines.count - area.height))
         for (offset, line) in lines.dropFirst(top).prefix(area.height).enumerated() {
             frame.put(line.text, x: 1 + line.indent, y: area.y + offset, style: line.style, limit: area.width - 2 - line.indent)
@@ -76,7 +76,10 @@ enum RunbookView {
     }
 
     /// Word-wrapped to `width`: nothing an operator must read is cut off at the edge.
-    static func detailLines(_ board: RunbookBoard, width: Int) -> [Line] {
+    /// Lines of a followed task log shown under the step.
+    static let taskLogShown = 6
+
+    static func detailLines(_ board: RunbookBoard, taskLog: RunbookScreenState.TaskLogFollow? = nil, width: Int) -> [Line] {
         let detail = board.detail
         var lines: [Line] = []
         func wrapped(_ text: String, _ style: Style, indent: Int = 0, hanging: Int = 2) {
@@ -90,6 +93,14 @@ enum RunbookView {
         if let waiting = detail.waitingFor {
             lines.append(Line(text: "WAITING FOR", style: Style(.warning, bold: true)))
             wrapped(waiting, .plain, indent: 1)
+        }
+        if let task = detail.task {
+            let log = taskLog?.upid == task.upid ? taskLog : nil
+            let state = log.map { $0.read == 0 && $0.loading ? "reading" : $0.active ? "running" : "ended" } ?? "reading"
+            lines.append(Line(text: "TASK LOG  \(task.label) (\(state))", style: Style(.title, bold: true)))
+            if let error = log?.error { wrapped("cannot read it: \(error)", Style(.warning), indent: 1) }
+            // The newest lines, one row each: a log line is long and the pane is short.
+            lines += (log?.lines ?? []).suffix(taskLogShown).map { Line(text: $0, style: Style(.dim), indent: 1) }
         }
         func checks(_ heading: String, _ list: [RunbookBoard.Check]) {
             guard !list.isEmpty else { return }

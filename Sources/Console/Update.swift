@@ -66,6 +66,12 @@ public enum Update {
             state.runbook.readInFlight = false
             flash(&state, "cannot read the runbook journal: \(message)")
             return []
+        case let .runbookTaskLogLoaded(upid, from, lines, active):
+            RunbookScreen.taskLogLoaded(&state, upid: upid, from: from, lines: lines, active: active)
+            return []
+        case let .runbookTaskLogFailed(upid, message):
+            RunbookScreen.taskLogFailed(&state, upid: upid, message: message)
+            return []
         case let .runbookAnswered(kind, message):
             return RunbookScreen.answered(&state, kind: kind, message: message)
         case .terminate:

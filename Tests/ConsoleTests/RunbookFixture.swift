@@ -11,6 +11,17 @@ enum RunbookFixture {
 
     static let t0 = ConsoleFixture.now
     static let id = "failover-20261127060000"
+    static let backupUPID = "UPID:pve1:0001A2B3:00C4D5E6:6746C2FA:vzdump:100:pve@pbs!failover:"
+    /// The test backup's log as far as the running stage has read it.
+    static let backupLog = [
+        "INFO: starting new backup job: vzdump 100 --storage backup-primary --remove 0 --node pve1",
+        "INFO: Starting Backup of VM 100 (qemu)",
+        "INFO: Backup started at 2026-11-27 06:02:02",
+        "INFO: creating Proxmox Backup Server archive 'vm/100/2026-11-27T06:02:02Z'",
+        "INFO: started backup task 'c1e4b0d2-8a7f-4c1e-9d2a-5f3b6a7c8d9e'",
+        "INFO:  14% (2.2 GiB of 16.0 GiB) in 3s, read: 750.0 MiB/s, write: 120.0 MiB/s",
+        "INFO:  35% (5.6 GiB of 16.0 GiB) in 6s, read: 1.1 GiB/s, write: 98.0 MiB/s",
+    ]
 
     /// The states of the golden frames, in the order a run passes them.
     enum Stage: String, CaseIterable {
@@ -74,6 +85,7 @@ enum RunbookFixture {
                                          "diff": "vzdump 100 on pve1 --storage backup-primary --remove 0, then verify it on the secondary"])
         add(.confirmed, 3, at: 120, ["word": "enter"])
         add(.intent, 3, at: 121, ["target": "pve-a", "change": "test backup of 100"])
+        add(.taskStarted, 3, at: 122, ["upid": backupUPID, "task": "test backup of 100 on pve1", "on": "pve", "pve-host": "pve-a", "pve-node": "pve1"])
         guard stage != .running else { return events }
 
         add(.changeApplied, 3, at: 500, ["target": "pve-a", "change": "test backup of 100", "result": "ok", "message": "verified"])
@@ -98,7 +110,11 @@ enum RunbookFixture {
         state.runbook.reading = RunbookDesk.Reading(boards: ["failover": board], runs: runs.reversed(),
                                                     active: runs.last?.state == .active ? "failover" : nil)
         state.screen = .runbook("failover")
-        if stage == .running { state.runbook.running = ["failover"] }
+        if stage == .running {
+            state.runbook.running = ["failover"]
+            state.runbook.taskLog = RunbookScreenState.TaskLogFollow(upid: backupUPID, lines: backupLog, read: backupLog.count, loading: false,
+                                                                      lastPoll: Double(now))
+        }
         if stage == .confirm {
             state.runbook.editor = LineEditor(label: "type FAILOVER to confirm: ")
             state.runbook.purpose = .word("FAILOVER")

@@ -98,4 +98,46 @@ import Testing
             #expect(state.screen == .dashboard)
         }
     }
+
+    /// While step 3's test backup runs, its log is read from the PVE host that runs it and
+    /// the newest lines follow under the step, a page a second, until the task ends.
+    @Test func theTaskAStepWaitsOnIsFollowedLive() throws {
+        var state = RunbookFixture.state(.running)
+        state.runbook.taskLog = nil
+        (state.runbook.lastRead, state.lastRefresh) = (state.now, state.now)
+        let task = TaskRef(.pve(host: "pve-a", node: "pve1"), upid: RunbookFixture.backupUPID, label: "test backup of 100 on pve1")
+        #expect(Update.apply(&state, .tick(state.now)) == [.loadRunbookTaskLog(task, from: 1)])
+        #expect(Render.frame(state).text.contains("TASK LOG  test backup of 100 on pve1 (reading)"))
+        _ = Update.apply(&state, .runbookTaskLogLoaded(upid: task.upid, from: 1, lines: RunbookFixture.backupLog, active: true))
+        #expect(Update.apply(&state, .tick(state.now + 0.5)).isEmpty, "one page a second")
+        #expect(Update.apply(&state, .tick(state.now + 1)).contains(.loadRunbookTaskLog(task, from: 8)))
+        // A page that does not continue what was read (asked for before a restart) is dropped.
+        _ = Update.apply(&state, .runbookTaskLogLoaded(upid: task.upid, from: 2, lines: ["stale"], active: true))
+        #expect(state.runbook.taskLog?.lines.count == 7)
+        _ = Update.apply(&state, .runbookTaskLogLoaded(upid: task.upid, from: 8, lines: ["INFO: backup is sparse", "TASK OK"], active: false))
+        let text = Render.frame(state).text
+        #expect(text.contains("TASK LOG  test backup of 100 on pve1 (ended)") && text.contains("TASK OK"), "\(text)")
+        #expect(!text.contains("INFO: starting new backup job"), "the newest six lines only")
+        #expect(!Update.apply(&state, .tick(state.now + 5)).contains { if case .loadRunbookTaskLog = $0 { true } else { false } }, "an ended task is not read again")
+    }
+
+    /// A log that cannot be read says why and is tried again a second later.
+    @Test func anUnreadableTaskLogSaysWhyAndIsTriedAgain() {
+        var state = RunbookFixture.state(.running)
+        state.runbook.taskLog = nil
+        (state.runbook.lastRead, state.lastRefresh) = (state.now, state.now)
+        let effects = Update.apply(&state, .tick(state.now))
+        _ = Update.apply(&state, .runbookTaskLogFailed(upid: RunbookFixture.backupUPID, message: "pve-a: task access not allowed"))
+        #expect(Render.frame(state).text.contains("cannot read it: pve-a: task access not allowed"))
+        #expect(Update.apply(&state, .tick(state.now + 1)) == effects)
+    }
+
+    /// On another screen nothing is followed.
+    @Test func noTaskLogIsReadOffTheRunbookScreen() {
+        var state = RunbookFixture.state(.running)
+        state.runbook.taskLog = nil
+        (state.runbook.lastRead, state.lastRefresh) = (state.now, state.now)
+        state.screen = .dashboard
+        #expect(Update.apply(&state, .tick(state.now)).allSatisfy { if case .loadRunbookTaskLog = $0 { false } else { true } })
+    }
 }

@@ -44,6 +44,10 @@ import Testing
         let outcome = try await engine("failback", lab, journal).run(Decisions(confirmAll: true))
         guard case .finished(let run) = outcome else { Issue.record("expected the failback to finish, got \(outcome)"); return }
         #expect(run.steps.map(\.status) == Array(repeating: .done, count: 5))
+        // Each long task was journaled on its node, so a console could follow its log.
+        #expect(run.steps[0].tasks.map(\.label) == ["reverse sync"] && run.steps[0].tasks.allSatisfy { $0.node == .pbs(.primary) })
+        #expect(!run.steps[2].tasks.isEmpty && run.steps[2].tasks.allSatisfy { $0.label.hasPrefix("verify ") })
+        #expect(run.steps[4].tasks.contains { $0.label.hasPrefix("forward sync ") && $0.node == .pbs(.secondary) }, "\(run.steps[4].tasks)")
 
         // Nothing deleted anywhere; the primary holds every failover-era snapshot, verified by this run.
         let primaryAfter = await names(lab, .primary), secondaryAfter = await names(lab, .secondary)

@@ -46,6 +46,7 @@ import Testing
         #expect(shown.components(separatedBy: "-> secondary").count == 3, "\(shown)")
         #expect(run.steps[2].applied.count == 2 && run.steps[2].applied.allSatisfy { $0.result == "ok" })
         #expect(run.steps[4].applied.contains { $0.change == "recovery ticket OPS-1" })
+        try await expectTheTestsTasksCanBeFollowed(run, journal, lab)
         // Every API write is journaled, and nothing secret reached the journal.
         let secret = try #require(lab.config.secondary.pveToken?.secret)
         let events = try journal.events()
@@ -65,6 +66,33 @@ import Testing
         // A second invocation finds nothing active and starts nothing twice.
         #expect(RunState.active(in: try journal.events()) == nil)
         await lab.stop()
+    }
+
+    /// Step 3 journals each task it starts as it starts it (a console follows its log), and
+    /// the desk reads those logs from the node each ran on.
+    private func expectTheTestsTasksCanBeFollowed(_ run: RunState, _ journal: Journal, _ lab: RunningLab) async throws {
+        let tasks = run.steps[2].tasks
+        #expect(tasks.filter { if case .pve = $0.node { true } else { false } }.count == 2, "\(tasks)")
+        #expect(tasks.filter { $0.node == .pbs(.secondary) }.count == 2, "\(tasks)")
+        let events = try journal.events(run: run.id).filter { $0.step == 3 }
+        let firstTask = try #require(events.firstIndex { $0.kind == .taskStarted })
+        let firstResult = try #require(events.firstIndex { $0.kind == .changeApplied })
+        #expect(firstTask < firstResult, "a task is journaled when it starts, before its change's result")
+        #expect(RunReport.markdown(run, now: run.finished ?? 0).contains("- task: verify of the test snapshot UPID:"), "the report lists the tasks")
+
+        let builtIn = try #require(BuiltIn.runbook("failover"))
+        let desk = RunbookDesk(runbooks: ["failover": try RunbookLoader.parse(builtIn.text, file: builtIn.path, kind: "failover")], journal: journal,
+                               context: RunContext(config: lab.config, reads: try lab.transport(), writes: try lab.transport(), clock: lab.clock),
+                               actions: ["failover": FailoverActions.all()], actor: "oncall")
+        let backup = try #require(tasks.first)
+        let whole = try await desk.taskLog(backup, from: 1)
+        #expect(!whole.active && whole.lines.contains { $0.contains("TASK OK") }, "\(whole.lines)")
+        let rest = try await desk.taskLog(backup, from: 2)
+        #expect(rest.lines == Array(whole.lines.dropFirst()), "PVE's log is paged by line number here too")
+        let verify = try #require(tasks.last)
+        let verifyLog = try await desk.taskLog(verify, from: 1)
+        #expect(verifyLog.lines.contains { $0.contains("TASK OK") }, "\(verifyLog.lines)")
+        #expect(try desk.read(now: Int64(lab.clock.now())).boards["failover"]?.detail.task == nil, "the shown step (the last, done) started no task")
     }
 
     /// pve-b's scheduled job (every four hours at :15) starts during step 3: its snapshots,

@@ -54,6 +54,9 @@ public struct JournalEvent: Sendable, Equatable {
         /// `method`, `host`, `path`, `status`, `parameters`: one API write a change made,
         /// secrets removed (`RecordingTransport`).
         case apiWrite = "api-write"
+        /// `upid`, `task`, `on` (primary|secondary|pve, then `pve-host`, `pve-node`): a long
+        /// task a change started, so consoles can follow its log (`TaskRef`).
+        case taskStarted = "task-started"
         /// `check`, `reason`: a soft gate passed over without its condition holding.
         case override
         /// `waiting`: what the step waits for (a person, a ticket, a command run by hand).

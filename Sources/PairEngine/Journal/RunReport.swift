@@ -46,6 +46,7 @@ public enum RunReport {
             if let waiting = step.waitingFor, step.status == .waiting { lines.append("- waiting for: \(waiting)") }
             lines += step.overrides.map { "- override: \($0)" } + step.notes.map { "- note: \($0)" }
             lines += step.writes.map { "- api: \($0)" }
+            lines += step.tasks.map { "- task: \($0.label) \($0.upid)" }
         }
         return lines.joined(separator: "\n")
     }

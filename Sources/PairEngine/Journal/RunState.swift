@@ -42,6 +42,8 @@ public struct RunState: Sendable, Equatable {
         public var notes: [String] = []
         /// The API writes the step's changes made: `METHOD host path -> status`.
         public var writes: [String] = []
+        /// Long tasks the step's changes started, in order.
+        public var tasks: [TaskRef] = []
         public var message: String?
 
         public enum State: String, Sendable { case pending, active, waiting, done, failed, skipped }
@@ -156,6 +158,8 @@ extension RunState.StepState {
         case .apiWrite:
             writes.append("\(d["method"] ?? "?") \(d["host"] ?? "?") \(d["path"] ?? "?") -> \(d["status"] ?? "no answer")"
                           + (d["parameters"].map { $0.isEmpty ? "" : " (\($0))" } ?? ""))
+        case .taskStarted:
+            if let task = TaskRef(detail: d) { tasks.append(task) }
         case .runStarted, .runFinished:
             break
         }

@@ -16,6 +16,8 @@ public struct RunContext: Sendable {
     public var history: [RunState] = []
     /// The remote shell for a `[[pve]]` target, by name (nil: none configured).
     public let shell: @Sendable (PVEHostConfig) -> (any RemoteShell)?
+    /// Told of each long task an action starts; the step engine journals it.
+    public var taskStarted: @Sendable (TaskRef) -> Void = { _ in }
 
     /// `webhooks` defaults to `writes`, which suits a pinned webhook.
     public init(config: PairConfig, reads: any HTTPTransport, writes: any HTTPTransport, webhooks: (any HTTPTransport)? = nil, clock: any WallClock,
@@ -32,6 +34,7 @@ public struct RunContext: Sendable {
     public func recording(_ sink: @escaping @Sendable (WriteRecord) -> Void) -> RunContext {
         var recording = RunContext(config: config, reads: reads, writes: RecordingTransport(writes, record: sink), webhooks: webhooks, clock: clock, shell: shell)
         recording.history = history
+        recording.taskStarted = taskStarted
         return recording
     }
 

@@ -48,6 +48,8 @@ public struct RunbookBoard: Sendable, Equatable {
         /// What the step waits for when that is not a word to type, in full (commands to
         /// run by hand are several lines).
         public var waitingFor: String?
+        /// The newest long task the step started: its log follows in the detail pane.
+        public var task: TaskRef?
     }
 
     public struct Check: Sendable, Equatable {
@@ -175,6 +177,7 @@ extension RunbookBoard {
             detail.blastRadius = "\(targets.count) target\(targets.count == 1 ? "" : "s"): \(targets.joined(separator: ", "))"
         }
         detail.writes = state.writes
+        detail.task = state.tasks.last
         detail.notes = state.notes
         detail.message = state.skippedReason.map { "skipped: \($0)" } ?? state.message
         detail.waitingFor = state.status == .waiting ? state.waitingFor : nil

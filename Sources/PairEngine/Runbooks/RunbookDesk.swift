@@ -1,3 +1,4 @@
+import ProxmoxAPI
 /// What the console may ask of the runbooks: the journal read as boards, and a run taken as
 /// far as it goes with what the operator typed. The console never builds a step engine or
 /// touches the journal itself; scripted mode and the console share this one engine.
@@ -72,6 +73,27 @@ public struct RunbookDesk: Sendable {
 
     public func note(_ kind: String, step: Int, _ text: String) throws(JournalError) -> RunState {
         try engine(kind).note(step: step, text)
+    }
+
+    /// Lines of a step's task log from `from` (1-based), and whether the task still runs.
+    /// Read with the operator token that started it where there is one (PBS shows a task
+    /// to its owner), else with the monitor token.
+    public func taskLog(_ task: TaskRef, from: Int) async throws(APIError) -> (lines: [String], active: Bool) {
+        switch task.node {
+        case .pbs(let role):
+            let client = context.operatorClient(role) ?? context.reader(role)
+            let (lines, active) = try await client.taskLogLines(task.upid, from: from)
+            return (lines.map(\.t), active)
+        case let .pve(name, node):
+            guard let host = context.config.pve.first(where: { $0.name == name }) else {
+                throw APIError.notFound(host: name, path: "/nodes/\(node)/tasks/\(task.upid)/log", message: "no [[pve]] host \(name) in this config")
+            }
+            let client = context.pveOperator(host) ?? context.pveReader(host)
+            // The status first: lines read after it cannot miss the last ones of a task that ended.
+            let active = try await client.taskStatus(node: node, upid: task.upid).status == "running"
+            let lines = try await client.taskLogLines(node: node, upid: task.upid, from: from)
+            return (lines.map(\.t), active)
+        }
     }
 
     private func engine(_ kind: String) throws(JournalError) -> StepEngine {

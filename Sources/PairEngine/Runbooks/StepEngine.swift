@@ -250,8 +250,15 @@ public struct StepEngine: Sendable {
         // Each change: intent first, then the call, then its result.
         for change in pending {
             try record(.intent, step: number, detail: ["target": change.target, "change": change.change], run: &run)
-            let writes = WriteLog()
-            let outcome = await action.apply(change, context.recording { writes.add($0) }, run)
+            let writes = Collected<WriteRecord>()
+            let tasks = Collected<JournalEvent>()
+            var acting = context.recording { writes.add($0) }
+            // Journaled as the task starts (not after), so other consoles follow its log.
+            acting.taskStarted = { [journal, runID = run.id] task in
+                tasks.add((try? journal.append([event(.taskStarted, run: runID, step: number, detail: task.detail)], check: nil)) ?? [])
+            }
+            let outcome = await action.apply(change, acting, run)
+            for event in tasks.all { run.apply(event) }
             for write in writes.all {
                 let parameters = write.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
                 try record(.apiWrite, step: number, detail: ["method": write.method, "host": write.host, "path": write.path,
@@ -305,11 +312,13 @@ public struct StepEngine: Sendable {
     }
 }
 
-/// The API writes one change made, collected while it runs.
-private final class WriteLog: @unchecked Sendable {
+/// What one change produced while it ran (its API writes, the task-started events it
+/// journaled), collected from whichever task reports it.
+private final class Collected<Element: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var records: [WriteRecord] = []
+    private var items: [Element] = []
 
-    func add(_ record: WriteRecord) { lock.withLock { records.append(record) } }
-    var all: [WriteRecord] { lock.withLock { records } }
+    func add(_ item: Element) { lock.withLock { items.append(item) } }
+    func add(_ more: [Element]) { lock.withLock { items += more } }
+    var all: [Element] { lock.withLock { items } }
 }

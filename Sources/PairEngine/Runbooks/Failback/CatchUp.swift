@@ -33,7 +33,7 @@ public struct CatchUp: StepAction {
             for attempt in 1...attempts {
                 let startedAt = try await NodeClock.now(context)
                 let upid = try await client.runSyncJob(ReverseSync.name)
-                let status = try await PBSTask.follow(client, upid, clock: context.clock, patience: patience)
+                let status = try await PBSTask.follow(client, upid, on: .primary, "catch-up sync", context, patience: patience)
                 guard status.exitstatus == "OK" || status.exitstatus?.hasPrefix("WARNINGS") == true else {
                     return .failed("the reverse sync ended \(status.exitstatus ?? "unknown"): \(await PBSTask.problems(client, upid)); the PVE targets stay on the secondary")
                 }

@@ -2,9 +2,13 @@ import ProxmoxAPI
 
 /// Following a PBS task an action started, on the engine's clock.
 enum PBSTask {
-    /// Polls until the task stops, every half second at first and every 5 s after a while;
-    /// throws when it still runs after `patience` seconds.
-    static func follow(_ client: PBSClient, _ upid: String, clock: any WallClock, patience: Double) async throws -> TaskStatus {
+    /// Tells the engine the task started (consoles follow its log), then polls until it
+    /// stops, every half second at first and every 5 s after a while; throws when it still
+    /// runs after `patience` seconds.
+    static func follow(_ client: PBSClient, _ upid: String, on role: NodeRole, _ label: String, _ context: RunContext,
+                       patience: Double) async throws -> TaskStatus {
+        context.taskStarted(TaskRef(.pbs(role), upid: upid, label: label))
+        let clock = context.clock
         var waited = 0.0
         var interval = 0.5
         var status = try await client.taskStatus(upid)

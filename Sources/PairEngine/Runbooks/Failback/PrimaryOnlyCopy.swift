@@ -83,7 +83,7 @@ enum PrimaryOnlyCopy {
             job.comment = "pbsha failback \(run.id): primary-only snapshots the forward sync skips"
             try await client.createSyncJob(job)
             let upid = try await client.runSyncJob(jobID)
-            let status = try await PBSTask.follow(client, upid, clock: context.clock, patience: patience)
+            let status = try await PBSTask.follow(client, upid, on: .secondary, "copy into \(namespace)", context, patience: patience)
             try await client.deleteSyncJob(jobID)
             guard status.exitstatus == "OK" else {
                 return .failed("the copy into namespace \(namespace) ended \(status.exitstatus ?? "unknown"): \(await PBSTask.problems(client, upid))")

@@ -96,7 +96,7 @@ public struct RetireReverseSync: StepAction {
             case "restore schedule of \(job)": try await client.updateSyncJob(job, set: [("schedule", change.detail["schedule"] ?? "")])
             default:
                 let upid = try await client.runSyncJob(job)
-                let status = try await PBSTask.follow(client, upid, clock: context.clock, patience: patience)
+                let status = try await PBSTask.follow(client, upid, on: role, "forward sync \(job)", context, patience: patience)
                 guard status.exitstatus == "OK" else {
                     return .failed("the forward sync ended \(status.exitstatus ?? "unknown"): \(await PBSTask.problems(client, upid))")
                 }

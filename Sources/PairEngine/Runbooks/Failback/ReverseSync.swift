@@ -105,7 +105,7 @@ public struct ReverseSync: StepAction {
                                                delete: ["schedule"])
             default:
                 let upid = try await client.runSyncJob(Self.name)
-                let status = try await PBSTask.follow(client, upid, clock: context.clock, patience: patience)
+                let status = try await PBSTask.follow(client, upid, on: .primary, "reverse sync", context, patience: patience)
                 guard status.exitstatus == "OK" || status.exitstatus?.hasPrefix("WARNINGS") == true else {
                     return .failed("the reverse sync ended \(status.exitstatus ?? "unknown"): \(await PBSTask.problems(client, upid)); the PVE targets stay on the secondary")
                 }

@@ -96,7 +96,9 @@ public struct VerifyPrimary: StepAction {
             while failure == nil, running.count < parallel, let name = queue.popFirst() {
                 let parts = name.split(separator: "/", maxSplits: 2).map(String.init)
                 guard parts.count == 3, let time = Timestamps.parse(parts[2]) else { return (upids, .failed("cannot read the snapshot name \(name)")) }
-                running.append((name, try await client.verify(store: store, type: parts[0], id: parts[1], time: time, ignoreVerified: false)))
+                let upid = try await client.verify(store: store, type: parts[0], id: parts[1], time: time, ignoreVerified: false)
+                context.taskStarted(TaskRef(.pbs(.primary), upid: upid, label: "verify \(name)"))
+                running.append((name, upid))
             }
             await context.clock.sleep(seconds: interval)
             waited += interval

@@ -91,6 +91,7 @@ public struct TestBackupSecondary: StepAction {
             guard case .task(let upid) = try await client.vzdump(node: guest.node, vmids: [vmid], storage: Self.storage(host), remove: false) else {
                 return .failed("\(guest.node) answered that guest \(vmid) is not there; PVE's guest list may lag: run again")
             }
+            context.taskStarted(TaskRef(.pve(host: host.name, node: guest.node), upid: upid, label: "test backup of \(vmid) on \(guest.node)"))
             let status = try await follow(context.clock) { try await client.taskStatus(node: guest.node, upid: upid) }
             guard status.exitstatus == "OK" else {
                 let errors = (try? await client.taskLogLines(node: guest.node, upid: upid))?.map(\.t).filter { $0.contains("ERROR") } ?? []
@@ -124,6 +125,7 @@ public struct TestBackupSecondary: StepAction {
         }
         let verify = try await operatorClient.verify(store: store, type: snapshot.backupType, id: snapshot.backupID,
                                                      time: snapshot.backupTime, ignoreVerified: false)
+        context.taskStarted(TaskRef(.pbs(.secondary), upid: verify, label: "verify of the test snapshot"))
         let verified = try await follow(context.clock) { try await operatorClient.taskStatus(verify) }
         guard verified.exitstatus == "OK" else { return .failed("the secondary's verify of the test snapshot ended \(verified.exitstatus ?? "unknown")") }
         return .applied("\(snapshot.backupType)/\(guest.vmid)/\(Timestamps.rfc3339(snapshot.backupTime)) on the secondary, verified")
