@@ -9,6 +9,8 @@ public struct ConsoleState: Sendable {
         case dashboard, logs, help
         /// The failover or failback runbook (`f`, `b`).
         case runbook(String)
+        /// The journal's past runs and their reports (`p`).
+        case runs
     }
 
     public var mode: Mode
@@ -41,6 +43,7 @@ public struct ConsoleState: Sendable {
     public var findingsTop = 0
     public var logs = LogsState()
     public var runbook = RunbookScreenState()
+    public var runs = RunsState()
     public var quitRequested = false
 
     public init(mode: Mode, wallboard: Bool = false, pairName: String, rpoSeconds: Int, width: Int, height: Int,

@@ -7,7 +7,7 @@ enum HelpView {
         }
         let global: [(String, String)] = [
             ("q", "quit"), ("?", "this help"), ("d", "dashboard"), ("l", "logs"), ("r", "refresh now"),
-            ("f", "failover runbook"), ("b", "failback runbook"), ("Esc", "back"),
+            ("f", "failover runbook"), ("b", "failback runbook"), ("p", "past runs and their reports"), ("Esc", "back"),
         ]
         switch state.previous {
         case .dashboard, .help:
@@ -18,6 +18,9 @@ enum HelpView {
                              ("o", "pass over a refusing gate the runbook allows (typed reason)"), ("s", "skip the step (typed reason)"),
                              ("a", "give the step to a person"), ("n", "add a note to the step"), ("X", "abort the run (typed reason)"),
                              ("Ctrl-U, Backspace, Esc", "clear, erase, cancel while typing")]
+        case .runs:
+            return global + [("j k, arrows, PgUp PgDn", "move in the runs / scroll the report"), ("g G, Home End", "first / last"),
+                             ("Enter", "open the selected run's report"), ("Esc", "close the report, then back")]
         case .logs:
             return global + [("j k, arrows, PgUp PgDn", "move in the task list / scroll the log"), ("g G, Home End", "first / last"),
                              ("Enter", "open the selected task's log"), ("/", "search the open log"), ("n N", "next / previous match"),

@@ -19,6 +19,7 @@ public enum Render {
         case (false, .dashboard): DashboardView.draw(&frame, state)
         case (false, .logs): LogsView.draw(&frame, state)
         case (false, .runbook(let kind)): RunbookView.draw(&frame, state, kind: kind)
+        case (false, .runs): RunsView.draw(&frame, state)
         }
         footer(&frame, state)
         return frame
@@ -76,8 +77,10 @@ public enum Render {
             case .logs: keys = state.logs.viewer == nil ? " q quit  ? help  Enter open  j/k move  d dashboard  Esc back"
                 : " Esc close  / search  n/N next/prev  e first error  F follow  g/G top/end"
             case .help: keys = " Esc back  q quit"
+            case .runs: keys = state.runs.report == nil ? " Enter report  j/k move  f/b runbooks  d dashboard  Esc back  q quit"
+                : " j/k scroll  PgUp/PgDn page  g/G top/end  Esc close"
             case .runbook: keys = state.runbook.editor != nil ? " Enter submit  Esc cancel  Backspace erase  Ctrl-U clear"
-                : " Enter act  j/k scroll  o override  s skip  a assign  n note  X abort  Esc back"
+                : " Enter act  j/k scroll  o pass  s skip  a assign  n note  X abort  p runs  Esc"
             }
         }
         frame.put(keys, x: 0, y: y, style: Style(.dim, reverse: true))

@@ -120,6 +120,9 @@ enum KeyHandling {
             }
             Update.flash(&state, "refreshing every snapshot list...")
             return [Update.startRefresh(&state, everything: true)]
+        case .char("p"):
+            RunsScreen.open(&state)
+            return []
         case .char("f"), .char("b"):
             RunbookScreen.open(&state, key == .char("f") ? "failover" : "failback")
             return []
@@ -133,6 +136,7 @@ enum KeyHandling {
         case .dashboard: return dashboardKey(&state, key)
         case .logs: return logsKey(&state, key)
         case .runbook(let kind): return RunbookScreen.key(&state, kind: kind, key)
+        case .runs: return RunsScreen.key(&state, key)
         case .help:
             if key == .escape { state.screen = state.previous }
             return []

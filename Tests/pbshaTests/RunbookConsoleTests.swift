@@ -100,6 +100,13 @@ import Testing
         await again.keys("f")
         #expect(await again.waitFor("DONE: pbsha report failover-"))
         #expect(await again.screen().contains(" done"))
+        // Past runs: the finished run is listed, and Enter shows its report.
+        await again.keys("p")
+        #expect(await again.waitFor("PAST RUNS"))
+        #expect(await again.screen().contains(" done "))
+        await again.keys("Enter")
+        #expect(await again.waitFor("# Failover run failover-"))
+        #expect(await again.screen().contains("started by alice"))
     }
 
     /// Enter opens the prompt line; the answer is typed and submitted.
