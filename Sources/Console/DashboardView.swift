@@ -1,5 +1,4 @@
 import PairEngine
-import ProxmoxAPI
 
 /// Both nodes side by side, the sync job with its age as a big figure, verify, drift,
 /// PVE targets and the findings, worst first. Fits 80x24 and grows with the terminal.
@@ -10,7 +9,7 @@ enum DashboardView {
         let nodeHeight = state.height >= 40 ? 9 : 7
         for (index, role) in NodeRole.allCases.enumerated() {
             let x = index == 0 ? 0 : half
-            drawNode(&frame, state, role, x: x, y: 1, width: index == 0 ? half : width - half, height: nodeHeight, focused: state.focus == index)
+            drawNode(&frame, state, role, x: x, y: 1, width: index == 0 ? half : width - half, height: nodeHeight, focused: state.dashboard.focus == index)
         }
         var y = 1 + nodeHeight
         drawSync(&frame, state, y: y, width: width)
@@ -21,7 +20,7 @@ enum DashboardView {
 
     static func drawNode(_ frame: inout Frame, _ state: ConsoleState, _ role: NodeRole, x: Int, y: Int, width: Int, height: Int, focused: Bool) {
         let glyphs = state.glyphs
-        let reading = state.pair?.node(role)
+        let reading = state.pair.map { NodeCard($0.node(role)) }
         frame.box(x: x, y: y, width: width, height: height, title: "\(role.rawValue.uppercased()) \(reading?.host ?? "")",
                   glyphs: glyphs, style: Style(focused ? .accent : .dim, bold: focused))
         let inner = x + 2
@@ -40,7 +39,7 @@ enum DashboardView {
         guard reading.reachable else {
             let since = state.downSince[role].map { "since \(Render.clock($0)) (\(Durations.format(Int(clamping: state.now - $0))))" } ?? ""
             frame.put("\(glyphs.bullet) DOWN \(since)", x: inner, y: y + 1, style: Style(.critical, bold: true), limit: limit)
-            let message = reading.failure.map(String.init(describing:)) ?? "no answer"
+            let message = reading.failure ?? "no answer"
             for (offset, line) in StatusText.wrap(message, width: limit, indent: 0).prefix(height - 3).enumerated() {
                 frame.put(line, x: inner, y: y + 2 + offset, limit: limit)
             }
@@ -54,39 +53,38 @@ enum DashboardView {
             frame.put("  (last answer)", x: end, y: line, style: Style(.dim), limit: max(0, inner + limit - end))
         } else {
             frame.put("\(glyphs.bullet) UP", x: inner, y: line, style: Style(.ok, bold: true))
-            frame.put("\(latency)  PBS \(reading.version?.display ?? "?")", x: inner + 6, y: line, limit: limit - 6)
+            frame.put("\(latency)  PBS \(reading.version ?? "?")", x: inner + 6, y: line, limit: limit - 6)
         }
         line += 1
-        let maintenance = MaintenanceMode(reading.datastore?.maintenance)
-        frame.put("datastore \(reading.datastoreName)", x: inner, y: line, style: Style(.normal, bold: true), limit: limit)
-        if let maintenance {
-            frame.put("MAINT \(maintenance.type)", x: inner + 11 + reading.datastoreName.count, y: line, style: Style(.warning, bold: true),
-                      limit: max(0, limit - 11 - reading.datastoreName.count))
+        frame.put("datastore \(reading.datastore)", x: inner, y: line, style: Style(.normal, bold: true), limit: limit)
+        if let maintenance = reading.maintenance {
+            frame.put("MAINT \(maintenance)", x: inner + 11 + reading.datastore.count, y: line, style: Style(.warning, bold: true),
+                      limit: max(0, limit - 11 - reading.datastore.count))
         }
         line += 1
-        if let status = reading.status, status.total > 0 {
-            let fraction = Double(status.used) / Double(status.total)
+        if let usage = reading.usage {
+            let fraction = usage.fraction
             let percent = " \(Int(clamping: fraction * 100)) %"
             let barWidth = max(4, limit - percent.count)
             let tone: Tone = fraction >= 0.95 ? .critical : fraction >= 0.85 ? .warning : .ok
             frame.bar(x: inner, y: line, width: barWidth, fraction: fraction, glyphs: glyphs, style: Style(tone))
             frame.put(percent, x: inner + barWidth, y: line, style: Style(tone, bold: true))
             line += 1
-            frame.put("\(Bytes.format(status.used)) of \(Bytes.format(status.total)), \(Bytes.format(status.avail)) free", x: inner, y: line, limit: limit)
+            frame.put("\(Bytes.format(usage.used)) of \(Bytes.format(usage.total)), \(Bytes.format(usage.available)) free", x: inner, y: line, limit: limit)
         } else {
             frame.put("usage unknown", x: inner, y: line, style: Style(.dim), limit: limit)
             line += 1
         }
         line += 1
-        if let counts = reading.status?.counts {
-            frame.put("\(counts.groups) groups  \(counts.snapshots) snapshots", x: inner, y: line, limit: limit)
+        if let groups = reading.groups, let snapshots = reading.snapshots {
+            frame.put("\(groups) groups  \(snapshots) snapshots", x: inner, y: line, limit: limit)
         }
         if height > 7 {
             line += 1
             if let skew = reading.clockSkew { frame.put("clock \(skew >= 0 ? "+" : "")\(skew)s vs console", x: inner, y: line, style: Style(.dim), limit: limit) }
-            if !reading.problems.isEmpty {
+            if !reading.refusedCalls.isEmpty {
                 line += 1
-                frame.put("\(reading.problems.count) call(s) refused: \(reading.problems.keys.sorted().joined(separator: ", "))",
+                frame.put("\(reading.refusedCalls.count) call(s) refused: \(reading.refusedCalls.joined(separator: ", "))",
                           x: inner, y: line, style: Style(.warning), limit: limit)
             }
         }
@@ -96,7 +94,7 @@ enum DashboardView {
         let glyphs = state.glyphs
         let sync = state.report?.sync
         let title = "SYNC \(sync?.job ?? "")" + (sync?.schedule.map { " (\($0))" } ?? "")
-        frame.box(x: 0, y: y, width: width, height: 5, title: title, glyphs: glyphs, style: Style(state.focus == 2 ? .accent : .dim, bold: state.focus == 2))
+        frame.box(x: 0, y: y, width: width, height: 5, title: title, glyphs: glyphs, style: Style(state.dashboard.focus == 2 ? .accent : .dim, bold: state.dashboard.focus == 2))
         guard let sync, state.pair?.secondary.reachable == true else {
             frame.put("unknown: the secondary could not be read", x: 2, y: y + 1, style: Style(.unknown, bold: true))
             return
@@ -166,14 +164,14 @@ enum DashboardView {
 
     static func drawFindings(_ frame: inout Frame, _ state: ConsoleState, y: Int, width: Int, bottom: Int) {
         let findings = state.report?.findings ?? []
-        let focused = state.focus == 3
+        let focused = state.dashboard.focus == 3
         frame.put("FINDINGS (\(findings.count), worst first)", x: 1, y: y, style: Style(focused ? .accent : .title, bold: true))
         guard !findings.isEmpty else {
             frame.put(state.report == nil ? "waiting for the first read..." : "none: the pair looks healthy", x: 3, y: y + 1, style: Style(.ok))
             return
         }
         var row = y + 1
-        for finding in findings.dropFirst(min(state.findingsTop, findings.count - 1)) {
+        for finding in findings.dropFirst(min(state.dashboard.findingsTop, findings.count - 1)) {
             guard row <= bottom else { break }
             let word = finding.severity.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0)
             frame.put(word, x: 1, y: row, style: Style(Render.tone(finding.severity), bold: true))
@@ -184,7 +182,7 @@ enum DashboardView {
                 row += 1
             }
         }
-        let hidden = findings.count - state.findingsTop
+        let hidden = findings.count - state.dashboard.findingsTop
         if row > bottom, hidden > 0 {
             frame.put(" j/k scroll ", x: width - 13, y: y, style: Style(.dim))
         }

@@ -1,5 +1,4 @@
 import PairEngine
-import ProxmoxAPI
 
 /// Sync and verify tasks of both nodes; an open task log with follow and search.
 /// Only the visible lines are drawn, so a 100 000-line log costs what a screenful costs.
@@ -30,25 +29,23 @@ enum LogsView {
             let index = top + offset
             let y = 3 + offset
             let selected = index == state.logs.selected
-            let item = task.item
-            let duration = item.endtime.map { Durations.format(Int(clamping: Double($0) - Double(item.starttime))) } ?? "running"
-            let result = item.status ?? "running"
-            let text = "  " + Render.shortTime(item.starttime).padding(toLength: 19, withPad: " ", startingAt: 0)
+            let duration = task.ended.map { Durations.format(Int(clamping: Double($0) - Double(task.started))) } ?? "running"
+            let result = task.result ?? "running"
+            let text = "  " + Render.shortTime(task.started).padding(toLength: 19, withPad: " ", startingAt: 0)
                 + task.node.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
                 + task.kind.padding(toLength: 8, withPad: " ", startingAt: 0)
                 + duration.padding(toLength: 10, withPad: " ", startingAt: 0)
             if selected { frame.fill(y: y, style: Style(.normal, reverse: true)) }
             let x = frame.put(text, x: 0, y: y, style: Style(.normal, reverse: selected))
-            let tone: Tone = item.status == nil ? .accent : TaskOutcome(result).isOK ? .ok : .critical
-            frame.put(result, x: x, y: y, style: Style(tone, bold: !TaskOutcome(result).isOK, reverse: selected), limit: state.width - x)
+            let tone: Tone = task.result == nil ? .accent : task.succeeded ? .ok : .critical
+            frame.put(result, x: x, y: y, style: Style(tone, bold: !task.succeeded, reverse: selected), limit: state.width - x)
         }
     }
 
     static func drawViewer(_ frame: inout Frame, _ state: ConsoleState, _ viewer: LogViewer) {
-        let item = viewer.task.item
-        let result = item.status ?? (viewer.active ? "running" : "finished")
+        let result = viewer.task.result ?? (viewer.active ? "running" : "finished")
         let follow = viewer.follow ? "  FOLLOWING" : ""
-        frame.put("\(viewer.task.node.rawValue) \(viewer.task.kind) \(Render.shortTime(item.starttime))  \(result)\(follow)",
+        frame.put("\(viewer.task.node.rawValue) \(viewer.task.kind) \(Render.shortTime(viewer.task.started))  \(result)\(follow)",
                   x: 1, y: 1, style: Style(.title, bold: true), limit: state.width - 2)
         let page = visibleLines(state)
         if viewer.lines.isEmpty {

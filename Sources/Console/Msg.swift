@@ -1,5 +1,4 @@
 import PairEngine
-import ProxmoxAPI
 
 /// A key, decoded from curses or built by tests.
 public enum Key: Sendable, Equatable {

@@ -1,5 +1,4 @@
 import PairEngine
-import ProxmoxAPI
 
 /// Draws a state into a frame. Pure: the same state always gives the same frame.
 public enum Render {

@@ -1,5 +1,51 @@
 import PairEngine
 
+/// The runbook screen's own state; the runs themselves come from the journal.
+public struct RunbookScreenState: Sendable {
+    /// The journal as the engine last read it (every second).
+    public var reading: RunbookDesk.Reading?
+    /// Runbook files that could not be read, by kind.
+    public var problems: [String: String] = [:]
+    /// Whether a journal can be read (the console was given the engine's runbook desk).
+    public var readable = false
+    /// Whether this console can act on runbooks (readable, and not the wallboard).
+    public var enabled = false
+    public var readInFlight = false
+    public var lastRead: Double?
+    /// Typed input and what it is for.
+    public var editor: LineEditor?
+    public var purpose: InputPurpose?
+    /// Kinds this console is advancing right now.
+    public var running: Set<String> = []
+    /// First line of the detail pane shown (j/k scroll it).
+    public var detailTop = 0
+    /// `q` was pressed while this console runs a step: a second `q` quits.
+    public var quitArmed = false
+    /// The log of the task the shown step started, followed while it runs.
+    public var taskLog: TaskLogFollow?
+
+    public init() {}
+
+    /// The followed log of a step's task: the newest lines are shown under the step.
+    public struct TaskLogFollow: Sendable {
+        public var upid: String
+        /// The newest lines, at most `RunbookScreen.taskLogKept`.
+        public var lines: [String] = []
+        /// Lines read so far: the next page starts after them.
+        public var read = 0
+        /// The task still runs (or its end was not read yet).
+        public var active = true
+        public var loading = true
+        public var lastPoll: Double
+        public var error: String?
+    }
+
+    /// What a line being typed on the runbook screen is for.
+    public enum InputPurpose: Sendable, Equatable {
+        case word(String), resume, acknowledge([String]), ticket, override(String), skip(Int), assign(Int), note(Int), abort
+    }
+}
+
 /// The runbook screen's update: what each key and each answer does to `RunbookScreenState`.
 /// Every action goes through the engine's desk as an effect; the screen shows the journal
 /// as the engine reads it back, so two consoles on one journal show the same.

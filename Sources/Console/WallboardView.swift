@@ -1,5 +1,4 @@
 import PairEngine
-import ProxmoxAPI
 
 /// The read-only board: the overall state, sync age, verify, drift and nodes, large enough
 /// to read across a room.

@@ -76,7 +76,7 @@ import Testing
         var state = ConsoleFixture.state()
         _ = Update.apply(&state, .key(.char("l")))
         _ = Update.apply(&state, .key(.enter))
-        let upid = try #require(state.logs.viewer?.task.item.upid)
+        let upid = try #require(state.logs.viewer?.task.upid)
         _ = Update.apply(&state, .logLoaded(upid: upid, from: 1, lines: Self.lines, active: false))
         let frame = Render.frame(state)
         let url = try #require(Bundle.module.url(forResource: "hostile-log-80x24", withExtension: "txt", subdirectory: "Golden"))

@@ -46,8 +46,8 @@ import Testing
         #expect(text.contains("secondary  sync    42s       OK"))
         let effects = Update.apply(&state, .key(.enter))
         let task = try #require(state.logs.viewer?.task)
-        #expect(effects == [.loadLog(node: .secondary, upid: task.item.upid, from: 1)])
-        _ = Update.apply(&state, .logLoaded(upid: task.item.upid, from: 1, lines: ["line one", "TASK OK"], active: false))
+        #expect(effects == [.loadLog(node: .secondary, upid: task.upid, from: 1)])
+        _ = Update.apply(&state, .logLoaded(upid: task.upid, from: 1, lines: ["line one", "TASK OK"], active: false))
         #expect(Render.frame(state).text.contains("2 TASK OK"))
     }
 
@@ -60,7 +60,7 @@ import Testing
         // The selection stayed on its task; the new running one is at the top.
         _ = Update.apply(&state, .key(.home))
         _ = Update.apply(&state, .key(.enter))
-        let upid = try #require(state.logs.viewer?.task.item.upid)
+        let upid = try #require(state.logs.viewer?.task.upid)
         #expect(state.logs.viewer?.follow == true)
         _ = Update.apply(&state, .logLoaded(upid: upid, from: 1, lines: (1...30).map { "line \($0)" }, active: true))
         #expect(state.logs.viewer?.top == 30 - LogsView.visibleLines(state))
@@ -76,7 +76,7 @@ import Testing
         var state = ConsoleFixture.state()
         _ = Update.apply(&state, .key(.char("l")))
         _ = Update.apply(&state, .key(.enter))
-        let upid = try #require(state.logs.viewer?.task.item.upid)
+        let upid = try #require(state.logs.viewer?.task.upid)
         var lines = (0..<100_000).map { "2026-11-27T06:00:00Z: line \($0)" }
         lines[70_000] = "2026-11-27T06:00:00Z: sync group vm/101 failed - connection reset"
         lines[90_000] = "2026-11-27T06:00:00Z: TASK ERROR: sync failed with some errors."
@@ -116,12 +116,12 @@ import Testing
         var state = ConsoleFixture.state(ConsoleFixture.pair(syncStatuses: ["OK", "OK", "OK"]))
         state.screen = .logs
         state.logs.selected = 1
-        let chosen = state.tasks[1].item.upid
+        let chosen = state.tasks[1].upid
         var pair = ConsoleFixture.pair(syncStatuses: ["OK", "OK", "OK"])
         pair.secondary.syncTasks?.insert(ConsoleFixture.task("syncjob", "primary-hub:main:mirror::primary-mirror",
                                                              start: ConsoleFixture.now - 30, status: nil), at: 0)
         _ = Update.apply(&state, .observed(pair, HealthReport.evaluate(pair, policy: ConsoleFixture.policy)))
-        #expect(state.tasks[state.logs.selected].item.upid == chosen)
+        #expect(state.tasks[state.logs.selected].upid == chosen)
         #expect(state.logs.selected == 2)
     }
 
@@ -129,7 +129,7 @@ import Testing
         var state = ConsoleFixture.state()
         state.screen = .logs
         _ = Update.apply(&state, .key(.enter))
-        let upid = try! #require(state.logs.viewer?.task.item.upid)
+        let upid = try! #require(state.logs.viewer?.task.upid)
         _ = Update.apply(&state, .logLoaded(upid: upid, from: 1, lines: ["1", "2", "3", "4", "5"], active: true))
         // A reload starts over; a follow page asked for earlier (from line 6) arrives late.
         _ = Update.apply(&state, .logLoaded(upid: upid, from: 1, lines: ["1", "2", "3"], active: true))
