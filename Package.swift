@@ -32,9 +32,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The files in Resources/ the executable ships: built-in runbooks.
+        // The files in Resources/ the executable ships: built-in runbooks and drill scenarios.
         .target(name: "BuiltIn", path: "Resources", exclude: ["pbsha.example.toml"], sources: ["BuiltIn.swift"],
-                resources: [.copy("runbooks")]),
+                resources: [.copy("runbooks"), .copy("scenarios")]),
         // Config, observation, health rules, calendar events, runbooks, the journal, reports.
         .target(
             name: "PairEngine",

@@ -28,6 +28,9 @@ public actor LabRuntime {
     /// Requests other than GET since the lab started, accepted or not (`lab ctl status`
     /// reports them, so a test can prove a read-only command sent none).
     private var writesReceived = 0
+    /// A staged scenario's events still to come, at world times (not saved: a restarted lab
+    /// has none).
+    var scheduledEvents: [(time: Int64, words: [String])] = []
 
     public nonisolated var configPath: String { "\(stateDir)/pbsha.toml" }
     nonisolated var statePath: String { "\(stateDir)/lab-state.json" }
@@ -140,6 +143,7 @@ public actor LabRuntime {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 try? await self?.tickAndSave()
+                await self?.runScheduledEvents()
             }
         }
     }

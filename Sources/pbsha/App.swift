@@ -9,7 +9,7 @@ struct App: AsyncParsableCommand {
         abstract: "Operator console for a Proxmox Backup Server primary/secondary pair.",
         subcommands: [ConsoleCommand.self, WallboardCommand.self, StatusCommand.self, CheckCommand.self,
                       CalendarCommand.self, StorageCfgCommand.self, FailoverCommand.self, FailbackCommand.self, RunsCommand.self, ReportCommand.self,
-                      LabCommandGroup.self])
+                      DrillCommand.self, LabCommandGroup.self])
 
     @OptionGroup var source: PairSource
     @OptionGroup var screen: ScreenOptions

@@ -25,6 +25,9 @@ struct LabCommandGroup: AsyncParsableCommand {
         @Option(name: .long, help: "A new lab only: hourly snapshots in each of the --groups groups.")
         var snapshotsPerGroup = 0
 
+        @Option(name: .long, help: "A new lab only: stage a drill scenario's events (pbsha drill list names them).")
+        var scenario: String?
+
         func run() async throws {
             guard speed > 0, speed <= 10_000 else {
                 Output.error("pbsha: --speed must be above 0 and at most 10000")
@@ -37,13 +40,28 @@ struct LabCommandGroup: AsyncParsableCommand {
                 Output.error("pbsha: \(error)")
                 throw Exit.usage
             }
+            let staged = try scenario.map(DrillScenarios.named)
             let directory = URL(fileURLWithPath: stateDir).standardizedFileURL.path
+            if staged != nil, FileManager.default.fileExists(atPath: "\(directory)/lab-state.json") {
+                Output.error("pbsha: --scenario stages a new lab; \(directory) already holds one: give another --state-dir")
+                throw Exit.usage
+            }
             let runtime: LabRuntime
             do {
                 runtime = try await LabRuntime.start(stateDir: directory, speed: speed, archive: archive, pbshaCommand: Executable.path)
             } catch {
                 Output.error("pbsha: cannot start the lab: \(error)")
                 throw Exit.usage
+            }
+            if let staged {
+                switch await runtime.stage(staged) {
+                case .success(let said):
+                    Output.line("scenario \(staged.name): \(staged.title)\n\(staged.story)\n" + said.map { "  lab: \($0)" }.joined(separator: "\n"))
+                case .failure(let error):
+                    Output.error("pbsha: \(error)")
+                    await runtime.shutdown()
+                    throw Exit.usage
+                }
             }
             Output.line("ready \(runtime.configPath)")
             await Signals.wait(for: [SIGINT, SIGTERM, SIGHUP])
