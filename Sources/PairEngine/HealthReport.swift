@@ -30,7 +30,7 @@ public struct HealthReport: Sendable {
                                     subject: "node:\(node.role.rawValue):wait"))
         }
         findings += NodeRules.skew(state.primary, state.secondary, policy: policy)
-        findings += NodeRules.remote(state.secondary, policy: policy)
+        findings += NodeRules.remote(state.secondary, primary: state.primary, policy: policy)
         let (sync, syncFindings) = SyncRules.evaluate(state.secondary, now: secondaryNow, policy: policy)
         let (verify, verifyFindings) = VerifyRules.evaluate(state.secondary, primary: state.primary, now: secondaryNow, policy: policy, memo: memo)
         let (drift, driftFindings) = DriftRules.evaluate(primary: state.primary, secondary: state.secondary,

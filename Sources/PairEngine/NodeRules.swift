@@ -64,7 +64,18 @@ enum NodeRules {
     }
 
     /// The secondary's Remote must pin the certificate the primary really presents.
-    static func remote(_ secondary: NodeReading, policy: HealthPolicy) -> [Finding] {
+    static func remote(_ secondary: NodeReading, primary: NodeReading, policy: HealthPolicy) -> [Finding] {
+        // The primary presents a certificate nobody pinned yet (a renewal): the secondary's
+        // remote, pinned to the old one, fails every sync, and says only "certificate verify failed".
+        if case let .fingerprintMismatch(_, old, presented) = primary.failure, let remote = secondary.remote,
+           remote.fingerprint.flatMap(Fingerprint.init) != presented {
+            return [Finding(.critical, "remote-fingerprint-stale",
+                "the primary presents a new certificate \(presented) (pinned: \(old)); the secondary's remote '\(remote.name)' "
+                + "pins \(remote.fingerprint ?? "nothing"), so every sync fails. If the renewal was intended (check with "
+                + "`proxmox-backup-manager cert info` on the primary), run on the secondary `proxmox-backup-manager remote update "
+                + "\(remote.name) --fingerprint \(presented)` and put the new value in pbsha's config",
+                subject: "remote")]
+        }
         guard secondary.reachable else { return [] }
         guard let remote = secondary.remote else {
             if secondary.problems["remotes"] == nil, secondary.syncJob != nil {

@@ -64,5 +64,12 @@ import Testing
         guard case .finished(let run) = outcome else { Issue.record("\(name): the failover did not finish: \(outcome)"); return }
         #expect(run.drill == name)
         #expect(scenario.shortfalls(of: run) == [], "\(name)")
+        if name == "7-primary-certificate-renewed" {
+            // Once the primary is back, the findings name its new fingerprint and the remote's fix.
+            _ = try await lab.ctl("node primary up")
+            let renewed = try #require(await lab.runtime.fingerprints["primary"])
+            let finding = try #require(try await lab.observe().1.findings.first { $0.code == "remote-fingerprint-stale" })
+            #expect(finding.message.contains("remote update") && finding.message.contains("--fingerprint \(renewed)"), "\(finding.message)")
+        }
     }
 }

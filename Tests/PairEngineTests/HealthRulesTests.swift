@@ -300,6 +300,20 @@ import Testing
         #expect(finding?.message.contains(PairFixture.fingerprint.description) == true)
     }
 
+    /// A renewed primary certificate: the remote pinned to the old one is named, with the
+    /// new fingerprint and the command that fixes it.
+    @Test func aRenewedPrimaryCertificateNamesTheRemoteFix() throws {
+        var fixture = PairFixture()
+        let renewed = try #require(Fingerprint(String(repeating: "ef:", count: 31) + "ef"))
+        fixture.state.primary.version = nil
+        fixture.state.primary.failure = .fingerprintMismatch(host: "pbs1", expected: PairFixture.fingerprint, presented: renewed)
+        let finding = try #require(fixture.finding("remote-fingerprint-stale"))
+        #expect(finding.severity == .critical)
+        #expect(finding.message.contains("remote update") && finding.message.contains("--fingerprint \(renewed)"), "\(finding.message)")
+        fixture.state.secondary.remote?.fingerprint = renewed.description
+        #expect(fixture.finding("remote-fingerprint-stale") == nil, "a remote already updated is not named")
+    }
+
     @Test func permissionProblemsNameThePrivilege() {
         var fixture = PairFixture()
         fixture.state.secondary.problems["verify jobs"] = .forbidden(host: "pbs2", path: "/admin/verify",
