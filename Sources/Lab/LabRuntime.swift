@@ -23,6 +23,9 @@ public actor LabRuntime {
     private var webhookServer: LabHTTPSServer?
     /// What each host's PVE files looked like when last read (see `loadPVEFiles`).
     private var pveFileStamps: [String: [String]] = [:]
+    /// Each host's files as the lab last read or wrote them: only a world that moved away
+    /// from these is written, so an edit `lab shell` renames in is read, never overwritten.
+    private var pveFilesOnDisk: [String: PVEFiles] = [:]
     /// Events ran since the last save.
     private var unsaved = false
     /// Requests other than GET since the lab started, accepted or not (`lab ctl status`
@@ -182,12 +185,19 @@ public actor LabRuntime {
                 if value.hasSuffix("\n") { value.removeLast() }
                 passwords[String(file.dropLast(3))] = value
             }
+            pveFilesOnDisk[root] = PVEFiles(storageCfg: text, passwords: passwords)
             guard text != world.pve[index].storageCfg || passwords != world.pve[index].passwords else { continue }
             world.pve[index].storageCfg = text
             world.pve[index].passwords = passwords
             world.storageFileChanged(host: index)
             unsaved = true
         }
+    }
+
+    /// A host's storage.cfg text and its storage passwords by storage ID.
+    private struct PVEFiles: Equatable {
+        let storageCfg: String
+        let passwords: [String: String]
     }
 
     /// Modification time and size of storage.cfg and every `priv/storage/*.pw`, as one value.
@@ -201,11 +211,16 @@ public actor LabRuntime {
         }
     }
 
-    /// Writes each host's storage.cfg and password files where the disk differs from the world
-    /// (after an API write, a rebind, or the first start), as PVE does: a temporary file renamed over.
-    private func writePVEFiles() throws {
+    /// Writes each host's storage.cfg and password files where the world changed since the lab
+    /// last read or wrote them (an API write, a rebind, the first start), as PVE does: a
+    /// temporary file renamed over. A host whose world did not change is left alone even when
+    /// its disk differs: that is an edit the next tick reads.
+    func writePVEFiles() throws {
         for host in world.pve {
             let root = pveRoot(host.name)
+            let files = PVEFiles(storageCfg: host.storageCfg, passwords: host.passwords)
+            if pveFilesOnDisk[root] == files, FileManager.default.fileExists(atPath: "\(root)/storage.cfg") { continue }
+            pveFilesOnDisk[root] = files
             let secrets = "\(root)/priv/storage"
             try FileManager.default.createDirectory(atPath: secrets, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try FileManager.default.createDirectory(atPath: "\(root)/priv/lock", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

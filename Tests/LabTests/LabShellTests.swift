@@ -76,6 +76,8 @@ import Testing
     @Test func aLabInADirectoryWithBlanksAndQuotesStillHasAWorkingShell() async throws {
         var template = Array((NSTemporaryDirectory() + "pbsha lab's XXXXXX").utf8CString)
         let directory = String(cString: mkdtemp(&template)!)
+        let slot = await LabSlot.take()
+        defer { slot.give() }
         let runtime = try await LabRuntime.start(stateDir: directory, clock: ManualClock(RunningLab.usualStart), pbshaCommand: Spawned.binary)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let config = try ConfigLoader.load(path: runtime.configPath)
@@ -94,6 +96,21 @@ import Testing
         _ = try await lab.ctl("node pve-a up")
         #expect(try await shell(remoteShell, "test -f /etc/pve/storage.cfg").code == 0)
         #expect(try await shell(remoteShell, "exit 7").code == 7, "the command's exit status comes back, as with ssh")
+        await lab.stop()
+    }
+
+    /// An edit renamed in after the lab last read the disk, and before it writes files for
+    /// another reason (an API write to another host, a `lab ctl`), is read, not overwritten.
+    @Test func anEditArrivingJustBeforeALabWriteSurvives() async throws {
+        let lab = try await RunningLab.start()
+        let root = lab.runtime.pveRoot("pve-b")
+        let edited = try String(contentsOfFile: "\(root)/storage.cfg", encoding: .utf8) + "# edited by hand\n"
+        try edited.write(toFile: "\(root)/storage.cfg.tmp.1", atomically: false, encoding: .utf8)
+        #expect(rename("\(root)/storage.cfg.tmp.1", "\(root)/storage.cfg") == 0)
+        try await lab.runtime.writePVEFiles()
+        #expect(try String(contentsOfFile: "\(root)/storage.cfg", encoding: .utf8) == edited, "the lab overwrote the edit")
+        await lab.runtime.tick()
+        #expect(await lab.runtime.inspect { $0.pve[1].storageCfg.hasSuffix("# edited by hand\n") })
         await lab.stop()
     }
 }
