@@ -41,6 +41,7 @@ let package = Package(
             dependencies: [
                 "ProxmoxAPI",
                 "BuiltIn",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

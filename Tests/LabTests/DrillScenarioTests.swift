@@ -51,15 +51,15 @@ import Testing
         let builtIn = try #require(BuiltIn.runbook("failover"))
         let runbook = try RunbookLoader.parse(builtIn.text, file: builtIn.path, kind: "failover")
         let context = RunContext(config: lab.config, reads: try lab.transport(), writes: try lab.transport(), clock: lab.clock)
-        let engine = StepEngine(runbook: runbook, journal: journal, context: context, actions: FailoverActions.all(), actor: "drill", host: "test")
+        let engine = StepEngine(runbook: runbook, journal: journal, context: context, actions: FailoverActions.all(), actor: "drill", host: "test", drill: scenario)
 
-        var outcome = try await engine.run(Decisions(confirmAll: true, ticket: "DRILL-1"), drill: name)
+        var outcome = try await engine.run(Decisions(confirmAll: true, ticket: "DRILL-1"))
         if case .finished = outcome {} else if scenario.events.contains(where: { $0.at > 0 }) {
             // The scenario's fix comes later in the story (the firewall opens at 20m).
             #expect(name == "4-firewall-forgot-secondary", "\(name) stopped: \(outcome)")
             _ = try await lab.ctl("advance 21m")
             await lab.runtime.runScheduledEvents()
-            outcome = try await engine.run(Decisions(confirmAll: true, ticket: "DRILL-1"), drill: name)
+            outcome = try await engine.run(Decisions(confirmAll: true, ticket: "DRILL-1"))
         }
         guard case .finished(let run) = outcome else { Issue.record("\(name): the failover did not finish: \(outcome)"); return }
         #expect(run.drill == name)

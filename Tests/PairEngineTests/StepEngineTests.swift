@@ -13,7 +13,7 @@ import Testing
         }
     }
 
-    private func engine(_ journal: Journal, actor: String = "alice") throws -> StepEngine {
+    private func engine(_ journal: Journal, actor: String = "alice", drill: Scenario? = nil, clock: ManualClock = ManualClock(1_800_000_000)) throws -> StepEngine {
         let text = """
             kind = "failover"
             title = "Checklist"
@@ -46,8 +46,8 @@ import Testing
         let node = NodeConfig(host: "pbs", port: 8007, fingerprint: pin, token: APIToken(authID: "a@pbs!b", secret: "s"), datastore: "main")
         let config = PairConfig(file: "memory", name: "p", rpoSeconds: 3600, verifyMaxAgeSeconds: 86_400, stateDir: "/nonexistent",
                                 primary: node, secondary: node, syncJob: "s", remote: "r", pve: [], notify: nil)
-        let context = RunContext(config: config, reads: Nowhere(), writes: Nowhere(), clock: ManualClock(1_800_000_000))
-        return StepEngine(runbook: runbook, journal: journal, context: context, actions: FailoverActions.all(), actor: actor, host: "t")
+        let context = RunContext(config: config, reads: Nowhere(), writes: Nowhere(), clock: clock)
+        return StepEngine(runbook: runbook, journal: journal, context: context, actions: FailoverActions.all(), actor: actor, host: "t", drill: drill)
     }
 
     @Test func anAbortedRunNeedsAReasonIsReportedAndLetsTheNextOneStart() async throws {
@@ -59,7 +59,7 @@ import Testing
         let aborted = try engine.abort(reason: "started by mistake during a drill")
         #expect(aborted.id == first.id && aborted.state == .aborted && aborted.abortReason == "started by mistake during a drill")
         #expect(RunReport.markdown(aborted, now: 1_800_000_000).contains("- state: aborted — started by mistake during a drill"))
-        #expect(RunState.active(in: try journal.events()) == nil)
+        #expect(RunState.active(in: try journal.events(), drill: false) == nil)
         guard case .waiting(let second, 1, _) = try await engine.run(Decisions()) else { Issue.record("no new run"); return }
         #expect(second.id != first.id || second.started >= first.started)
         #expect(RunState.runs(from: try journal.events()).count == 2)
@@ -93,5 +93,38 @@ import Testing
         // A second process (another journal connection) sees the same run.
         let other = try Journal(path: journal.path)
         #expect(RunState.runs(from: try other.events()) == [finished])
+    }
+
+    /// A drill shares the live journal but never its runs: an open rehearsal does not block a
+    /// real failover (nor the reverse), and the drill is scored when it ends.
+    @Test func aDrillRunsBesideALiveRunAndIsScoredWhenItEnds() async throws {
+        let journal = try Journal(path: NSTemporaryDirectory() + "pbsha-engine-\(UUID().uuidString)/journal.sqlite")
+        let clock = ManualClock(1_800_000_000)
+        let scenario = Scenario(name: "9-checklist", title: "Checklist drill", runbook: "failover", story: "s", rtoSeconds: 900, before: [],
+                                events: [], expect: .init(reachStep: 3, gatesHit: ["secondary-reachable"], gatesHeld: ["previous-steps-done"]))
+        let drill = try engine(journal, drill: scenario, clock: clock)
+        let live = try engine(journal, actor: "bob", clock: clock)
+        guard case .waiting(let rehearsal, 1, _) = try await drill.run(Decisions()) else { Issue.record("the drill did not start"); return }
+        guard case .waiting(let real, 1, _) = try await live.run(Decisions()) else { Issue.record("a live run was blocked by the drill"); return }
+        #expect(rehearsal.drill == "9-checklist" && real.drill == nil && rehearsal.id != real.id)
+        #expect(rehearsal.runbookDigest?.count == 64)
+
+        clock.advance(by: 700)
+        _ = try await drill.run(Decisions(manualDone: [1]))
+        clock.advance(by: 400)
+        guard case .finished(let done) = try await drill.run(Decisions(typed: ["TOLD", "enter"])) else { Issue.record("the drill did not finish"); return }
+        let card = try #require(done.scorecard)
+        #expect(card.steps.map(\.seconds) == [700, 400, 0] && card.steps[0].late == true && card.steps[1].late == true)
+        #expect(card.totalSeconds == 1100 && card.rtoSeconds == 900 && !card.passed)
+        #expect(card.shortfalls == ["gate secondary-reachable never refused or asked: the scenario's risk went unseen"])
+        #expect(RunState.active(in: try journal.events(), drill: false)?.id == real.id, "the live run is still open")
+
+        let markdown = RunReport.markdown(done, now: 1_800_002_000)
+        #expect(markdown.contains("## Drill scorecard: Checklist drill") && markdown.contains("- total: 18m20s against an RTO of 15m — OVER")
+                && markdown.contains("| 1 | Call the vendor | 11m40s (late) | 10m | done |") && markdown.contains("- verdict: FAIL"), "\(markdown)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(RunReport.json(done, now: 1_800_002_000).serialized().utf8)) as? [String: Any])
+        let reported = try #require(json["drill"] as? [String: Any])
+        let scored = try #require(reported["scorecard"] as? [String: Any])
+        #expect(reported["scenario"] as? String == "9-checklist" && scored["passed"] as? Bool == false && scored["total-seconds"] as? Int == 1100)
     }
 }

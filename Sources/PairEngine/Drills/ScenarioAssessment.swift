@@ -7,7 +7,7 @@ extension Scenario {
         let reached = run.steps.filter { $0.status == .done || $0.status == .skipped }.map(\.number).max() ?? 0
         if reached < expect.reachStep { missing.append("reached step \(reached), not \(expect.reachStep)") }
         for gate in expect.gatesHit {
-            let hit = run.steps.contains { step in step.acknowledged.contains(gate) || step.checks.contains { $0.name == gate && !$0.passed } }
+            let hit = run.steps.contains { step in step.acknowledged.contains(gate) || step.refusals.contains { $0.name == gate } }
             if !hit { missing.append("gate \(gate) never refused or asked: the scenario's risk went unseen") }
         }
         for gate in expect.gatesHeld where !run.steps.contains(where: { $0.checks.contains { $0.name == gate && $0.passed } }) {

@@ -28,7 +28,8 @@ public struct JournalEvent: Sendable, Equatable {
 
     /// What an event records.
     public enum Kind: String, Sendable, CaseIterable {
-        /// `runbook` (failover|failback), `steps` (count), `drill` (scenario, if any).
+        /// `runbook` (failover|failback), `steps` (count), `file`, `digest` (the runbook file's
+        /// SHA-256), `drill` (scenario, if any).
         case runStarted = "run-started"
         /// `title`, `owner`, `estimate-seconds`.
         case stepStarted = "step-started"
@@ -65,5 +66,7 @@ public struct JournalEvent: Sendable, Equatable {
         case stepFinished = "step-finished"
         /// `state` (done|aborted).
         case runFinished = "run-finished"
+        /// `scorecard`: a drill run's `DrillScorecard` as JSON, written when it ends.
+        case drillScored = "drill-scored"
     }
 }

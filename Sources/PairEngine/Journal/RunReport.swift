@@ -21,7 +21,19 @@ public enum RunReport {
                     ("overrides", .array(step.overrides.map(JSONValue.string))), ("notes", .array(step.notes.map(JSONValue.string))),
                 ])
             })),
-            ("drill", run.drill.map { .object([("scenario", .string($0)), ("scorecard", .null)]) } ?? .null),
+            ("drill", run.drill.map { .object([("scenario", .string($0)), ("scorecard", run.scorecard.map(scorecard) ?? .null)]) } ?? .null),
+        ])
+    }
+
+    private static func scorecard(_ card: DrillScorecard) -> JSONValue {
+        .object([
+            ("passed", .bool(card.passed)), ("total-seconds", .int(card.totalSeconds)), ("rto-seconds", .int(card.rtoSeconds)),
+            ("steps", .array(card.steps.map { step in
+                .object([("n", .int(step.number)), ("title", .string(step.title)), ("state", .string(step.status)),
+                         ("seconds", .int(step.seconds)), ("estimate-seconds", .int(step.estimateSeconds)), ("late", .bool(step.late))])
+            })),
+            ("gates-hit", .array(card.gatesHit.map(JSONValue.string))), ("mistakes-prevented", .array(card.mistakesPrevented.map(JSONValue.string))),
+            ("overrides", .array(card.overrides.map(JSONValue.string))), ("shortfalls", .array(card.shortfalls.map(JSONValue.string))),
         ])
     }
 
@@ -48,6 +60,7 @@ public enum RunReport {
             lines += step.writes.map { "- api: \($0)" }
             lines += step.tasks.map { "- task: \($0.label) \($0.upid)" }
         }
+        if let card = run.scorecard { lines += ["", card.markdown] }
         return lines.joined(separator: "\n")
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A runbook run as its journal events tell it: the fold that every reader (console, scripted
 /// mode, reports, a second process) computes the same way.
 public struct RunState: Sendable, Equatable {
@@ -12,6 +14,10 @@ public struct RunState: Sendable, Equatable {
     public var steps: [StepState]
     /// Why the run was aborted (`--abort --reason`).
     public var abortReason: String? = nil
+    /// SHA-256 of the runbook file the run started with.
+    public var runbookDigest: String? = nil
+    /// A drill's score, once it ended.
+    public var scorecard: DrillScorecard? = nil
 
     public enum State: String, Sendable { case active, done, aborted }
 
@@ -28,7 +34,10 @@ public struct RunState: Sendable, Equatable {
         public var started: Int64?
         public var finished: Int64?
         public var status: StepState.State = .pending
+        /// Each gate's latest result.
         public var checks: [Check] = []
+        /// Every refusal or question a gate gave, in order, even when it later passed.
+        public var refusals: [Check] = []
         public var acknowledged: [String] = []
         /// Confirmation words typed (or `enter`).
         public var confirmed: [String] = []
@@ -60,7 +69,7 @@ public struct RunState: Sendable, Equatable {
     }
 
     /// A gate's outcome.
-    public struct Check: Sendable, Equatable {
+    public struct Check: Sendable, Equatable, Codable {
         public var name: String
         public var passed: Bool
         public var hard: Bool
@@ -86,6 +95,7 @@ public struct RunState: Sendable, Equatable {
                 order.append(event.run)
                 byID[event.run] = RunState(id: event.run, runbook: event.detail["runbook"] ?? "?", startedBy: event.actor, started: event.time,
                                            finished: nil, state: .active, drill: event.detail["drill"], steps: [])
+                byID[event.run]?.runbookDigest = event.detail["digest"]
                 continue
             }
             byID[event.run]?.apply(event)
@@ -93,12 +103,17 @@ public struct RunState: Sendable, Equatable {
         return order.compactMap { byID[$0] }
     }
 
-    /// The active run, if any (at most one per pair).
-    public static func active(in events: [JournalEvent]) -> RunState? {
-        runs(from: events).last { $0.state == .active }
+    /// The active run, if any: at most one live run per pair, and at most one drill run
+    /// (a rehearsal left open never blocks a real failover, nor a real run a rehearsal).
+    public static func active(in events: [JournalEvent], drill: Bool) -> RunState? {
+        runs(from: events).last { $0.state == .active && ($0.drill != nil) == drill }
     }
 
     mutating func apply(_ event: JournalEvent) {
+        if event.kind == .drillScored {
+            scorecard = event.detail["scorecard"].flatMap { try? JSONDecoder().decode(DrillScorecard.self, from: Data($0.utf8)) }
+            return
+        }
         if event.kind == .runFinished {
             state = State(rawValue: event.detail["state"] ?? "") ?? .done
             abortReason = event.detail["reason"]
@@ -136,6 +151,7 @@ extension RunState.StepState {
             let check = RunState.Check(name: d["check"] ?? "", passed: d["passed"] == "true", hard: d["hard"] == "true", message: d["message"] ?? "")
             checks.removeAll { $0.name == check.name }
             checks.append(check)
+            if !check.passed, !refusals.contains(check) { refusals.append(check) }
         case .acknowledged: acknowledged.append(d["check"] ?? "")
         case .override: overrides.append("\(d["check"] ?? ""): \(d["reason"] ?? "")")
         case .changePlanned: planned.append(change())
@@ -160,7 +176,7 @@ extension RunState.StepState {
                           + (d["parameters"].map { $0.isEmpty ? "" : " (\($0))" } ?? ""))
         case .taskStarted:
             if let task = TaskRef(detail: d) { tasks.append(task) }
-        case .runStarted, .runFinished:
+        case .runStarted, .runFinished, .drillScored:
             break
         }
     }

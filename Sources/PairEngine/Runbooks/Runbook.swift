@@ -7,6 +7,9 @@ public struct Runbook: Sendable, Equatable {
     public var steps: [Step]
     /// Where it was read from, for messages.
     public var file: String
+    /// SHA-256 of the file's text, hex: a drill records it, so a changed runbook is seen as
+    /// not rehearsed since (`drill-stale`).
+    public var digest: String
 
     /// One step of a runbook.
     public struct Step: Sendable, Equatable {

@@ -12,9 +12,12 @@ public struct RunbookDesk: Sendable {
     let context: RunContext
     let actions: [String: [String: any StepAction]]
     public let actor: String
+    /// The scenario of a drill console: its runs are drills, scored when they end.
+    public let drill: Scenario?
 
     public init(runbooks: [String: Runbook], problems: [String: String] = [:], journal: any EventStore, context: RunContext,
-                actions: [String: [String: any StepAction]], actor: String) {
+                actions: [String: [String: any StepAction]], actor: String, drill: Scenario? = nil) {
+        self.drill = drill
         self.runbooks = runbooks
         self.problems = problems
         self.journal = journal
@@ -37,15 +40,18 @@ public struct RunbookDesk: Sendable {
         }
     }
 
-    /// Reads the journal (other processes' runs included) as boards at `now`.
+    /// Reads the journal (other processes' runs included) as boards at `now`. The boards
+    /// show this desk's kind of run (drills for a drill, live runs otherwise); the list of
+    /// runs holds both, drills marked.
     public func read(now: Int64) throws(JournalError) -> Reading {
         let runs = RunState.runs(from: try journal.events(run: nil))
+        let mine = runs.filter { ($0.drill != nil) == (drill != nil) }
         var boards: [String: RunbookBoard] = [:]
         for (kind, runbook) in runbooks {
-            let shown = runs.last { $0.runbook == kind && $0.state == .active } ?? runs.last { $0.runbook == kind }
+            let shown = mine.last { $0.runbook == kind && $0.state == .active } ?? mine.last { $0.runbook == kind }
             boards[kind] = RunbookBoard(runbook, run: shown, now: now)
         }
-        return Reading(boards: boards, runs: runs.reversed(), active: runs.last { $0.state == .active }?.runbook)
+        return Reading(boards: boards, runs: runs.reversed(), active: mine.last { $0.state == .active }?.runbook)
     }
 
     /// Starts or resumes the `kind` run and takes it as far as `decisions` allow.
@@ -99,6 +105,6 @@ public struct RunbookDesk: Sendable {
     private func engine(_ kind: String) throws(JournalError) -> StepEngine {
         if let problem = problems[kind] { throw JournalError(problem) }
         guard let runbook = runbooks[kind], let actions = actions[kind] else { throw JournalError("no \(kind) runbook in this pbsha") }
-        return StepEngine(runbook: runbook, journal: journal, context: context, actions: actions, actor: actor)
+        return StepEngine(runbook: runbook, journal: journal, context: context, actions: actions, actor: actor, drill: drill)
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import TOMLKit
 
@@ -103,7 +104,8 @@ public enum RunbookLoader {
             parsed.overridable = overridable
             steps.append(parsed)
         }
-        return Runbook(kind: kind, title: title, steps: steps, file: file)
+        let digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Runbook(kind: kind, title: title, steps: steps, file: file, digest: digest)
     }
 }
 

@@ -13,14 +13,20 @@ public struct StepEngine: Sendable {
     /// Who acts (`--operator`), and on which machine.
     public let actor: String
     public let host: String
+    /// The scenario when this engine runs a rehearsal: its runs are drill runs (kept apart
+    /// from live ones) and are scored when they end.
+    public let drill: Scenario?
 
     public init(runbook: Runbook, journal: any EventStore, context: RunContext, actions: [String: any StepAction], actor: String,
-                host: String = ProcessInfo.processInfo.hostName) {
+                host: String = ProcessInfo.processInfo.hostName, drill: Scenario? = nil) {
+        self.drill = drill
         self.runbook = runbook
         self.journal = journal
         var context = context
         // An unreadable journal stops the run at its first write; here it only means no history.
-        context.history = (try? RunState.runs(from: journal.events(run: nil))) ?? []
+        // A drill sees only drills, a live run only live runs: a rehearsal's failover is not the
+        // one a real failback undoes.
+        context.history = ((try? RunState.runs(from: journal.events(run: nil))) ?? []).filter { ($0.drill != nil) == (drill != nil) }
         self.context = context
         self.actions = actions
         self.actor = actor
@@ -41,15 +47,24 @@ public struct StepEngine: Sendable {
     }
 
     /// Starts a run, or resumes the active one, and takes it as far as it can go.
-    public func run(_ decisions: Decisions, drill: String? = nil) async throws(JournalError) -> Outcome {
-        var run = try startOrResume(drill: drill)
+    public func run(_ decisions: Decisions) async throws(JournalError) -> Outcome {
+        var run = try startOrResume()
         for (index, step) in runbook.steps.enumerated() {
             let number = index + 1
             if let state = run.steps.first(where: { $0.number == number }), state.status == .done || state.status == .skipped { continue }
             if let stop = try await execute(step, number: number, run: &run, decisions) { return stop }
         }
-        try record(.runFinished, detail: ["state": "done"], run: &run)
+        try finish(&run, detail: ["state": "done"])
         return .finished(run)
+    }
+
+    /// Ends `run`; a drill's run is then scored against its scenario.
+    private func finish(_ run: inout RunState, detail: [String: String]) throws(JournalError) {
+        try record(.runFinished, detail: detail, run: &run)
+        guard let drill else { return }
+        let card = DrillScorecard(drill, run: run, now: Int64(context.clock.now()))
+        let json = (try? JSONEncoder().encode(card)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        try record(.drillScored, detail: ["scorecard": json], run: &run)
     }
 
     /// `--dry-run`: every step's gates and plan as the servers stand now; nothing changes and
@@ -108,7 +123,7 @@ public struct StepEngine: Sendable {
     public func abort(reason: String) throws(JournalError) -> RunState {
         var run = try activeRun()
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw JournalError("aborting a run needs a reason") }
-        try record(.runFinished, detail: ["state": "aborted", "reason": reason], run: &run)
+        try finish(&run, detail: ["state": "aborted", "reason": reason])
         return run
     }
 
@@ -120,14 +135,15 @@ public struct StepEngine: Sendable {
     }
 
     private func activeRun() throws(JournalError) -> RunState {
-        guard let active = RunState.active(in: try journal.events(run: nil)), active.runbook == runbook.kind else {
-            throw JournalError("no active \(runbook.kind) run")
+        guard let active = RunState.active(in: try journal.events(run: nil), drill: drill != nil), active.runbook == runbook.kind else {
+            throw JournalError("no active \(runbook.kind) \(drill == nil ? "run" : "drill")")
         }
         return active
     }
 
-    private func startOrResume(drill: String?) throws(JournalError) -> RunState {
-        if let active = RunState.active(in: try journal.events(run: nil)) {
+    private func startOrResume() throws(JournalError) -> RunState {
+        let drilling = drill != nil
+        if let active = RunState.active(in: try journal.events(run: nil), drill: drilling) {
             guard active.runbook == runbook.kind else {
                 throw JournalError("a \(active.runbook) run (\(active.id)) is active; finish it before starting a \(runbook.kind)")
             }
@@ -138,12 +154,12 @@ public struct StepEngine: Sendable {
         let base = "\(runbook.kind)-\(Timestamps.rfc3339(now).filter { $0.isNumber }.prefix(14))"
         let taken = Set(try journal.events(run: nil).map(\.run))
         let id = taken.contains(base) ? (2...).lazy.map { "\(base)-\($0)" }.first { !taken.contains($0) }! : base
-        var detail = ["runbook": runbook.kind, "steps": String(runbook.steps.count), "file": runbook.file]
-        if let drill { detail["drill"] = drill }
+        var detail = ["runbook": runbook.kind, "steps": String(runbook.steps.count), "file": runbook.file, "digest": runbook.digest]
+        if let drill { detail["drill"] = drill.name }
         let kind = runbook.kind
         try journal.append([event(.runStarted, run: id, detail: detail)]) { events throws(JournalError) in
             // One active run per pair, decided inside the write transaction (other processes too).
-            if let other = RunState.active(in: events) {
+            if let other = RunState.active(in: events, drill: drilling) {
                 throw JournalError("a \(other.runbook) run (\(other.id)) was started meanwhile; a \(kind) cannot start beside it")
             }
             if events.contains(where: { $0.run == id }) { throw JournalError("another process just started a run named \(id); run the command again") }
