@@ -47,6 +47,12 @@ public struct HealthReport: Sendable {
         return HealthReport(overall: overall, sync: sync, verify: verify, drift: drift, findings: findings, targets: targets)
     }
 
+    /// Adds findings not read from the nodes (the drill findings); an unknown pair stays unknown.
+    public mutating func add(_ more: [Finding]) {
+        findings = (findings + more).deduplicated()
+        if overall != .unknown { overall = HealthStatus(worstOf: findings) }
+    }
+
     /// Which PBS a storage entry points at: the same datastore on a node reached the same
     /// way (host or one of its addresses, and port, as in pbsha.toml), or holding the node's
     /// pinned fingerprint, since storage.cfg often names by IP a node pbsha.toml names by DNS.

@@ -10,14 +10,17 @@ public struct PairReader: Sendable {
     private let watcher: PairWatcher?
     /// For a console: the rules' answers while the kept lists did not change.
     private let memo: RuleMemo?
+    /// Where the drill findings come from; nil: none.
+    private let rehearsals: RehearsalLedger?
 
     /// `readOnly` wraps the transport so that only GET requests can ever leave. With
     /// `patience`, `observe` returns after at most that many seconds, a node that has not
     /// answered by then keeping its last reading (for a console that refreshes on a schedule);
     /// without, it waits for every node (for `status` and `check`).
     public init(config: PairConfig, transport: any HTTPTransport, clock: any WallClock = SystemClock(), readOnly: Bool,
-                patience: Double? = nil) {
+                patience: Double? = nil, rehearsals: RehearsalLedger? = nil) {
         self.config = config
+        self.rehearsals = rehearsals
         self.transport = readOnly ? ReadOnlyTransport(transport) : transport
         self.clock = clock
         let observer = PairObserver(config: config, transport: self.transport, clock: clock, caching: patience != nil)
@@ -32,7 +35,9 @@ public struct PairReader: Sendable {
         let state = if let watcher { await watcher.observe() } else {
             await PairObserver(config: config, transport: transport, clock: clock).observe()
         }
-        return (state, HealthReport.evaluate(state, policy: HealthPolicy(config), memo: memo))
+        var report = HealthReport.evaluate(state, policy: HealthPolicy(config), memo: memo)
+        if let rehearsals { report.add(rehearsals.findings(now: Int64(clamping: state.observedAt))) }
+        return (state, report)
     }
 
     /// Log lines from `from` (1-based) to the end, and whether the task still runs.

@@ -50,7 +50,17 @@ struct PairSession {
     /// The engine's view of the pair; `status`, `check` and the wallboard only ever read.
     /// `patience`: for a console, how long a refresh waits for a slow node before showing the others.
     func reader(readOnly: Bool, patience: Double? = nil) -> PairReader {
-        PairReader(config: config, transport: transport, readOnly: readOnly, patience: patience)
+        PairReader(config: config, transport: transport, readOnly: readOnly, patience: patience, rehearsals: rehearsals())
+    }
+
+    /// What the drill findings read: the journal when one exists (reading never creates one),
+    /// and the runbooks that load (a broken one is the runbook screen's to explain).
+    private func rehearsals() -> RehearsalLedger {
+        let path = Runbooks.journalPath(config)
+        let journal: Result<(any EventStore)?, JournalError> = FileManager.default.fileExists(atPath: path)
+            ? Result { () throws(JournalError) in try Journal(path: path) } : .success(nil)
+        let runbooks = ["failover", "failback"].compactMap { try? Runbooks.load($0, config) }
+        return RehearsalLedger(journal: journal, runbooks: runbooks, maxAgeSeconds: config.drillMaxAgeSeconds)
     }
 
     func close() async {

@@ -1,0 +1,54 @@
+/// When each runbook was last rehearsed, as findings: `drill-due` (never drilled: INFO;
+/// the last drill older than `[drills] max-age`: WARNING) and `drill-stale` (the runbook
+/// file changed since its last drill: INFO). A drill counts when it ran to its end.
+public enum DrillRules {
+    public static func evaluate(runs: [RunState], runbooks: [Runbook], maxAgeSeconds: Int, now: Int64) -> [Finding] {
+        var findings: [Finding] = []
+        for runbook in runbooks.sorted(by: { $0.kind < $1.kind }) {
+            let subject = "runbook:\(runbook.kind)"
+            guard let last = runs.last(where: { $0.drill != nil && $0.runbook == runbook.kind && $0.state == .done }) else {
+                findings.append(Finding(.info, "drill-due", "the \(runbook.kind) runbook was never rehearsed: `pbsha drill list` names the "
+                                        + "\(runbook.kind) scenarios, `pbsha drill NAME --config FILE` runs one on the lab", subject: subject))
+                continue
+            }
+            let drilled = last.finished ?? last.started
+            let age = now - drilled
+            if age > Int64(maxAgeSeconds) {
+                findings.append(Finding(.warning, "drill-due", "the \(runbook.kind) runbook was last rehearsed \(Durations.format(Int(clamping: age))) ago "
+                                        + "(\(last.drill ?? "?"), \(Timestamps.rfc3339(drilled))), more than [drills] max-age "
+                                        + "\(Durations.format(maxAgeSeconds)): rehearse it with `pbsha drill NAME --config FILE`", subject: subject))
+            }
+            if let digest = last.runbookDigest, digest != runbook.digest {
+                findings.append(Finding(.info, "drill-stale", "the \(runbook.kind) runbook (\(runbook.file)) changed since its last rehearsal "
+                                        + "on \(Timestamps.rfc3339(drilled)): rehearse the new one", subject: subject))
+            }
+        }
+        return findings
+    }
+}
+
+/// Where a reader finds the rehearsal history: the journal and the runbooks in use.
+public struct RehearsalLedger: Sendable {
+    /// The journal; nil when none exists yet (nothing was ever run), an error when it cannot
+    /// be opened.
+    let journal: Result<(any EventStore)?, JournalError>
+    let runbooks: [Runbook]
+    let maxAgeSeconds: Int
+
+    public init(journal: Result<(any EventStore)?, JournalError>, runbooks: [Runbook], maxAgeSeconds: Int) {
+        self.journal = journal
+        self.runbooks = runbooks
+        self.maxAgeSeconds = maxAgeSeconds
+    }
+
+    /// The drill findings at `now`; a journal that cannot be read says so once.
+    public func findings(now: Int64) -> [Finding] {
+        do {
+            let events = try journal.get()?.events(run: nil) ?? []
+            return DrillRules.evaluate(runs: RunState.runs(from: events), runbooks: runbooks,
+                                       maxAgeSeconds: maxAgeSeconds, now: now)
+        } catch {
+            return [Finding(.info, "drill-unknown", "cannot tell when the runbooks were last rehearsed: \(error)", subject: "journal")]
+        }
+    }
+}
