@@ -12,12 +12,12 @@ public actor LabRuntime {
     /// The command that runs `pbsha` (the config's `remote-shell` runs `lab shell` with it).
     nonisolated let pbshaCommand: String
     var world: LabWorld
-    private let clock: any WallClock
+    let clock: any WallClock
     var servers: [String: LabHTTPSServer] = [:]
     var fingerprints: [String: Fingerprint] = [:]
     /// World time = worldAnchor + (real - realAnchor) * speed.
-    private var realAnchor: Double
-    private var worldAnchor: Int64
+    private(set) var realAnchor: Double
+    private(set) var worldAnchor: Int64
     private var ticker: Task<Void, Never>?
     private var controlChannel: (any Channel)?
     private var webhookServer: LabHTTPSServer?

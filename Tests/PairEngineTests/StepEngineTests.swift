@@ -100,7 +100,7 @@ import Testing
     @Test func aDrillRunsBesideALiveRunAndIsScoredWhenItEnds() async throws {
         let journal = try Journal(path: NSTemporaryDirectory() + "pbsha-engine-\(UUID().uuidString)/journal.sqlite")
         let clock = ManualClock(1_800_000_000)
-        let scenario = Scenario(name: "9-checklist", title: "Checklist drill", runbook: "failover", story: "s", rtoSeconds: 900, before: [],
+        let scenario = Scenario(name: "9-checklist", title: "Checklist drill", runbook: "failover", story: "s", rtoSeconds: 900,
                                 events: [], expect: .init(reachStep: 3, gatesHit: ["secondary-reachable"], gatesHeld: ["previous-steps-done"]))
         let drill = try engine(journal, drill: scenario, clock: clock)
         let live = try engine(journal, actor: "bob", clock: clock)

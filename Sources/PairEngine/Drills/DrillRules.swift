@@ -1,12 +1,13 @@
 /// When each runbook was last rehearsed, as findings: `drill-due` (never drilled: INFO;
 /// the last drill older than `[drills] max-age`: WARNING) and `drill-stale` (the runbook
-/// file changed since its last drill: INFO). A drill counts when it ran to its end.
+/// file changed since its last drill: INFO). A drill counts when the operator ran it to its
+/// end (not a run pbsha made to set a drill's story).
 public enum DrillRules {
     public static func evaluate(runs: [RunState], runbooks: [Runbook], maxAgeSeconds: Int, now: Int64) -> [Finding] {
         var findings: [Finding] = []
         for runbook in runbooks.sorted(by: { $0.kind < $1.kind }) {
             let subject = "runbook:\(runbook.kind)"
-            guard let last = runs.last(where: { $0.drill != nil && $0.runbook == runbook.kind && $0.state == .done }) else {
+            guard let last = runs.last(where: { $0.drill != nil && !$0.setup && $0.runbook == runbook.kind && $0.state == .done }) else {
                 findings.append(Finding(.info, "drill-due", "the \(runbook.kind) runbook was never rehearsed: `pbsha drill list` names the "
                                         + "\(runbook.kind) scenarios, `pbsha drill NAME --config FILE` runs one on the lab", subject: subject))
                 continue

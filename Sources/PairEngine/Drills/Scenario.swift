@@ -11,9 +11,6 @@ public struct Scenario: Sendable, Equatable {
     public var story: String
     /// The recovery time objective the run is scored against, seconds.
     public var rtoSeconds: Int
-    /// Runbooks run to their end, unattended, before the operator takes over (a failback
-    /// drill needs the failover it undoes).
-    public var before: [String]
     /// Lab commands (`pbsha lab ctl` words) at lab times relative to the operator's start,
     /// in time order.
     public var events: [Event]
@@ -23,8 +20,14 @@ public struct Scenario: Sendable, Equatable {
     public struct Event: Sendable, Equatable {
         /// Seconds from the operator's start: negative is history, positive happens during the run.
         public var at: Int
-        /// The words of a `pbsha lab ctl` command.
+        /// The words of a `pbsha lab ctl` command (empty for a `run` event).
         public var lab: [String]
+        /// A runbook pbsha runs to its end, unattended, in the lab's past (a failback drill
+        /// needs the failover it undoes).
+        public var run: String? = nil
+
+        /// What the event does, in words.
+        public var said: String { run.map { "pbsha runs the \($0)" } ?? lab.joined(separator: " ") }
     }
 
     /// What a good run looks like.

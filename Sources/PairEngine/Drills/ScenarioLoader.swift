@@ -7,7 +7,7 @@ import TOMLKit
 public enum ScenarioLoader {
     /// The `pbsha lab ctl` verbs a scenario may use.
     static let labVerbs: Set = ["node", "sync", "corrupt", "backup", "advance", "acl", "owner", "firewall", "cert", "pve"]
-    static let keys = ["title", "runbook", "story", "rto", "before", "event", "expect"]
+    static let keys = ["title", "runbook", "story", "rto", "event", "expect"]
 
     public static func parse(_ text: String, name: String, file: String) throws(RunbookError) -> Scenario {
         let root: TOMLTable
@@ -43,16 +43,22 @@ public enum ScenarioLoader {
         guard RunbookCatalog.actions[runbook] != nil else {
             throw fail("runbook '\(runbook)' is not one pbsha runs; use \(RunbookCatalog.actions.keys.sorted().joined(separator: " or "))")
         }
-        let before = try strings(root, "before")
-        for kind in before where RunbookCatalog.actions[kind] == nil {
-            throw fail("before: '\(kind)' is not a runbook; use \(RunbookCatalog.actions.keys.sorted().joined(separator: " or "))")
-        }
         var events: [Scenario.Event] = []
         for (index, element) in (root["event"]?.array.map(Array.init) ?? []).enumerated() {
             let place = "event \(index + 1): "
             guard let table = element.table else { throw fail("\(place)not a table") }
-            for key in table.keys where !["at", "lab"].contains(key) { throw fail("\(place)unknown key '\(key)'; an event has at and lab") }
+            for key in table.keys where !["at", "lab", "run"].contains(key) { throw fail("\(place)unknown key '\(key)'; an event has at and lab (or run)") }
             let at = try duration(try string(table, "at", in: place), "\(place)at")
+            if table["run"] != nil {
+                let kind = try string(table, "run", in: place)
+                guard RunbookCatalog.actions[kind] != nil, table["lab"] == nil else {
+                    throw fail("\(place)run names a runbook pbsha runs for the operator (\(RunbookCatalog.actions.keys.sorted().joined(separator: " or "))), without lab")
+                }
+                guard at <= 0 else { throw fail("\(place)run happens before the operator starts: give it an at of 0 or less") }
+                if let last = events.last, at < last.at { throw fail("\(place)at \(at) s comes before the event above it; list events in time order") }
+                events.append(Scenario.Event(at: at, lab: [], run: kind))
+                continue
+            }
             let words = try string(table, "lab", in: place).split(separator: " ").map(String.init)
             guard let verb = words.first, labVerbs.contains(verb) else {
                 throw fail("\(place)'\(words.joined(separator: " "))' is not a lab command; they begin with \(labVerbs.sorted().joined(separator: ", ")) (docs/lab.md)")
@@ -73,7 +79,7 @@ public enum ScenarioLoader {
         let rto = try duration(try string(root, "rto"), "rto")
         guard rto > 0 else { throw fail("rto must be a positive duration like 45m") }
         return Scenario(name: name, title: try string(root, "title"), runbook: runbook, story: try string(root, "story"), rtoSeconds: rto,
-                        before: before, events: events, expect: Scenario.Expectation(reachStep: reach, gatesHit: hit, gatesHeld: held))
+                        events: events, expect: Scenario.Expectation(reachStep: reach, gatesHit: hit, gatesHeld: held))
     }
 
     /// The built-in scenarios, by name.

@@ -29,7 +29,8 @@ public struct JournalEvent: Sendable, Equatable {
     /// What an event records.
     public enum Kind: String, Sendable, CaseIterable {
         /// `runbook` (failover|failback), `steps` (count), `file`, `digest` (the runbook file's
-        /// SHA-256), `drill` (scenario, if any).
+        /// SHA-256), `drill` (scenario, if any), `setup` (true for a run pbsha made for a
+        /// drill's story).
         case runStarted = "run-started"
         /// `title`, `owner`, `estimate-seconds`.
         case stepStarted = "step-started"

@@ -18,6 +18,8 @@ public struct RunState: Sendable, Equatable {
     public var runbookDigest: String? = nil
     /// A drill's score, once it ended.
     public var scorecard: DrillScorecard? = nil
+    /// A run pbsha made for a drill's story before the operator started (not a rehearsal).
+    public var setup = false
 
     public enum State: String, Sendable { case active, done, aborted }
 
@@ -96,6 +98,7 @@ public struct RunState: Sendable, Equatable {
                 byID[event.run] = RunState(id: event.run, runbook: event.detail["runbook"] ?? "?", startedBy: event.actor, started: event.time,
                                            finished: nil, state: .active, drill: event.detail["drill"], steps: [])
                 byID[event.run]?.runbookDigest = event.detail["digest"]
+                byID[event.run]?.setup = event.detail["setup"] == "true"
                 continue
             }
             byID[event.run]?.apply(event)

@@ -16,10 +16,14 @@ public struct StepEngine: Sendable {
     /// The scenario when this engine runs a rehearsal: its runs are drill runs (kept apart
     /// from live ones) and are scored when they end.
     public let drill: Scenario?
+    /// A run pbsha makes for a drill's story before the operator starts (the failover a
+    /// failback drill undoes): journaled as the drill's, never scored nor counted as a rehearsal.
+    public let setup: Bool
 
     public init(runbook: Runbook, journal: any EventStore, context: RunContext, actions: [String: any StepAction], actor: String,
-                host: String = ProcessInfo.processInfo.hostName, drill: Scenario? = nil) {
+                host: String = ProcessInfo.processInfo.hostName, drill: Scenario? = nil, setup: Bool = false) {
         self.drill = drill
+        self.setup = setup
         self.runbook = runbook
         self.journal = journal
         var context = context
@@ -61,7 +65,7 @@ public struct StepEngine: Sendable {
     /// Ends `run`; a drill's run is then scored against its scenario.
     private func finish(_ run: inout RunState, detail: [String: String]) throws(JournalError) {
         try record(.runFinished, detail: detail, run: &run)
-        guard let drill else { return }
+        guard let drill, !setup else { return }
         let card = DrillScorecard(drill, run: run, now: Int64(context.clock.now()))
         let json = (try? JSONEncoder().encode(card)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         try record(.drillScored, detail: ["scorecard": json], run: &run)
@@ -156,6 +160,7 @@ public struct StepEngine: Sendable {
         let id = taken.contains(base) ? (2...).lazy.map { "\(base)-\($0)" }.first { !taken.contains($0) }! : base
         var detail = ["runbook": runbook.kind, "steps": String(runbook.steps.count), "file": runbook.file, "digest": runbook.digest]
         if let drill { detail["drill"] = drill.name }
+        if setup { detail["setup"] = "true" }
         let kind = runbook.kind
         try journal.append([event(.runStarted, run: id, detail: detail)]) { events throws(JournalError) in
             // One active run per pair, decided inside the write transaction (other processes too).
