@@ -39,12 +39,13 @@ public enum Render {
         frame.fill(y: 0, style: bar)
         var x = frame.put(" pbsha ", x: 0, y: 0, style: Style(.title, bold: true, reverse: true))
         x = frame.put(" \(state.mode.rawValue) ", x: x + 1, y: 0, style: Style(state.mode == .live ? .accent : .warning, bold: true, reverse: true))
-        x = frame.put(" \(state.pairName)", x: x, y: 0, style: bar)
         let overall = state.report.map { $0.overall.rawValue.uppercased() } ?? "WAITING"
         let age = state.pair.map { "data \(Durations.format(Int(clamping: max(0, state.now - $0.observedAt)))) old" } ?? "reading..."
         let right = "\(clock(state.now)) \(age)\(state.refreshing ? " \(state.glyphs.refreshing)" : "") "
         let verdict = " \(overall) "
         let verdictX = state.width - verdict.count
+        // A long pair name is cut, one column clear of the clock.
+        x = frame.put(" \(state.pairName)", x: x, y: 0, style: bar, limit: max(0, verdictX - right.count - 2 - x))
         frame.put(right, x: verdictX - right.count - 1, y: 0, style: bar)
         // The active run on every screen: which runbook, which step, time against estimate.
         if let reading = state.runbook.reading, let kind = reading.active, let progress = reading.boards[kind]?.progress {

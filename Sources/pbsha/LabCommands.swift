@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Lab
+import PairEngine
 
 /// `pbsha lab`: the embedded simulated pair.
 struct LabCommandGroup: AsyncParsableCommand {
@@ -54,7 +55,12 @@ struct LabCommandGroup: AsyncParsableCommand {
                 throw Exit.usage
             }
             if let staged {
-                switch await runtime.stage(staged) {
+                // A `run` event journals into the lab config's journal, with the built-in runbooks.
+                let config = try? ConfigLoader.load(path: runtime.configPath)
+                var runbooks: [String: Runbook] = [:]
+                for kind in ["failover", "failback"] { runbooks[kind] = config.flatMap { try? Runbooks.load(kind, $0) } }
+                let journal = config.flatMap { try? Journal(path: Runbooks.journalPath($0)) }
+                switch await runtime.stage(staged, runbooks: runbooks, journal: journal) {
                 case .success(let said):
                     Output.line("scenario \(staged.name): \(staged.title)\n\(staged.story)\n" + said.map { "  lab: \($0)" }.joined(separator: "\n"))
                 case .failure(let error):

@@ -70,7 +70,7 @@ struct PairSession {
         }
     }
 
-    private static func temporaryDirectory() throws -> String {
+    static func temporaryDirectory() throws -> String {
         var template = Array((NSTemporaryDirectory() + "pbsha-lab-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw Lab.LabError("cannot create a temporary directory for the lab") }
         return String(cString: made)

@@ -151,7 +151,7 @@ struct RunsCommand: AsyncParsableCommand {
 
     @OptionGroup var source: PairSource
 
-    @Flag(name: .long, help: "An array of {id, kind, state, started, operator}.")
+    @Flag(name: .long, help: "An array of {id, kind, state, started, operator, drill} (drill: the scenario, or null for a live run).")
     var json = false
 
     @Flag(name: .long, help: "Then print each new journal event as it is written (by any process), until interrupted.")
@@ -167,12 +167,15 @@ struct RunsCommand: AsyncParsableCommand {
         if json {
             Output.line(JSONValue.array(runs.map { run in
                 .object([("id", .string(run.id)), ("kind", .string(run.runbook)), ("state", .string(run.state.rawValue)),
-                         ("started", .time(run.started)), ("operator", .string(run.startedBy))])
+                         ("started", .time(run.started)), ("operator", .string(run.startedBy)), ("drill", .text(run.drill))])
             }).serialized())
         } else if runs.isEmpty {
             Output.line("no runs in the journal")
         } else {
-            for run in runs { Output.line("\(run.id)  \(run.runbook)  \(run.state.rawValue)  \(Timestamps.rfc3339(run.started))  \(run.startedBy)") }
+            for run in runs {
+                let drill = run.drill.map { run.setup ? "  DRILL \($0) (its story's setup)" : "  DRILL \($0)" } ?? ""
+                Output.line("\(run.id)  \(run.runbook)  \(run.state.rawValue)  \(Timestamps.rfc3339(run.started))  \(run.startedBy)\(drill)")
+            }
         }
     }
 }
@@ -246,8 +249,9 @@ enum Runbooks {
     /// Both runbooks, the journal and the run context of a session: what the scripted
     /// commands and the console act through. Prints the problem and exits 2 when a runbook
     /// file, the journal or the webhook's trust store cannot be read.
-    /// `readOnly` (the wallboard): only GET requests can leave, whatever is asked.
-    static func desk(_ session: PairSession, actor: String?, readOnly: Bool = false) throws -> RunbookDesk {
+    /// `readOnly` (the wallboard): only GET requests can leave, whatever is asked. `drill`:
+    /// the desk of a drill console (its runs are drills, scored when they end).
+    static func desk(_ session: PairSession, actor: String?, readOnly: Bool = false, drill: Scenario? = nil) throws -> RunbookDesk {
         var runbooks: [String: Runbook] = [:]
         var problems: [String: String] = [:]
         for kind in ["failover", "failback"] {
@@ -273,7 +277,7 @@ enum Runbooks {
         }
         return RunbookDesk(runbooks: runbooks, problems: problems, journal: store, context: context,
                            actions: ["failover": FailoverActions.all(), "failback": FailbackActions.all()],
-                           actor: actor ?? ProcessInfo.processInfo.environment["USER"] ?? "operator")
+                           actor: actor ?? ProcessInfo.processInfo.environment["USER"] ?? "operator", drill: drill)
     }
 
     /// The config's own runbook file for `kind`, else the built-in one.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import PairEngine
+import ProxmoxAPI
 import Testing
 
 /// `drill-due` and `drill-stale`: when each runbook was last rehearsed, from the journal.
@@ -50,5 +51,27 @@ import Testing
         let first = try RunbookLoader.parse(text, file: "a.toml", kind: "failover")
         #expect(try RunbookLoader.parse(text, file: "b.toml", kind: "failover").digest == first.digest)
         #expect(try RunbookLoader.parse(text + "# reworded\n", file: "a.toml", kind: "failover").digest != first.digest)
+    }
+
+    /// A drill's config: every host, port, pin, token, shell and webhook is the lab's; the
+    /// journal, runbook files, max-age and name are the pair's.
+    @Test func aDrillConfigReachesOnlyTheLab() {
+        func node(_ host: String, _ pin: String) -> NodeConfig {
+            NodeConfig(host: host, port: 8007, fingerprint: Fingerprint(String(repeating: pin, count: 32))!,
+                       token: APIToken(authID: "a@pbs!\(host)", secret: "secret-\(host)"), datastore: "main")
+        }
+        var pair = PairConfig(file: "/etc/pbsha/config.toml", name: "acme", rpoSeconds: 3600, verifyMaxAgeSeconds: 86_400, stateDir: "/var/lib/pbsha",
+                              primary: node("pbs1.acme.example", "11"), secondary: node("pbs2.acme.example", "22"), syncJob: "s", remote: "r",
+                              pve: [], notify: NotifyConfig(webhookURL: "https://chat.acme.example/hook", webhookFingerprint: nil))
+        pair.runbookFiles = ["failover": "/etc/pbsha/failover.toml"]
+        pair.drillMaxAgeSeconds = 90 * 86_400
+        let lab = PairConfig(file: "/tmp/lab/pbsha.toml", name: "lab", rpoSeconds: 3600, verifyMaxAgeSeconds: 86_400, stateDir: "/tmp/lab/journal",
+                             primary: node("127.0.0.1", "aa"), secondary: node("127.0.0.2", "bb"), syncJob: "s", remote: "r", pve: [],
+                             notify: NotifyConfig(webhookURL: "https://127.0.0.1:9/hook", webhookFingerprint: nil))
+        let merged = DrillConfig.merge(lab: lab, given: pair)
+        #expect(merged.primary.host == "127.0.0.1" && merged.secondary.host == "127.0.0.2" && merged.notify?.webhookURL == lab.notify?.webhookURL)
+        #expect(merged.primary.token.secret == "secret-127.0.0.1" && merged.primary.fingerprint == lab.primary.fingerprint)
+        #expect(merged.stateDir == "/var/lib/pbsha" && merged.runbookFiles == pair.runbookFiles && merged.drillMaxAgeSeconds == 90 * 86_400 && merged.name == "acme")
+        #expect(DrillConfig.merge(lab: lab, given: nil).stateDir == lab.stateDir)
     }
 }

@@ -59,7 +59,7 @@ public final class ForeignServer: Sendable {
 
     deinit { kill(process.pid, SIGKILL) }
 
-    static func script(_ name: String) -> String {
+    public static func script(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/\(name)").path
     }
 }

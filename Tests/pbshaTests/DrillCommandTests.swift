@@ -28,10 +28,17 @@ import Testing
         #expect(failures >= 70, "three days of hourly syncs failed: \(status.out)")
     }
 
-    @Test func aScenarioThatNeedsARunFirstOrAnUnknownOneIsRefused() async {
+    /// Scenario 5 begins after a failover: the lab has pbsha run it in the lab's past,
+    /// journaled as the drill's setup; an unknown scenario is refused with the known names.
+    @Test func aScenarioThatNeedsARunFirstGetsItAndAnUnknownOneIsRefused() async {
         let dir = Spawned.temporaryDirectory()
-        let failback = await Spawned.run(["lab", "serve", "--state-dir", "\(dir)/a", "--scenario", "5-failback-primary-only-snapshot"], directory: dir)
-        #expect(failback.code == 2 && failback.err.contains("begins after a failover"), "\(failback.err)")
+        let state = "\(dir)/a"
+        let lab = Spawned.start(["lab", "serve", "--state-dir", state, "--scenario", "5-failback-primary-only-snapshot"], directory: dir)
+        defer { kill(lab.pid, SIGKILL) }
+        #expect(await lab.waitForOutput("ready \(state)/pbsha.toml", timeout: 120), "\(lab.stdout)\(lab.stderr)")
+        #expect(lab.stdout.contains("lab: 1d before: pbsha runs the failover"), "\(lab.stdout)")
+        let runs = await Spawned.run(["runs", "--config", "\(state)/pbsha.toml"], directory: dir)
+        #expect(runs.out.contains("  failover  done  ") && runs.out.contains("DRILL 5-failback-primary-only-snapshot (its story's setup)"), "\(runs.out)")
         let unknown = await Spawned.run(["lab", "serve", "--state-dir", "\(dir)/b", "--scenario", "meteor"], directory: dir)
         #expect(unknown.code == 2 && unknown.err.contains("no scenario 'meteor'") && unknown.err.contains("1-primary-power-loss"), "\(unknown.err)")
     }

@@ -31,25 +31,7 @@ import Testing
         let second = tmux.on("u")
         var secondStarted = false
         var wallboardSawProgress = false
-        var answered: [String] = []
-        let deadline = Date().addingTimeInterval(240)
-        var lastPrompt = ""
-        var lastChange = Date()
-        while Date() < deadline {
-            let screen = await tmux.screen()
-            // The prompt line is the one above the footer (row 23 of 24).
-            let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
-            let prompt = lines.count > 22 ? String(lines[22]) : ""
-            if prompt != lastPrompt { (lastPrompt, lastChange) = (prompt, Date()) }
-            if Date().timeIntervalSince(lastChange) > 30 {
-                Issue.record("the prompt stayed the same for 30 s:\n\(screen)")
-                return
-            }
-            if prompt.contains("DONE: pbsha report") { break }
-            if prompt.contains("REFUSED") || prompt.contains("WAITING:") {
-                Issue.record("the run stopped:\n\(screen)")
-                return
-            }
+        let (_, answered, _) = await FailoverPrompts(tmux: tmux).drive(whileRunning: { _ = await ctl("advance", "10m") }) { lines in
             if !secondStarted, lines.contains(where: { $0.hasPrefix(" 1 ") && $0.hasSuffix(" done") }) {
                 // A second console and the wallboard on the same journal, once step 1 is done.
                 await tmux.start("u", "\(Spawned.binary) --config \(config); sleep 120")
@@ -61,20 +43,6 @@ import Testing
             if secondStarted, !wallboardSawProgress {
                 let board = await tmux.on("w").screen()
                 wallboardSawProgress = board.contains("FAILOVER ") && board.contains("/5 ")
-            }
-            if prompt.contains("ACKNOWLEDGE") {
-                await answer(tmux, "ACK", &answered)
-            } else if prompt.contains("then type FAILOVER") {
-                await answer(tmux, "FAILOVER", &answered)
-            } else if prompt.contains("TICKET") {
-                await answer(tmux, "INC-4242", &answered)
-            } else if prompt.contains("CONFIRM: Enter.") {
-                await tmux.keys("Enter")
-                answered.append("Enter")
-                try await Task.sleep(for: .seconds(1))
-            } else {
-                if prompt.contains("RUNNING") { _ = await ctl("advance", "10m") }
-                try await Task.sleep(for: .milliseconds(500))
             }
         }
         let done = await tmux.screen()
@@ -107,15 +75,5 @@ import Testing
         await again.keys("Enter")
         #expect(await again.waitFor("# Failover run failover-"))
         #expect(await again.screen().contains("started by alice"))
-    }
-
-    /// Enter opens the prompt line; the answer is typed and submitted.
-    private func answer(_ tmux: Tmux, _ text: String, _ answered: inout [String]) async {
-        await tmux.keys("Enter")
-        await tmux.waitFor("_", timeout: 5)
-        await tmux.type(text)
-        await tmux.keys("Enter")
-        answered.append(text)
-        try? await Task.sleep(for: .seconds(1))
     }
 }
