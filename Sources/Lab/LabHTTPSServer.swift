@@ -15,6 +15,8 @@ final class LabHTTPSServer: Sendable {
     private let group: any EventLoopGroup
     private let handler: Handler
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
+    /// How far away the node is (`lab ctl node NAME latency 50ms`).
+    let latency = LabLatency()
 
     init(context: NIOSSLContext, group: any EventLoopGroup, handler: @escaping Handler) {
         self.context = NIOLockedValueBox(context)
@@ -26,10 +28,12 @@ final class LabHTTPSServer: Sendable {
     func start(port: Int) async throws -> Int {
         let context = self.context
         let handler = self.handler
+        let latency = self.latency
         let bound = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(LatencyHandler(latency: latency))
                     try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context.withLockedValue { $0 }))
                     try child.pipeline.syncOperations.configureHTTPServerPipeline()
                     try child.pipeline.syncOperations.addHandler(RequestHandler(handler: handler))

@@ -303,6 +303,7 @@ public actor LabRuntime {
             return await renewCertificate(role)
         }
         if words.count == 3, words[0] == "node", words[2] != "maintenance" { return await setNodeMode(words[1], words[2]) }
+        if words.count == 4, words[0] == "node", words[2] == "latency" { return setLatency(words[1], words[3]) }
         var anchor = worldAnchor
         let result = LabCommand.run(words, on: &world, anchor: &anchor)
         worldAnchor = anchor
@@ -310,6 +311,21 @@ public actor LabRuntime {
         try? save()
         if words == ["status"] { return (result.ok, result.message + "\nwrites received: \(writesReceived)") }
         return result
+    }
+
+    /// `node NAME latency 50ms`: every answer of that node comes one round trip later, the
+    /// connection's handshakes included (`LatencyHandler`). Not saved: a restarted lab is near.
+    private func setLatency(_ name: String, _ text: String) -> (ok: Bool, message: String) {
+        guard let server = servers[name] else {
+            return (false, "no node '\(name)'; use primary, secondary or one of: \(world.pve.map(\.name).joined(separator: ", "))")
+        }
+        let milliseconds: Int64?
+        if text.hasSuffix("ms") { milliseconds = Int64(text.dropLast(2)) } else { milliseconds = (try? Durations.parse(text)).map { Int64($0) * 1000 } }
+        guard let milliseconds, (0...10_000).contains(milliseconds) else {
+            return (false, "latency takes a round trip from 0ms to 10s, like 50ms or 1s; got '\(text)'")
+        }
+        server.latency.set(milliseconds: milliseconds)
+        return (true, milliseconds == 0 ? "\(name) is near again" : "\(name) now answers \(milliseconds) ms later per round trip, handshakes included")
     }
 
     /// `node NAME down|up|hang`: the listener stops or starts, then the world learns the mode

@@ -6,6 +6,24 @@ import Testing
 
 /// The faults drills need beyond a node's mode, through a running lab.
 @Suite(.serialized) struct LabDrillFaultsTests {
+    /// `node secondary latency 200ms`: a new connection's request waits three round trips
+    /// (TCP, TLS, the request), every answer still whole; `0ms` brings it near again.
+    @Test func aDistantNodeAnswersAfterItsRoundTrips() async throws {
+        let lab = try await RunningLab.start()
+        defer { Task { await lab.stop() } }
+        #expect(try await lab.ctl("node secondary latency 200ms").contains("200 ms later per round trip"))
+        await #expect(throws: LabError.self) { try await lab.ctl("node secondary latency soon") }
+        let secondary = PBSClient(transport: try lab.transport(), endpoint: lab.config.secondary.endpoint, token: lab.config.secondary.token)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let version = try await secondary.version()
+        #expect(clock.now - started >= .milliseconds(600), "three round trips of 200 ms")
+        #expect(!version.version.isEmpty)
+        // A long answer (every snapshot) arrives whole through the delay.
+        #expect(try await secondary.snapshots("mirror").count > 500)
+        #expect(try await lab.ctl("node secondary latency 0ms").contains("near again"))
+    }
+
     @Test func aRenewedCertificateBreaksEveryPinOfTheOldOne() async throws {
         let lab = try await RunningLab.start()
         let old = lab.config.primary.fingerprint

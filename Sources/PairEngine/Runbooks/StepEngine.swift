@@ -62,13 +62,19 @@ public struct StepEngine: Sendable {
         return .finished(run)
     }
 
-    /// Ends `run`; a drill's run is then scored against its scenario.
+    /// Ends `run`; a drill's run is scored against its scenario in the same write, so no
+    /// crash leaves a finished drill without its scorecard.
     private func finish(_ run: inout RunState, detail: [String: String]) throws(JournalError) {
-        try record(.runFinished, detail: detail, run: &run)
-        guard let drill, !setup else { return }
-        let card = DrillScorecard(drill, run: run, now: Int64(context.clock.now()))
-        let json = (try? JSONEncoder().encode(card)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        try record(.drillScored, detail: ["scorecard": json], run: &run)
+        let finished = event(.runFinished, run: run.id, detail: detail)
+        var events = [finished]
+        if let drill, !setup {
+            var ended = run
+            ended.apply(finished)
+            let card = DrillScorecard(drill, run: ended, now: finished.time)
+            let json = (try? JSONEncoder().encode(card)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            events.append(event(.drillScored, run: run.id, detail: ["scorecard": json]))
+        }
+        for written in try journal.append(events, check: nil) { run.apply(written) }
     }
 
     /// `--dry-run`: every step's gates and plan as the servers stand now; nothing changes and
