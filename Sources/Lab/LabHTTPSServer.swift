@@ -17,6 +17,13 @@ final class LabHTTPSServer: Sendable {
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
     /// How far away the node is (`lab ctl node NAME latency 50ms`).
     let latency = LabLatency()
+    /// Open connections: a node that goes down or renews its certificate drops them, as a
+    /// powered-off machine or a restarted proxy does (a client must not keep talking over one).
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    /// Connections accepted since the lab started (a test proves a client reuses them).
+    private let acceptedCount = NIOLockedValueBox(0)
+
+    var accepted: Int { acceptedCount.withLockedValue { $0 } }
 
     init(context: NIOSSLContext, group: any EventLoopGroup, handler: @escaping Handler) {
         self.context = NIOLockedValueBox(context)
@@ -29,10 +36,16 @@ final class LabHTTPSServer: Sendable {
         let context = self.context
         let handler = self.handler
         let latency = self.latency
+        let connections = self.connections
+        let acceptedCount = self.acceptedCount
         let bound = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
-                child.eventLoop.makeCompletedFuture {
+                let id = ObjectIdentifier(child)
+                connections.withLockedValue { $0[id] = child }
+                acceptedCount.withLockedValue { $0 += 1 }
+                child.closeFuture.whenComplete { _ in connections.withLockedValue { $0[id] = nil } }
+                return child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.addHandler(LatencyHandler(latency: latency))
                     try child.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context.withLockedValue { $0 }))
                     try child.pipeline.syncOperations.configureHTTPServerPipeline()
@@ -48,6 +61,7 @@ final class LabHTTPSServer: Sendable {
     /// Serves a new certificate from the next connection on (a renewal: same port, no gap).
     func replaceCertificate(_ newContext: NIOSSLContext) {
         context.withLockedValue { $0 = newContext }
+        dropConnections()
     }
 
     func stop() async {
@@ -56,6 +70,11 @@ final class LabHTTPSServer: Sendable {
             return value
         }
         try? await current?.close()
+        dropConnections()
+    }
+
+    private func dropConnections() {
+        for child in connections.withLockedValue({ Array($0.values) }) { child.close(promise: nil) }
     }
 
     var isListening: Bool { channel.withLockedValue { $0 != nil } }

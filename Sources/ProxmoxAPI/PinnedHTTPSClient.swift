@@ -16,9 +16,12 @@ import NIOSSL
 /// to a CA, validity, the host's name) and ignores the endpoint's fingerprint: for webhooks,
 /// which are ordinary web services, not Proxmox nodes.
 ///
-/// One request per connection (`Connection: close`); PBS answers fast enough that pooling
-/// buys nothing at a 5-second refresh, and a fresh connection notices a changed
-/// certificate at once.
+/// Connections are kept open and reused (HTTP/1.1 keep-alive), one request at a time each,
+/// so a refresh costs round trips rather than handshakes; each new connection is pinned
+/// again. A kept connection idle for 30 s, or made more than 5 minutes ago, is closed (so a
+/// replaced certificate is met within minutes even on a connection the server keeps); a GET
+/// that finds its kept connection closed by the server before any answer arrived is sent
+/// once more on a new one. Writes always go on a new connection.
 public struct PinnedHTTPSClient: HTTPTransport {
     /// Timeouts and limits for every request.
     public struct Limits: Sendable {
@@ -45,6 +48,7 @@ public struct PinnedHTTPSClient: HTTPTransport {
     private let group: any EventLoopGroup
     private let sslContext: NIOSSLContext
     private let trust: Trust
+    private let pool = ConnectionPool()
     public let limits: Limits
 
     public init(limits: Limits = Limits(), trust: Trust = .pinned, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
@@ -67,13 +71,41 @@ public struct PinnedHTTPSClient: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest, to endpoint: Endpoint) async throws(APIError) -> HTTPResponse {
-        let exchange = Exchange(endpoint: endpoint, path: request.path, limit: limits.maxResponseBytes,
-                                promise: group.next().makePromise(of: HTTPResponse.self))
+        let key = "\(endpoint.host)|\(endpoint.port)|\(endpoint.fingerprint)"
+        if request.method == "GET", let kept = pool.take(key) {
+            let exchange = Exchange(endpoint: endpoint, path: request.path, limit: limits.maxResponseBytes, promise: kept.channel.eventLoop.makePromise())
+            switch await run(request, exchange, on: kept, key: key) {
+            case .success(let response): return response
+            case .failure(let error):
+                // Closed by the server while it was kept: once more, on a new connection.
+                guard !exchange.answered.withLockedValue({ $0 }), !error.isTimeout else { throw error }
+            }
+        }
+        let exchange = Exchange(endpoint: endpoint, path: request.path, limit: limits.maxResponseBytes, promise: group.next().makePromise())
+        let deadline = group.next().scheduleTask(in: .milliseconds(Int64(limits.requestTimeout * 1000))) {
+            exchange.finish(.failure(.requestTimeout(host: endpoint.host, port: endpoint.port, seconds: limits.requestTimeout)))
+        }
+        defer { deadline.cancel() }
+        let link = Link(endpoint: endpoint)
+        // From the first byte: a refused certificate or a failed handshake ends this request.
+        link.begin(exchange)
+        let channel: any Channel
+        do {
+            channel = try await bootstrap(link, endpoint: endpoint).connect(host: endpoint.host, port: endpoint.port).get()
+        } catch {
+            exchange.finish(.failure(Self.connectError(error, endpoint: endpoint, limits: limits)))
+            return try await Self.outcome(exchange).get()
+        }
+        return try await run(request, exchange, on: Kept(channel: channel, link: link), key: key, deadlineSet: true).get()
+    }
+
+    /// A new connection's pipeline: TLS with the pin (or the CA store), then HTTP.
+    private func bootstrap(_ link: Link, endpoint: Endpoint) -> ClientBootstrap {
         let context = sslContext
         let pin = endpoint.fingerprint
         let serverName: String? = (try? SocketAddress(ipAddress: endpoint.host, port: 0)) == nil ? endpoint.host : nil
         let pinned = if case .pinned = trust { true } else { false }
-        let bootstrap = ClientBootstrap(group: group)
+        return ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(Int64(limits.connectTimeout * 1000)))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -85,44 +117,53 @@ public struct PinnedHTTPSClient: HTTPTransport {
                             return
                         }
                         let presented = Fingerprint(sha256OfDER: der)
-                        exchange.presented.withLockedValue { $0 = presented }
+                        link.presented.withLockedValue { $0 = presented }
                         verdict.succeed(presented == pin ? .certificateVerified : .failed)
                     } : try NIOSSLClientHandler(context: context, serverHostname: serverName)
                     try channel.pipeline.syncOperations.addHandler(tls)
-                    try channel.pipeline.syncOperations.addHandler(StatusLineReader(exchange: exchange))
+                    try channel.pipeline.syncOperations.addHandler(StatusLineReader(link: link))
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(exchange: exchange))
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(link: link))
                 }
             }
+    }
 
-        let deadline = group.next().scheduleTask(in: .milliseconds(Int64(limits.requestTimeout * 1000))) {
+    /// One request on `kept`; the connection goes back to the pool after a whole answer the
+    /// server did not close, and is closed after anything else.
+    private func run(_ request: HTTPRequest, _ exchange: Exchange, on kept: Kept, key: String, deadlineSet: Bool = false) async -> Result<HTTPResponse, APIError> {
+        let (channel, endpoint, limits) = (kept.channel, exchange.endpoint, self.limits)
+        let deadline = deadlineSet ? nil : channel.eventLoop.scheduleTask(in: .milliseconds(Int64(limits.requestTimeout * 1000))) {
             exchange.finish(.failure(.requestTimeout(host: endpoint.host, port: endpoint.port, seconds: limits.requestTimeout)))
         }
-        defer { deadline.cancel() }
-
-        do {
-            let channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
-            exchange.attach(channel)
-            var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: request.path)
-            head.headers.add(name: "Host", value: endpoint.authority)
-            head.headers.add(name: "Accept", value: "application/json")
-            head.headers.add(name: "Connection", value: "close")
-            for (name, value) in request.headers { head.headers.add(name: name, value: value) }
-            if let body = request.body { head.headers.add(name: "Content-Length", value: String(body.count)) }
-            channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            if let body = request.body {
-                channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
-            }
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-        } catch {
-            exchange.finish(.failure(Self.connectError(error, endpoint: endpoint, limits: limits)))
+        defer { deadline?.cancel() }
+        kept.link.begin(exchange)
+        var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method), uri: request.path)
+        head.headers.add(name: "Host", value: endpoint.authority)
+        head.headers.add(name: "Accept", value: "application/json")
+        for (name, value) in request.headers { head.headers.add(name: name, value: value) }
+        if let body = request.body { head.headers.add(name: "Content-Length", value: String(body.count)) }
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        if let body = request.body {
+            channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
         }
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        let result = await Self.outcome(exchange)
+        kept.link.end()
+        if case .success = result, exchange.keepAlive.withLockedValue({ $0 }), channel.isActive {
+            pool.give(kept, key: key)
+        } else {
+            channel.close(promise: nil)
+        }
+        return result
+    }
+
+    private static func outcome(_ exchange: Exchange) async -> Result<HTTPResponse, APIError> {
         do {
-            return try await exchange.promise.futureResult.get()
+            return .success(try await exchange.promise.futureResult.get())
         } catch let error as APIError {
-            throw error
+            return .failure(error)
         } catch {
-            throw .tls(host: endpoint.host, detail: String(describing: error))
+            return .failure(.tls(host: exchange.endpoint.host, detail: String(describing: error)))
         }
     }
 
@@ -142,17 +183,70 @@ public struct PinnedHTTPSClient: HTTPTransport {
     }
 }
 
+/// The connections kept open for reuse, by endpoint, each with the state its handlers share.
+private final class ConnectionPool: Sendable {
+    private let idle = NIOLockedValueBox<[String: [(kept: Kept, since: NIODeadline)]]>([:])
+    /// PBS's and PVE's servers keep an idle connection open longer than a console's refresh.
+    private static let maxIdle = TimeAmount.seconds(30)
+    /// How long one pinning lasts at most.
+    private static let maxAge = TimeAmount.minutes(5)
+
+    /// The most recently kept live connection to `key`, if any; stale ones are closed.
+    func take(_ key: String) -> Kept? {
+        let (found, stale) = idle.withLockedValue { idle -> (Kept?, [Kept]) in
+            var stale: [Kept] = []
+            while let last = idle[key]?.popLast() {
+                let now = NIODeadline.now()
+                if last.kept.channel.isActive, now - last.since < Self.maxIdle, now - last.kept.link.made < Self.maxAge { return (last.kept, stale) }
+                stale.append(last.kept)
+            }
+            return (nil, stale)
+        }
+        for kept in stale { kept.channel.close(promise: nil) }
+        return found
+    }
+
+    func give(_ kept: Kept, key: String) {
+        idle.withLockedValue { $0[key, default: []].append((kept, .now())) }
+    }
+}
+
+/// A connection and the state its handlers share.
+private struct Kept: Sendable {
+    let channel: any Channel
+    let link: Link
+}
+
+/// One connection's state: the certificate it was pinned with, and the request it carries now.
+private final class Link: Sendable {
+    let endpoint: Endpoint
+    let made = NIODeadline.now()
+    let presented = NIOLockedValueBox<Fingerprint?>(nil)
+    private let exchange = NIOLockedValueBox<Exchange?>(nil)
+
+    init(endpoint: Endpoint) { self.endpoint = endpoint }
+
+    var current: Exchange? { exchange.withLockedValue { $0 } }
+
+    func begin(_ next: Exchange) { exchange.withLockedValue { $0 = next } }
+
+    func end() { exchange.withLockedValue { $0 = nil } }
+}
+
 /// The state of one request, shared between the pipeline, the deadline and the caller.
-/// Completes its promise exactly once and closes the channel when it does.
+/// Completes its promise exactly once.
 private final class Exchange: Sendable {
     let endpoint: Endpoint
     let path: String
     let limit: Int
     let promise: EventLoopPromise<HTTPResponse>
-    let presented = NIOLockedValueBox<Fingerprint?>(nil)
     /// The reason phrase of the status line, as the server wrote it.
     let reason = NIOLockedValueBox("")
-    private let state = NIOLockedValueBox<(done: Bool, channel: (any Channel)?)>((false, nil))
+    /// Whether any byte of the answer arrived (a kept connection that failed before is retried).
+    let answered = NIOLockedValueBox(false)
+    /// Whether the server will keep the connection open after this answer.
+    let keepAlive = NIOLockedValueBox(false)
+    private let done = NIOLockedValueBox(false)
 
     init(endpoint: Endpoint, path: String, limit: Int, promise: EventLoopPromise<HTTPResponse>) {
         self.endpoint = endpoint
@@ -161,22 +255,12 @@ private final class Exchange: Sendable {
         self.promise = promise
     }
 
-    func attach(_ channel: any Channel) {
-        let closeNow = state.withLockedValue { state -> Bool in
-            state.channel = channel
-            return state.done
-        }
-        if closeNow { channel.close(promise: nil) }
-    }
-
     func finish(_ result: Result<HTTPResponse, APIError>) {
-        let channel = state.withLockedValue { state -> (any Channel)?? in
-            if state.done { return nil }
-            state.done = true
-            return .some(state.channel)
+        let first = done.withLockedValue { done -> Bool in
+            defer { done = true }
+            return !done
         }
-        guard let channel else { return }
-        channel?.close(promise: nil)
+        guard first else { return }
         promise.completeWith(result.mapError { $0 as any Error })
     }
 
@@ -186,9 +270,9 @@ private final class Exchange: Sendable {
 
     /// Turns a pipeline error into an APIError naming its cause: a refused certificate, a
     /// TLS failure, a broken or early-closed connection, or an answer that is not HTTP.
-    func failure(from error: any Error) -> APIError {
+    func failure(from error: any Error, presented: Fingerprint?) -> APIError {
         let host = endpoint.host
-        if let presented = presented.withLockedValue({ $0 }), presented != endpoint.fingerprint {
+        if let presented, presented != endpoint.fingerprint {
             return .fingerprintMismatch(host: host, expected: endpoint.fingerprint, presented: presented)
         }
         if let cause = TLSFailure.describe(error) { return .tls(host: host, detail: cause) }
@@ -207,20 +291,23 @@ private final class Exchange: Sendable {
     }
 }
 
-/// Collects one HTTP response, enforcing the size limit.
+/// Collects each HTTP response for the connection's current request, enforcing the size limit.
 private final class ResponseCollector: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
 
-    private let exchange: Exchange
+    private let link: Link
     private var status = 0
     private var body: [UInt8] = []
 
-    init(exchange: Exchange) { self.exchange = exchange }
+    init(link: Link) { self.link = link }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let exchange = link.current else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
             status = Int(head.status.code)
+            body = []
+            exchange.keepAlive.withLockedValue { $0 = head.isKeepAlive }
         case .body(let buffer):
             if body.count + buffer.readableBytes > exchange.limit {
                 exchange.finish(.failure(.responseTooLarge(host: exchange.endpoint.host, path: exchange.path, limit: exchange.limit)))
@@ -228,51 +315,73 @@ private final class ResponseCollector: ChannelInboundHandler {
             }
             body += buffer.readableBytesView
         case .end:
-            exchange.finish(.success(HTTPResponse(status: status, reason: exchange.reason.withLockedValue { $0 }, body: body)))
+            let response = HTTPResponse(status: status, reason: exchange.reason.withLockedValue { $0 }, body: body)
+            body = []
+            exchange.finish(.success(response))
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let exchange = link.current else { return context.close(promise: nil) }
         if (error as? NIOSSLError) == .uncleanShutdown {
             // Decided when the connection closes: the HTTP decoder knows whether the answer was whole.
             exchange.uncleanShutdown.withLockedValue { $0 = true }
             return
         }
-        exchange.finish(.failure(exchange.failure(from: error)))
+        exchange.finish(.failure(exchange.failure(from: error, presented: link.presented.withLockedValue { $0 })))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        exchange.finish(.failure(exchange.failure(from: ChannelError.eof)))
+        if let exchange = link.current {
+            exchange.finish(.failure(exchange.failure(from: ChannelError.eof, presented: link.presented.withLockedValue { $0 })))
+        }
         context.fireChannelInactive()
     }
 }
 
-/// Keeps the reason phrase of the response's status line, which NIO's HTTP decoder replaces
+/// Keeps the reason phrase of each response's status line, which NIO's HTTP decoder replaces
 /// by the standard one; PVE writes its error message there.
 private final class StatusLineReader: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    private let exchange: Exchange
+    private let link: Link
+    /// The request whose status line was read, or is being read.
+    private var reading: Exchange?
     private var line: [UInt8] = []
     private var done = false
 
-    init(exchange: Exchange) { self.exchange = exchange }
+    init(link: Link) { self.link = link }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if !done {
-            let buffer = unwrapInboundIn(data)
-            for byte in buffer.readableBytesView {
-                if byte == UInt8(ascii: "\n") || line.count >= 1024 { done = true; break }
-                line.append(byte)
-            }
-            if done {
-                // "HTTP/1.1 401 authentication failure\r": the third field on.
-                let parts = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                    .split(separator: " ", maxSplits: 2)
-                exchange.reason.withLockedValue { $0 = parts.count == 3 ? String(parts[2]) : "" }
+        if let exchange = link.current {
+            // A new request on a kept connection: its answer starts with a new status line.
+            if reading !== exchange { (reading, line, done) = (exchange, [], false) }
+            exchange.answered.withLockedValue { $0 = true }
+            if !done {
+                let buffer = unwrapInboundIn(data)
+                for byte in buffer.readableBytesView {
+                    if byte == UInt8(ascii: "\n") || line.count >= 1024 { done = true; break }
+                    line.append(byte)
+                }
+                if done {
+                    // "HTTP/1.1 401 authentication failure\r": the third field on.
+                    let parts = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                        .split(separator: " ", maxSplits: 2)
+                    exchange.reason.withLockedValue { $0 = parts.count == 3 ? String(parts[2]) : "" }
+                }
             }
         }
         context.fireChannelRead(data)
+    }
+}
+
+extension APIError {
+    /// A request or connection that ran out of time: not retried (the node hangs).
+    fileprivate var isTimeout: Bool {
+        switch self {
+        case .requestTimeout, .connectTimeout: true
+        default: false
+        }
     }
 }

@@ -19,6 +19,33 @@ import Testing
         await lab.stop()
     }
 
+    /// One connection carries one request after another; a node that goes down drops it (the
+    /// next request is refused, then a new connection works), and a renewed certificate
+    /// ends it too, so the next request meets the new certificate and its pin fails.
+    @Test func connectionsAreKeptAndEachNewOneIsPinnedAgain() async throws {
+        let lab = try await RunningLab.start()
+        defer { Task { await lab.stop() } }
+        let node = lab.config.primary
+        let client = PBSClient(transport: try lab.transport(), endpoint: node.endpoint, token: node.token)
+        let server = try #require(await lab.runtime.servers["primary"])
+        let before = server.accepted
+        for _ in 0..<5 { _ = try await client.version() }
+        #expect(server.accepted - before == 1, "five requests, one connection")
+
+        _ = try await lab.ctl("node primary down")
+        await #expect { try await client.version() } throws: { error in
+            if case .connectionRefused? = error as? APIError { return true } else { return false }
+        }
+        _ = try await lab.ctl("node primary up")
+        _ = try await client.version()
+        #expect(server.accepted - before == 2)
+
+        _ = try await lab.ctl("cert primary renew")
+        await #expect { try await client.version() } throws: { error in
+            if case .fingerprintMismatch? = error as? APIError { return true } else { return false }
+        }
+    }
+
     @Test func aWrongFingerprintFailsClosedShowingBoth() async throws {
         let lab = try await RunningLab.start()
         let node = lab.config.primary
