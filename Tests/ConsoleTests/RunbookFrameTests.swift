@@ -77,5 +77,10 @@ import Testing
         let narrower = String(Render.frame(state).text.split(separator: "\n")[0])
         #expect(!narrower.contains("FAILOVER"), "no room for a whole progress, none shown: \(narrower)")
         #expect(narrower.contains("06:08:20Z data 8m old"), "\(narrower)")
+        // A name longer than the room (a drill's scenario) is cut, one column clear of the clock.
+        state.mode = .drill
+        state.pairName = "5-failback-primary-only-snapshot-and-then-some"
+        let drill = String(Render.frame(state).text.split(separator: "\n")[0])
+        #expect(drill.contains(" DRILL  5-failback-primary") && drill.contains(" 06:08:20Z data 8m old"), "\(drill)")
     }
 }
