@@ -56,14 +56,14 @@ public enum Durations {
         }
     }
 
-    /// To the second, for a drill's times: `40s`, `11m40s`, `1h02m05s`.
+    /// To the second, for a drill's times: `40s`, `11m40s`, `1h02m05s`, `2h`.
     public static func exact(_ seconds: Int) -> String {
         let s = seconds.magnitude
         let sign = seconds < 0 ? "-" : ""
         switch s {
         case ..<60: return "\(sign)\(s)s"
         case ..<3600: return "\(sign)\(s / 60)m" + (s % 60 == 0 ? "" : "\(s % 60)s")
-        default: return "\(sign)\(s / 3600)h" + String(format: "%02dm%02ds", s % 3600 / 60, s % 60)
+        default: return "\(sign)\(s / 3600)h" + (s % 3600 == 0 ? "" : String(format: "%02dm%02ds", s % 3600 / 60, s % 60))
         }
     }
 }

@@ -46,6 +46,10 @@ import Testing
         #expect(findings[0].message.contains("(/etc/pbsha/failover.toml) changed since its last rehearsal"))
     }
 
+    @Test func scorecardTimesAreToTheSecond() {
+        #expect([40, 700, 3600, 3725, 7200, 90_061].map(Durations.exact) == ["40s", "11m40s", "1h", "1h02m05s", "2h", "25h01m01s"])
+    }
+
     @Test func theDigestIsTheFilesText() throws {
         let text = "kind = \"failover\"\ntitle = \"t\"\n[[step]]\ntitle = \"a\"\nowner = \"o\"\nestimate = \"1m\"\naction = \"manual\"\nconfirm = \"enter\"\n"
         let first = try RunbookLoader.parse(text, file: "a.toml", kind: "failover")
