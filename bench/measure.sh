@@ -23,40 +23,39 @@ config="$work/lab/pbsha.toml"
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
+# status_times LABEL CONFIG COUNT: `status --json` COUNT times; prints min, median, max.
+status_times() {
+  local times=() start end
+  for _ in $(seq 1 "$3"); do
+    start=$(now_ms); "$bin" status --json --config "$2" > /dev/null; end=$(now_ms)
+    times+=($((end - start)))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk -v label="$1" '{a[NR]=$1} END {printf "%smin %d ms  median %d ms  max %d ms\n", label, a[1], a[int((NR+1)/2)], a[NR]}'
+}
+
+# first_dashboard SESSION NOTE: ms from starting the console in tmux to a full dashboard.
+first_dashboard() {
+  local start end
+  start=$(now_ms)
+  tmux -L "$socket" new-session -d -s "$1" -x 80 -y 24 "$bin --config $config"
+  until tmux -L "$socket" capture-pane -p -t "$1" 2>/dev/null | grep -q "LAST SUCCESS" && \
+        tmux -L "$socket" capture-pane -p -t "$1" | grep -q "FINDINGS (" ; do sleep 0.01; done
+  end=$(now_ms)
+  echo "first full dashboard after $((end - start)) ms $2"
+  tmux -L "$socket" send-keys -t "$1" q
+  sleep 0.5
+}
+
 echo "== status --json on the lab ($runs runs, release build)"
-times=()
-for _ in $(seq 1 "$runs"); do
-  start=$(now_ms); "$bin" status --json --config "$config" > /dev/null; end=$(now_ms)
-  times+=($((end - start)))
-done
-printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "min %d ms  median %d ms  max %d ms\n", a[1], a[int((NR+1)/2)], a[NR]}'
+status_times "" "$config" "$runs"
 
 echo "== time to first full dashboard (tmux 80x24)"
-start=$(now_ms)
-tmux -L "$socket" new-session -d -s b -x 80 -y 24 "$bin --config $config"
-until tmux -L "$socket" capture-pane -p -t b 2>/dev/null | grep -q "LAST SUCCESS" && \
-      tmux -L "$socket" capture-pane -p -t b | grep -q "FINDINGS (" ; do sleep 0.01; done
-end=$(now_ms)
-echo "first full dashboard after $((end - start)) ms (includes tmux start and polling at 10 ms)"
-tmux -L "$socket" send-keys -t b q
-sleep 0.5
+first_dashboard b "(includes tmux start and polling at 10 ms)"
 
 echo "== the secondary 50 ms away (lab ctl node secondary latency 50ms)"
 "$bin" lab ctl --state-dir "$work/lab" node secondary latency 50ms > /dev/null
-times=()
-for _ in $(seq 1 "$runs"); do
-  start=$(now_ms); "$bin" status --json --config "$config" > /dev/null; end=$(now_ms)
-  times+=($((end - start)))
-done
-printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "status --json (a full read, new connections): min %d ms  median %d ms  max %d ms\n", a[1], a[int((NR+1)/2)], a[NR]}'
-start=$(now_ms)
-tmux -L "$socket" new-session -d -s far -x 80 -y 24 "$bin --config $config"
-until tmux -L "$socket" capture-pane -p -t far 2>/dev/null | grep -q "LAST SUCCESS" && \
-      tmux -L "$socket" capture-pane -p -t far | grep -q "FINDINGS (" ; do sleep 0.01; done
-end=$(now_ms)
-echo "first full dashboard after $((end - start)) ms (target 500 ms)"
-tmux -L "$socket" send-keys -t far q
-sleep 0.5
+status_times "status --json (a full read, new connections): " "$config" "$runs"
+first_dashboard far "(target 500 ms)"
 "$bin" lab ctl --state-dir "$work/lab" node secondary latency 0ms > /dev/null
 
 echo "== time to first full dashboard with pbsha --lab (starts its own lab: 14 days of history, certificates)"
@@ -92,12 +91,7 @@ echo "== 100,000 more snapshots a node (lab serve --groups 100 --snapshots-per-g
 big=$!
 for _ in $(seq 1 1200); do grep -q ready "$work/big.out" 2>/dev/null && break; sleep 0.1; done
 bigconfig="$work/big/pbsha.toml"
-times=()
-for _ in 1 2 3; do
-  start=$(now_ms); "$bin" status --json --config "$bigconfig" > /dev/null; end=$(now_ms)
-  times+=($((end - start)))
-done
-printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "status --json: min %d ms  median %d ms  max %d ms (3 runs)\n", a[1], a[2], a[3]}'
+status_times "status --json (3 runs): " "$bigconfig" 3
 tmux -L "$socket" new-session -d -s wb -x 80 -y 24 "$bin wallboard --config $bigconfig"
 sleep 10
 pid=$(pgrep -n -f "$bin wallboard")

@@ -46,6 +46,18 @@ import Testing
         #expect(findings[0].message.contains("(/etc/pbsha/failover.toml) changed since its last rehearsal"))
     }
 
+    /// A wallboard's reader reads the journal at most once a minute.
+    @Test func theLedgerReadsTheJournalAtMostOnceAMinute() throws {
+        let journal = try Journal(path: NSTemporaryDirectory() + "pbsha-ledger-\(UUID().uuidString)/journal.sqlite")
+        let ledger = RehearsalLedger(journal: .success(journal), runbooks: [runbook("failover")], maxAgeSeconds: 180 * 86_400)
+        #expect(ledger.findings(now: now).map(\.code) == ["drill-due"])
+        try journal.append([JournalEvent(run: "failover-1", kind: .runStarted, actor: "alice", host: "t", time: now,
+                                         detail: ["runbook": "failover", "drill": "1-primary-power-loss", "digest": String(repeating: "a", count: 64)]),
+                            JournalEvent(run: "failover-1", kind: .runFinished, actor: "alice", host: "t", time: now + 10, detail: ["state": "done"])], check: nil)
+        #expect(ledger.findings(now: now + 30).map(\.code) == ["drill-due"], "read again only after a minute")
+        #expect(ledger.findings(now: now + 61).isEmpty, "then the drill counts")
+    }
+
     @Test func scorecardTimesAreToTheSecond() {
         #expect([40, 700, 3600, 3725, 7200, 90_061].map(Durations.exact) == ["40s", "11m40s", "1h", "1h02m05s", "2h", "25h01m01s"])
     }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// When each runbook was last rehearsed, as findings: `drill-due` (never drilled: INFO;
 /// the last drill older than `[drills] max-age`: WARNING) and `drill-stale` (the runbook
 /// file changed since its last drill: INFO). A drill counts when the operator ran it to its
@@ -28,13 +30,17 @@ public enum DrillRules {
     }
 }
 
-/// Where a reader finds the rehearsal history: the journal and the runbooks in use.
-public struct RehearsalLedger: Sendable {
+/// Where a reader finds the rehearsal history: the journal and the runbooks in use. The
+/// journal is read at most once a minute (a wallboard refreshes every few seconds for
+/// months; drill ages are counted in days).
+public final class RehearsalLedger: Sendable {
     /// The journal; nil when none exists yet (nothing was ever run), an error when it cannot
     /// be opened.
     let journal: Result<(any EventStore)?, JournalError>
     let runbooks: [Runbook]
     let maxAgeSeconds: Int
+    private let kept = Mutex<(at: Int64, findings: [Finding])?>(nil)
+    static let rereadSeconds: Int64 = 60
 
     public init(journal: Result<(any EventStore)?, JournalError>, runbooks: [Runbook], maxAgeSeconds: Int) {
         self.journal = journal
@@ -42,14 +48,17 @@ public struct RehearsalLedger: Sendable {
         self.maxAgeSeconds = maxAgeSeconds
     }
 
-    /// The drill findings at `now`; a journal that cannot be read says so once.
+    /// The drill findings at `now`; a journal that cannot be read says so.
     public func findings(now: Int64) -> [Finding] {
+        if let kept = kept.withLock({ $0 }), now >= kept.at, now - kept.at < Self.rereadSeconds { return kept.findings }
+        let findings: [Finding]
         do {
             let events = try journal.get()?.events(run: nil) ?? []
-            return DrillRules.evaluate(runs: RunState.runs(from: events), runbooks: runbooks,
-                                       maxAgeSeconds: maxAgeSeconds, now: now)
+            findings = DrillRules.evaluate(runs: RunState.runs(from: events), runbooks: runbooks, maxAgeSeconds: maxAgeSeconds, now: now)
         } catch {
-            return [Finding(.info, "drill-unknown", "cannot tell when the runbooks were last rehearsed: \(error)", subject: "journal")]
+            findings = [Finding(.info, "drill-unknown", "cannot tell when the runbooks were last rehearsed: \(error)", subject: "journal")]
         }
+        kept.withLock { $0 = (now, findings) }
+        return findings
     }
 }
