@@ -53,14 +53,11 @@ struct PairSession {
         PairReader(config: config, transport: transport, readOnly: readOnly, patience: patience, rehearsals: rehearsals())
     }
 
-    /// What the drill findings read: the journal when one exists (reading never creates one),
-    /// and the runbooks that load (a broken one is the runbook screen's to explain).
+    /// What the drill findings read: the journal, and the runbooks that load (a broken one is
+    /// the runbook screen's to explain).
     private func rehearsals() -> RehearsalLedger {
-        let path = Runbooks.journalPath(config)
-        let journal: Result<(any EventStore)?, JournalError> = FileManager.default.fileExists(atPath: path)
-            ? Result { () throws(JournalError) in try Journal(path: path) } : .success(nil)
         let runbooks = ["failover", "failback"].compactMap { try? Runbooks.load($0, config) }
-        return RehearsalLedger(journal: journal, runbooks: runbooks, maxAgeSeconds: config.drillMaxAgeSeconds)
+        return RehearsalLedger(journalPath: Runbooks.journalPath(config), runbooks: runbooks, maxAgeSeconds: config.drillMaxAgeSeconds)
     }
 
     func close() async {

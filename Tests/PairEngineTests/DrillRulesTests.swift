@@ -46,11 +46,14 @@ import Testing
         #expect(findings[0].message.contains("(/etc/pbsha/failover.toml) changed since its last rehearsal"))
     }
 
-    /// A wallboard's reader reads the journal at most once a minute.
-    @Test func theLedgerReadsTheJournalAtMostOnceAMinute() throws {
-        let journal = try Journal(path: NSTemporaryDirectory() + "pbsha-ledger-\(UUID().uuidString)/journal.sqlite")
-        let ledger = RehearsalLedger(journal: .success(journal), runbooks: [runbook("failover")], maxAgeSeconds: 180 * 86_400)
+    /// A wallboard's reader: no journal yet is "never rehearsed" (and none is created); a
+    /// journal that appears later is read, at most once a minute.
+    @Test func theLedgerFindsALaterJournalAndReadsItAtMostOnceAMinute() throws {
+        let path = NSTemporaryDirectory() + "pbsha-ledger-\(UUID().uuidString)/journal.sqlite"
+        let ledger = RehearsalLedger(journalPath: path, runbooks: [runbook("failover")], maxAgeSeconds: 180 * 86_400)
         #expect(ledger.findings(now: now).map(\.code) == ["drill-due"])
+        #expect(!FileManager.default.fileExists(atPath: path), "reading created no journal")
+        let journal = try Journal(path: path)
         try journal.append([JournalEvent(run: "failover-1", kind: .runStarted, actor: "alice", host: "t", time: now,
                                          detail: ["runbook": "failover", "drill": "1-primary-power-loss", "digest": String(repeating: "a", count: 64)]),
                             JournalEvent(run: "failover-1", kind: .runFinished, actor: "alice", host: "t", time: now + 10, detail: ["state": "done"])], check: nil)

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// When each runbook was last rehearsed, as findings: `drill-due` (never drilled: INFO;
@@ -31,19 +32,19 @@ public enum DrillRules {
 }
 
 /// Where a reader finds the rehearsal history: the journal and the runbooks in use. The
-/// journal is read at most once a minute (a wallboard refreshes every few seconds for
-/// months; drill ages are counted in days).
+/// journal is opened once it exists (reading never creates one, and a console started
+/// before the first run still sees it), and read at most once a minute (a wallboard
+/// refreshes every few seconds for months; drill ages are counted in days).
 public final class RehearsalLedger: Sendable {
-    /// The journal; nil when none exists yet (nothing was ever run), an error when it cannot
-    /// be opened.
-    let journal: Result<(any EventStore)?, JournalError>
+    let journalPath: String
     let runbooks: [Runbook]
     let maxAgeSeconds: Int
+    private let opened = Mutex<Journal?>(nil)
     private let kept = Mutex<(at: Int64, findings: [Finding])?>(nil)
     static let rereadSeconds: Int64 = 60
 
-    public init(journal: Result<(any EventStore)?, JournalError>, runbooks: [Runbook], maxAgeSeconds: Int) {
-        self.journal = journal
+    public init(journalPath: String, runbooks: [Runbook], maxAgeSeconds: Int) {
+        self.journalPath = journalPath
         self.runbooks = runbooks
         self.maxAgeSeconds = maxAgeSeconds
     }
@@ -53,12 +54,21 @@ public final class RehearsalLedger: Sendable {
         if let kept = kept.withLock({ $0 }), now >= kept.at, now - kept.at < Self.rereadSeconds { return kept.findings }
         let findings: [Finding]
         do {
-            let events = try journal.get()?.events(run: nil) ?? []
+            let events = try journal()?.events(run: nil) ?? []
             findings = DrillRules.evaluate(runs: RunState.runs(from: events), runbooks: runbooks, maxAgeSeconds: maxAgeSeconds, now: now)
         } catch {
             findings = [Finding(.info, "drill-unknown", "cannot tell when the runbooks were last rehearsed: \(error)", subject: "journal")]
         }
         kept.withLock { $0 = (now, findings) }
         return findings
+    }
+
+    /// The journal, opened the first time it exists; nil before.
+    private func journal() throws(JournalError) -> Journal? {
+        if let journal = opened.withLock({ $0 }) { return journal }
+        guard FileManager.default.fileExists(atPath: journalPath) else { return nil }
+        let journal = try Journal(path: journalPath)
+        opened.withLock { $0 = journal }
+        return journal
     }
 }
