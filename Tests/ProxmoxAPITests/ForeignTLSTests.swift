@@ -53,6 +53,29 @@ import Testing
         #expect(server.requests == ["GET /api2/json/version host=[::1]:\(server.port)"])
     }
 
+    /// Against OpenSSL's side of keep-alive: requests share one connection while the server
+    /// keeps it; a connection the server closed for idleness is not used again; a server
+    /// that answers `Connection: close` gets a new connection each time.
+    @Test func keptConnectionsFollowWhatTheServerSays() async throws {
+        let kept = try await ForeignServer(.pbsPrimary, certificate: "primary", certificates: certificates, token: (token.authID, token.secret),
+                                           extra: ["--keep-alive", "1"])
+        defer { kept.stop() }
+        let client = try client(kept, pin: try certificates.fingerprint("primary"))
+        for _ in 0..<5 { #expect(try await client.version().version == "4.1") }
+        #expect(kept.connections == 1 && kept.requests.count == 5, "\(kept.connections) connections for \(kept.requests.count) requests")
+        let deadline = Date().addingTimeInterval(10)
+        while kept.idleCloses == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(kept.idleCloses == 1)
+        #expect(try await client.version().version == "4.1", "the closed connection is not used again")
+        #expect(kept.connections == 2)
+
+        let closing = try await ForeignServer(.pbsPrimary, certificate: "primary", certificates: certificates, token: (token.authID, token.secret))
+        defer { closing.stop() }
+        let other = try self.client(closing, pin: try certificates.fingerprint("primary"))
+        for _ in 0..<3 { _ = try await other.version() }
+        #expect(closing.connections == 3)
+    }
+
     @Test func aServerThatReallyClosesEarlySaysSo() async throws {
         let server = try await ForeignServer(.closeBeforeAnswer, certificate: "elsewhere", certificates: certificates)
         defer { server.stop() }

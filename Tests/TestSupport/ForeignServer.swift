@@ -36,7 +36,13 @@ public final class ForeignServer: Sendable {
     }
 
     /// The requests the server read, as `METHOD TARGET host=HOSTHEADER`.
-    public var requests: [String] { log.filter { !$0.hasPrefix("error ") } }
+    public var requests: [String] { log.filter { !$0.hasPrefix("error ") && $0 != "connection" && $0 != "idle close" } }
+
+    /// TLS connections the server accepted.
+    public var connections: Int { log.filter { $0 == "connection" }.count }
+
+    /// Connections the server closed for being idle (`--keep-alive`).
+    public var idleCloses: Int { log.filter { $0 == "idle close" }.count }
 
     /// What OpenSSL reported on the server's side, e.g. the alert a refusing client sent.
     public var errors: [String] { log.filter { $0.hasPrefix("error ") } }

@@ -13,6 +13,10 @@ Modes:
   plain-http                        no TLS: an HTTP/1.1 400 to whatever arrives
   not-http                          TLS, then bytes that are not HTTP
   webhook                           logs each request's body, answers 200 "ok"
+
+With --keep-alive SECONDS the PBS/PVE modes answer many requests per connection (HTTP/1.1
+keep-alive) and close one that stays idle that long. The log has "connection" for each
+connection accepted.
 """
 import argparse
 import hashlib
@@ -197,10 +201,10 @@ def read_head(conn):
     return method, target, headers, rest
 
 
-def respond(conn, status, reason, body):
+def respond(conn, status, reason, body, close=True):
     payload = body.encode()
     head = ("HTTP/1.1 %d %s\r\nContent-Type: application/json;charset=UTF-8\r\n"
-            "Content-Length: %d\r\nConnection: close\r\n\r\n" % (status, reason, len(payload)))
+            "Content-Length: %d\r\n%s\r\n" % (status, reason, len(payload), "Connection: close\r\n" if close else ""))
     conn.sendall(head.encode() + payload)
 
 
@@ -252,6 +256,10 @@ class Server:
                 respond(raw, 400, "Bad Request", "plain HTTP on a TLS port")
                 return
             conn = self.context.wrap_socket(raw, server_side=True)
+            self.log("connection")
+            if self.args.keep_alive is not None and mode in ("pbs-primary", "pbs-secondary", "pve"):
+                self.serve_kept(conn)
+                return
             head = read_head(conn)
             if head is None:
                 return
@@ -298,6 +306,31 @@ class Server:
             except OSError:
                 pass
 
+    def serve_kept(self, conn):
+        """HTTP/1.1 keep-alive, as PBS's and PVE's servers do: answers on one connection until
+        the client closes it or it stays idle for --keep-alive seconds, then closes it
+        (close_notify first), as a server's idle timeout does."""
+        conn.settimeout(self.args.keep_alive)
+        while True:
+            try:
+                head = read_head(conn)
+            except socket.timeout:
+                self.log("idle close")
+                conn.unwrap()
+                return
+            if head is None:
+                return
+            method, target, headers, _ = head
+            self.log("%s %s host=%s" % (method, target, headers.get("host", "")))
+            if headers.get("authorization") != self.auth:
+                respond(conn, 401, "Unauthorized", "authentication failed - invalid API token", close=False)
+                continue
+            answer = lookup(self.answers, target)
+            if answer is None:
+                respond(conn, 404, "Not Found", "Path '%s' not found." % urllib.parse.urlsplit(target).path, close=False)
+                continue
+            respond(conn, 200, "OK", json.dumps({"data": answer() if callable(answer) else answer}), close=False)
+
     def serve(self):
         family = socket.AF_INET6 if ":" in self.args.bind else socket.AF_INET
         listener = socket.socket(family, socket.SOCK_STREAM)
@@ -329,6 +362,7 @@ def main():
     parser.add_argument("--max-tls", choices=["1.1", "1.2"])
     parser.add_argument("--ciphers")
     parser.add_argument("--require-client-cert", action="store_true")
+    parser.add_argument("--keep-alive", type=float, help="PBS/PVE modes: keep connections, closing one idle this many seconds")
     parser.add_argument("--log")
     parser.add_argument("--lifetime", type=float, default=300)
     parser.add_argument("--now", type=int, help="the epoch the answers describe (servers started apart agree)")
