@@ -33,8 +33,10 @@ struct DrillCommand: AsyncParsableCommand {
         @Option(name: .long, help: "How fast the lab's clock runs (1 = real time): the story's later events and the lab's tasks come sooner.")
         var speed: Double = 1
 
-        @Option(name: .long, help: "The pair whose runbooks are rehearsed and whose journal remembers the drill (default: the usual config search; none: the lab's own).")
-        var config: String?
+        /// `--config`: the pair whose runbooks are rehearsed and whose journal remembers the
+        /// drill (default: the usual search; none found: the lab's own). The same options as
+        /// the root command's, so that ArgumentParser hands `--config` to this command too.
+        @OptionGroup var source: PairSource
 
         @Option(name: .long, help: "Who runs the drill, for the journal (default: $USER).")
         var `operator`: String?
@@ -43,16 +45,18 @@ struct DrillCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard speed > 0, speed <= 10_000 else { throw ValidationError("--speed must be above 0 and at most 10000, got \(speed)") }
+            if source.lab { throw ValidationError("a drill always runs on a lab of its own; --lab does not apply (give --config FILE for the pair's journal and runbooks)") }
         }
 
         func run() async throws {
             let scenario = try DrillScenarios.named(self.scenario)
+            let given = try DrillSession.givenConfig(source.config)
             let environment = ProcessInfo.processInfo.environment
             guard isatty(0) == 1, isatty(1) == 1, environment["TERM"] != "dumb" else {
                 Output.error("pbsha: a drill needs an interactive terminal (the console runs it); TERM=\(environment["TERM"] ?? "(unset)")")
                 throw Exit.usage
             }
-            let drill = try await DrillSession.open(scenario, config: config, speed: speed)
+            let drill = try await DrillSession.open(scenario, given: given, speed: speed)
             Output.line(drill.briefing)
             Output.line("\nPress Enter to start the clock (q and Enter to leave).")
             if readLine()?.trimmingCharacters(in: .whitespaces) == "q" {

@@ -15,10 +15,10 @@ struct DrillSession {
     /// When the operator's part began (runs before it are the story's).
     let began: Int64
 
-    /// Starts a new lab in a temporary directory and stages `scenario` on it. Config, runbook
-    /// and journal problems exit 2 with the message, the lab stopped again.
-    static func open(_ scenario: Scenario, config: String?, speed: Double) async throws -> DrillSession {
-        let given = try givenConfig(config)
+    /// Starts a new lab in a temporary directory and stages `scenario` on it, for the pair
+    /// `given` (`givenConfig`). Runbook and journal problems exit 2 with the message, the lab
+    /// stopped again.
+    static func open(_ scenario: Scenario, given: PairConfig?, speed: Double) async throws -> DrillSession {
         let directory = try PairSession.temporaryDirectory()
         let lab: LabRuntime
         do {
@@ -59,7 +59,7 @@ struct DrillSession {
 
     /// The operator's config: `--config`, else the usual search; none found is fine (the
     /// drill then journals into the lab, and is forgotten with it).
-    private static func givenConfig(_ explicit: String?) throws -> PairConfig? {
+    static func givenConfig(_ explicit: String?) throws -> PairConfig? {
         let path: String
         do { path = try ConfigLoader.locate(explicit: explicit) } catch {
             guard explicit == nil else {

@@ -16,7 +16,8 @@ import Testing
         let config = try Self.writePairConfig(dir, ports: ports)
 
         let tmux = Tmux(directory: dir)
-        await tmux.start("t", "USER=alice \(Spawned.binary) drill 1-primary-power-loss --config \(config) --speed 20; echo EXIT=$?; sleep 120")
+        // Started elsewhere, so the pair is found through --config, not ./pbsha.toml.
+        await tmux.start("t", "cd \(Spawned.temporaryDirectory()) && USER=alice \(Spawned.binary) drill 1-primary-power-loss --config \(config) --speed 20; echo EXIT=$?; sleep 120")
         defer { Task { await tmux.kill() } }
         #expect(await tmux.waitFor("Press Enter to start the clock", timeout: 60))
         let briefing = await tmux.screen()
