@@ -80,10 +80,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The figures of docs/performance.md that one process can measure (bench/measure.sh runs it).
+        .executableTarget(name: "pbsha-bench", dependencies: ["Console", "Lab", "PairEngine", "ProxmoxAPI"], path: "Sources/Bench"),
         // Test helpers: child processes, and HTTPS servers pbsha did not write (python3 + OpenSSL).
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Scripts"]),
         .testTarget(name: "ProxmoxAPITests", dependencies: ["ProxmoxAPI", "TestSupport"]),
-        .testTarget(name: "PairEngineTests", dependencies: ["PairEngine", "ProxmoxAPI", "BuiltIn", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "PairEngineTests", dependencies: ["PairEngine", "ProxmoxAPI", "BuiltIn", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "PairEngine", "ProxmoxAPI", "BuiltIn", "TestSupport"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "PairEngine", "ProxmoxAPI", "BuiltIn"], resources: [.copy("Golden")]),
         .testTarget(name: "pbshaTests", dependencies: ["Lab", "PairEngine", "TestSupport"]),

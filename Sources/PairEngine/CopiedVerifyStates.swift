@@ -9,11 +9,12 @@ struct CopiedVerifyStates {
     private let primaryUPIDs: [SnapshotKey: String?]
     private let secondaryNode: String?
 
-    init(secondary: NodeReading, primary: NodeReading) {
-        var upids: [SnapshotKey: String?] = [:]
-        for snapshot in primary.snapshots ?? [] { upids[snapshot.key] = snapshot.item.verification?.upid }
+    /// `primary`: the primary's snapshots of the family (or families) to be asked about.
+    init(primary: [NamespacedSnapshot], secondaryNode: String?) {
+        var upids: [SnapshotKey: String?] = Dictionary(minimumCapacity: primary.count)
+        for index in primary.indices { upids[primary[index].key] = primary[index].item.verification?.upid }
         primaryUPIDs = upids
-        secondaryNode = Self.secondaryNode(secondary)
+        self.secondaryNode = secondaryNode
     }
 
     /// The secondary's node name, from the UPIDs of its own tasks; nil when none is known.

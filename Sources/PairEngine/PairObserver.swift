@@ -17,11 +17,17 @@ public struct PairObserver: Sendable {
 
     /// `caching`: keep snapshot lists between observations and read again only what changed.
     public init(config: PairConfig, transport: any HTTPTransport, clock: any WallClock = SystemClock(), caching: Bool = false) {
+        self.init(config: config, transport: transport, clock: clock, caching: caching, wholeListLimit: SnapshotCache.wholeListLimit)
+    }
+
+    /// `wholeListLimit`: see `SnapshotCache.wholeListLimit` (tests make it small).
+    init(config: PairConfig, transport: any HTTPTransport, clock: any WallClock, caching: Bool, wholeListLimit: Int) {
         self.config = config
         self.transport = transport
         self.clock = clock
         let interval = Double(config.fullReadIntervalSeconds)
-        caches = caching ? [.primary: SnapshotCache(fullReadInterval: interval), .secondary: SnapshotCache(fullReadInterval: interval)] : [:]
+        caches = caching ? [.primary: SnapshotCache(fullReadInterval: interval, wholeListLimit: wholeListLimit),
+                                .secondary: SnapshotCache(fullReadInterval: interval, wholeListLimit: wholeListLimit)] : [:]
         histories = caching ? [.primary: TaskHistory(limit: taskHistory), .secondary: TaskHistory(limit: taskHistory)] : [:]
         occasional = caching ? [.primary: OccasionalReads(interval: interval), .secondary: OccasionalReads(interval: interval)] : [:]
     }
@@ -104,9 +110,7 @@ public struct PairObserver: Sendable {
             let snapshots = await attempt { () async throws(APIError) in
                 try await cache.snapshots(rows: try rows.get(), tasks: tasks, now: clock.now(), read: reads)
             }
-            if let (kept, version) = take(snapshots, "snapshots", into: &reading) {
-                (reading.snapshots, reading.snapshotsVersion) = (kept, version)
-            }
+            reading.snapshotSet = take(snapshots, "snapshots", into: &reading)
         } else if let uncached = await uncached {
             reading.snapshots = take(uncached, "snapshots", into: &reading)
         }

@@ -31,6 +31,13 @@ public struct SnapshotKey: Hashable, Sendable {
     public var type: String
     public var id: String
     public var time: Int64
+
+    /// Time and namespace only: the rules hash a family's keys (one type and ID) by the
+    /// million, and two keys that differ only in type or ID still compare unequal.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(time)
+        hasher.combine(ns)
+    }
 }
 
 /// What one read of a PBS node found. Every field is optional: a node can be down, or a
@@ -52,10 +59,13 @@ public struct NodeReading: Sendable {
     /// False when the list answered and did not contain the configured datastore.
     public var datastoreListed = true
     public var status: DatastoreStatus?
-    public var snapshots: [NamespacedSnapshot]?
-    /// In a console, which version of the kept lists `snapshots` is (the same version, the
-    /// same lists: the rules reuse what they found); nil for a one-shot read.
-    public var snapshotsVersion: Int?
+    /// The snapshots by family; in a console, the kept lists with their stamps.
+    public var snapshotSet: SnapshotSet?
+    /// Every snapshot (made from `snapshotSet` on each use: rules and views use the set).
+    public var snapshots: [NamespacedSnapshot]? {
+        get { snapshotSet?.all }
+        set { snapshotSet = newValue.map(SnapshotSet.init) }
+    }
     /// Recent sync tasks (on the secondary: the configured job's only), newest first.
     public var syncTasks: [TaskListItem]?
     /// Recent verification tasks of the datastore, newest first.

@@ -1,32 +1,48 @@
 import Foundation
 
-/// What the costly rules found the last time, for a console that evaluates every refresh:
-/// drift and the verify counts go over every snapshot of both nodes, and while neither
-/// node's kept lists changed (`NodeReading.snapshotsVersion`) nor the other inputs, the
-/// answer is the same. One-shot reads have no versions and always compute.
+/// What the costly rules found per family the last time, for a console that evaluates every
+/// refresh. Drift and the verify counts are sums over snapshot families (`SnapshotSet`);
+/// a family whose stamps on both nodes are the ones it had, under the same scope (the sync
+/// job's settings, the secondary's name), has the same part, so a refresh after one group
+/// changed computes one family's part. One-shot reads have no stamps and compute every part.
 public final class RuleMemo: @unchecked Sendable {
+    private struct Slot {
+        var scope: AnyHashable
+        var parts: [SnapshotFamilyKey: (stamps: FamilyStamps, part: Any)]
+    }
+
+    /// A family's stamps on both nodes; 0 where the node has none of it.
+    private struct FamilyStamps: Equatable {
+        var primary: Int
+        var secondary: Int
+    }
+
     private let lock = NSLock()
-    private var slots: [String: (key: AnyHashable, value: Any)] = [:]
+    private var slots: [String: Slot] = [:]
 
     public init() {}
 
-    /// `compute`'s answer for `key`, remembered under `slot`; a nil key always computes.
-    func value<Key: Hashable, Value>(_ slot: String, _ key: Key?, _ compute: () -> Value) -> Value {
-        guard let key else { return compute() }
-        if let kept = lock.withLock({ slots[slot] }), kept.key == AnyHashable(key), let value = kept.value as? Value { return value }
-        let value = compute()
-        lock.withLock { slots[slot] = (AnyHashable(key), value) }
-        return value
-    }
-}
-
-/// The versions of both nodes' kept lists, when both have one.
-struct ListVersions: Hashable {
-    let primary: Int
-    let secondary: Int
-
-    init?(_ primary: NodeReading, _ secondary: NodeReading) {
-        guard let p = primary.snapshotsVersion, let s = secondary.snapshotsVersion else { return nil }
-        (self.primary, self.secondary) = (p, s)
+    /// One part per family present on either node, each computed from that family's
+    /// snapshots on both, or remembered under `slot` from the last call with the same scope.
+    func parts<Part>(_ slot: String, scope: AnyHashable, primary: SnapshotSet, secondary: SnapshotSet,
+                     _ compute: (SnapshotFamily?, SnapshotFamily?) -> Part) -> [Part] {
+        let keys = Set(primary.families.keys).union(secondary.families.keys)
+        guard primary.stamped, secondary.stamped else {
+            return keys.map { compute(primary.families[$0], secondary.families[$0]) }
+        }
+        let kept = lock.withLock { slots[slot] }.flatMap { $0.scope == scope ? $0.parts : nil } ?? [:]
+        var parts: [SnapshotFamilyKey: (stamps: FamilyStamps, part: Any)] = [:]
+        parts.reserveCapacity(keys.count)
+        var result: [Part] = []
+        result.reserveCapacity(keys.count)
+        for key in keys {
+            let p = primary.families[key], s = secondary.families[key]
+            let stamps = FamilyStamps(primary: p?.stamp ?? 0, secondary: s?.stamp ?? 0)
+            let part = kept[key].flatMap { $0.stamps == stamps ? $0.part as? Part : nil } ?? compute(p, s)
+            parts[key] = (stamps, part)
+            result.append(part)
+        }
+        lock.withLock { slots[slot] = Slot(scope: scope, parts: parts) }
+        return result
     }
 }

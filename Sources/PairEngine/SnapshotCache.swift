@@ -8,87 +8,125 @@ import ProxmoxAPI
 /// (they rewrite manifests, verify states included, without changing a row), when
 /// `full-read-interval` passed, and when the operator asks (`r`).
 actor SnapshotCache {
-    /// Past this many changed groups in one namespace, its whole list is one request.
+    /// Past this many changed groups in one namespace, its whole list is one request…
     static let groupReadsPerNamespace = 16
+    /// …unless the namespace holds more than this many snapshots: then it is read group by
+    /// group (a million snapshots are ~400 MB in one answer, past the client's size limit,
+    /// and one request PBS spends minutes on).
+    static let wholeListLimit = 20_000
+    /// Group reads at once per node.
+    static let parallelReads = 4
 
-    private var rows: [String: [String: GroupListItem]] = [:]
-    private var lists: [String: [String: [SnapshotListItem]]] = [:]
+    private var rows: [String: [SnapshotFamilyKey: GroupListItem]] = [:]
+    private var lists: [String: [SnapshotFamilyKey: [SnapshotListItem]]] = [:]
     /// Ended sync and verify tasks at the last read; nil before the first.
     private var endedTasks: Set<String>?
     private var lastFullRead: Double?
     private var forced = false
     private let fullReadInterval: Double
-    /// Goes up whenever the lists returned may differ from the previous ones.
-    private var version = 0
-    /// The lists as last returned, flat (made again only when `version` moved).
-    private var returned: [NamespacedSnapshot] = []
+    private let wholeListLimit: Int
+    /// The lists as last returned, by family, each stamped.
+    private var families: [SnapshotFamilyKey: SnapshotFamily] = [:]
+    /// The last stamp given; a family's stamp changes only when its snapshots do.
+    private var lastStamp = 0
 
-    init(fullReadInterval: Double) { self.fullReadInterval = fullReadInterval }
+    init(fullReadInterval: Double, wholeListLimit: Int = SnapshotCache.wholeListLimit) {
+        self.fullReadInterval = fullReadInterval
+        self.wholeListLimit = wholeListLimit
+    }
 
     /// The next read reads every list.
     func readEverythingNext() { forced = true }
 
-    static func key(_ type: String, _ id: String) -> String { "\(type)/\(id)" }
+    static func key(_ row: GroupListItem) -> SnapshotFamilyKey { SnapshotFamilyKey(type: row.backupType, id: row.backupID) }
 
     /// The snapshots of every namespace. `rows` are this refresh's group rows per namespace,
     /// read before any list (so a list is never older than the row kept with it); `tasks`
     /// this refresh's sync and verify tasks (nil when they could not be read).
     func snapshots(rows current: [String: [GroupListItem]], tasks: [TaskListItem]?, now: Double,
-                   read: SnapshotReads) async throws(APIError) -> (snapshots: [NamespacedSnapshot], version: Int) {
+                   read: SnapshotReads) async throws(APIError) -> SnapshotSet {
         let ended = tasks.map { Set($0.filter { $0.endtime != nil }.map(\.upid)) }
         let taskEnded = ended == nil || endedTasks == nil || !(ended!.isSubset(of: endedTasks!))
         let full = forced || taskEnded || lastFullRead.map { now - $0 >= fullReadInterval } ?? true
-        var fresh: [String: [String: [SnapshotListItem]]] = [:]
-        var reads: [(ns: String, groups: [GroupListItem]?, kept: [String: [SnapshotListItem]])] = []
-        let currentRows = current.mapValues { Dictionary($0.map { (Self.key($0.backupType, $0.backupID), $0) }) { first, _ in first } }
+        var fresh: [String: [SnapshotFamilyKey: [SnapshotListItem]]] = [:]
+        // Per namespace: the groups to read (nil: the whole list), and the lists kept.
+        var reads: [(ns: String, groups: [GroupListItem]?, kept: [SnapshotFamilyKey: [SnapshotListItem]])] = []
+        let currentRows = current.mapValues { Dictionary($0.map { (Self.key($0), $0) }) { first, _ in first } }
         for (ns, groupRows) in current {
             let known = full ? [:] : rows[ns] ?? [:]
             let present = currentRows[ns] ?? [:]
-            let changed = groupRows.filter { known[Self.key($0.backupType, $0.backupID)] != $0 }
+            let changed = groupRows.filter { known[Self.key($0)] != $0 }
             // A kept list stays while its group's row is the same one.
             let kept = (lists[ns] ?? [:]).filter { key, _ in known[key] != nil && known[key] == present[key] }
             if changed.isEmpty {
                 fresh[ns] = kept
             } else {
+                let whole = full || changed.count > Self.groupReadsPerNamespace
+                let small = groupRows.reduce(0) { $0 + $1.backupCount } <= wholeListLimit
                 // nil: the namespace's whole list in one request.
-                reads.append((ns, full || changed.count > Self.groupReadsPerNamespace ? nil : changed, kept))
+                reads.append((ns, whole && small ? nil : changed, kept))
             }
         }
-        let results = await withTaskGroup(of: (String, String?, Result<[SnapshotListItem], APIError>).self) { group in
-            for (ns, groups, _) in reads {
-                if let groups {
-                    for row in groups {
-                        group.addTask { (ns, Self.key(row.backupType, row.backupID), await attempt { () async throws(APIError) in try await read.group(ns, row.backupType, row.backupID) }) }
-                    }
-                } else {
-                    group.addTask { (ns, nil, await attempt { () async throws(APIError) in try await read.namespace(ns) }) }
-                }
-            }
-            var collected: [(String, String?, Result<[SnapshotListItem], APIError>)] = []
-            for await result in group { collected.append(result) }
-            return collected
-        }
+        let results = await Self.read(reads.flatMap { ns, groups, _ in groups.map { $0.map { (ns, Self.key($0)) } } ?? [(ns, nil)] }, read)
         for (ns, _, kept) in reads { fresh[ns] = kept }
+        // The families whose lists may differ from the last ones returned.
+        var touched = Set<SnapshotFamilyKey>()
         for (ns, key, result) in results {
             let snapshots = try result.get()
             if let key {
                 fresh[ns]![key] = snapshots
+                touched.insert(key)
             } else {
-                fresh[ns] = Dictionary(grouping: snapshots) { Self.key($0.backupType, $0.backupID) }
+                fresh[ns] = Dictionary(grouping: snapshots) { SnapshotFamilyKey(type: $0.backupType, id: $0.backupID) }
+                touched.formUnion(fresh[ns]!.keys)
+            }
+        }
+        for (ns, kept) in lists {
+            touched.formUnion(kept.keys.filter { fresh[ns]?[$0] == nil })
+        }
+        let namespaces = fresh.keys.sorted()
+        for key in touched {
+            let snapshots = namespaces.flatMap { ns in (fresh[ns]![key] ?? []).map { NamespacedSnapshot(ns: ns, item: $0) } }
+            if snapshots.isEmpty {
+                families[key] = nil
+            } else if families[key]?.snapshots != snapshots {
+                lastStamp += 1
+                families[key] = SnapshotFamily(stamp: lastStamp, snapshots: snapshots)
             }
         }
         rows = currentRows
-        if !reads.isEmpty || fresh.mapValues({ Set($0.keys) }) != lists.mapValues({ Set($0.keys) }) || version == 0 {
-            version += 1
-            returned = fresh.keys.sorted().flatMap { ns in
-                fresh[ns]!.keys.sorted().flatMap { key in fresh[ns]![key]!.map { NamespacedSnapshot(ns: ns, item: $0) } }
-            }
-        }
         lists = fresh
         endedTasks = ended
         forced = false
         if full { lastFullRead = now }
-        return (returned, version)
+        return SnapshotSet(stamped: families)
+    }
+}
+
+extension SnapshotCache {
+    /// Each list (a group's, or with no key a namespace's whole), at most `parallelReads`
+    /// at once: a full read of a big datastore is a thousand group reads, not a thousand
+    /// connections to PBS at once.
+    static func read(_ lists: [(ns: String, key: SnapshotFamilyKey?)], _ read: SnapshotReads) async
+        -> [(String, SnapshotFamilyKey?, Result<[SnapshotListItem], APIError>)] {
+        await withTaskGroup(of: (String, SnapshotFamilyKey?, Result<[SnapshotListItem], APIError>).self) { group in
+            var waiting = lists[...]
+            func startNext() {
+                guard let (ns, key) = waiting.popFirst() else { return }
+                group.addTask {
+                    (ns, key, await attempt { () async throws(APIError) in
+                        if let key { try await read.group(ns, key.type, key.id) } else { try await read.namespace(ns) }
+                    })
+                }
+            }
+            for _ in 0..<parallelReads { startNext() }
+            var collected: [(String, SnapshotFamilyKey?, Result<[SnapshotListItem], APIError>)] = []
+            for await result in group {
+                collected.append(result)
+                startNext()
+            }
+            return collected
+        }
     }
 }
 

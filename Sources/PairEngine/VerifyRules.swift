@@ -20,23 +20,41 @@ public struct VerifySummary: Sendable, Equatable {
 
 /// Rules about verification on the secondary.
 enum VerifyRules {
-    /// The secondary's verify states counted, and the newest failed snapshots' names.
+    /// The secondary's verify states counted, and the newest failed snapshots (at most
+    /// three, newest first): for one family, or added up.
     struct Counts {
-        var failed: Int
-        var failedNewest: [String]
-        var ok: Int
-        var upstreamOnly: Int
-        var unverified: Int
+        var failed = 0
+        var failedNewest: [NamespacedSnapshot] = []
+        var ok = 0
+        var upstreamOnly = 0
+        var unverified = 0
+
+        mutating func add(_ other: Counts) {
+            failed += other.failed
+            failedNewest = Array((failedNewest + other.failedNewest).sorted(by: DriftRules.newer).prefix(3))
+            ok += other.ok
+            upstreamOnly += other.upstreamOnly
+            unverified += other.unverified
+        }
     }
 
-    static func tally(_ snapshots: [NamespacedSnapshot], _ node: NodeReading, primary: NodeReading) -> Counts {
-        let complete = snapshots.filter { $0.item.size != nil }
-        let failed = complete.filter { $0.item.verification?.state == "failed" }.sorted { $0.item.backupTime > $1.item.backupTime }
-        let copied = CopiedVerifyStates(secondary: node, primary: primary)
-        let ok = complete.filter { $0.item.verification?.state == "ok" }
-        let upstream = ok.filter(copied.contains).count
-        return Counts(failed: failed.count, failedNewest: failed.prefix(3).map(\.name), ok: ok.count - upstream, upstreamOnly: upstream,
-                      unverified: complete.filter { $0.item.verification == nil }.count)
+    /// The counts of the secondary's `snapshots`, given the primary's of the same families.
+    static func tally(_ snapshots: [NamespacedSnapshot], primary: [NamespacedSnapshot], secondaryNode: String?) -> Counts {
+        let copied = CopiedVerifyStates(primary: primary, secondaryNode: secondaryNode)
+        var counts = Counts()
+        var failed: [NamespacedSnapshot] = []
+        // By index and field, as in `DriftRules.part`.
+        for index in snapshots.indices where snapshots[index].item.size != nil {
+            switch snapshots[index].item.verification?.state {
+            case nil: counts.unverified += 1
+            case "failed": failed.append(snapshots[index])
+            case "ok": if copied.contains(snapshots[index]) { counts.upstreamOnly += 1 } else { counts.ok += 1 }
+            default: break
+            }
+        }
+        counts.failed = failed.count
+        counts.failedNewest = Array(failed.sorted(by: DriftRules.newer).prefix(3))
+        return counts
     }
 
     static func evaluate(_ node: NodeReading, primary: NodeReading, now: Int64, policy: HealthPolicy, memo: RuleMemo? = nil) -> (VerifySummary, [Finding]) {
@@ -45,10 +63,16 @@ enum VerifyRules {
         var findings: [Finding] = []
         let subject = "verify:\(node.datastoreName)"
 
-        if let snapshots = node.snapshots {
-            // The same lists and the same secondary node name: the same counts.
-            let key = ListVersions(primary, node).map { [AnyHashable($0), AnyHashable(CopiedVerifyStates.secondaryNode(node))] }
-            let counts = (memo ?? RuleMemo()).value("verify", key) { tally(snapshots, node, primary: primary) }
+        if let snapshots = node.snapshotSet {
+            // Family by family; a family's part depends on its snapshots on both nodes and
+            // the secondary's name.
+            let secondaryNode = CopiedVerifyStates.secondaryNode(node)
+            let parts = (memo ?? RuleMemo()).parts("verify", scope: AnyHashable(secondaryNode), primary: primary.snapshotSet ?? SnapshotSet([]),
+                                                   secondary: snapshots) { p, s in
+                tally(s?.snapshots ?? [], primary: p?.snapshots ?? [], secondaryNode: secondaryNode)
+            }
+            var counts = Counts()
+            for part in parts { counts.add(part) }
             summary.snapshotsFailed = counts.failed
             summary.snapshotsVerifiedUpstreamOnly = counts.upstreamOnly
             summary.snapshotsOK = counts.ok
@@ -61,7 +85,7 @@ enum VerifyRules {
                     subject: subject))
             }
             if counts.failed > 0 {
-                let examples = counts.failedNewest.joined(separator: ", ")
+                let examples = counts.failedNewest.map(\.name).joined(separator: ", ")
                 findings.append(Finding(.critical, "verify-failed",
                     "\(counts.failed) snapshot\(counts.failed == 1 ? "" : "s") on the secondary failed verification (\(examples)\(counts.failed > 3 ? ", …" : ""))",
                     subject: subject))

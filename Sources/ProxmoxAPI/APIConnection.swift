@@ -49,6 +49,9 @@ public struct APIConnection: Sendable {
     }
 
     public func decode<T: Decodable>(_ type: T.Type, from body: [UInt8], path: String) throws(APIError) -> T {
+        // Snapshot and group lists and task logs come by the megabyte: read them directly
+        // when they have the usual shape; `JSONDecoder` judges everything else.
+        if let fast = T.self as? any FastDecodable.Type, let value = fast.fastDecode(body) as? T { return value }
         do {
             return try JSONDecoder().decode(T.self, from: Data(body))
         } catch let error as DecodingError {

@@ -2,6 +2,7 @@ import Foundation
 @testable import Lab
 @testable import PairEngine
 import ProxmoxAPI
+import TestSupport
 import Testing
 
 /// A console's refreshes read snapshot lists only when something changed, and what they
@@ -16,11 +17,12 @@ import Testing
         /// The console's memory of the rules' answers, used with every cached observation.
         let memo = RuleMemo()
 
-        init() throws {
+        /// `wholeListLimit`: past this many snapshots a namespace is read group by group.
+        init(wholeListLimit: Int = SnapshotCache.wholeListLimit) throws {
             transport = WorldTransport(LabWorld.sample())
             let config = try #require(transport.pairConfig())
             clock = ManualClock(Double(transport.world { $0.now }))
-            cached = PairObserver(config: config, transport: transport, clock: clock, caching: true)
+            cached = PairObserver(config: config, transport: transport, clock: clock, caching: true, wholeListLimit: wholeListLimit)
             fresh = PairObserver(config: config, transport: transport, clock: clock)
             policy = HealthPolicy(config)
         }
@@ -112,6 +114,21 @@ import Testing
         #expect(later.filter { $0.contains("/snapshots") }.count == 2, "\(later)")
     }
 
+    /// A namespace too big for one answer is read group by group, on the first read and on
+    /// every full read, and what is kept still equals a full read.
+    @Test func aBigNamespaceIsReadGroupByGroup() async throws {
+        let watched = try Watched(wholeListLimit: 10)
+        let (first, paths) = await watched.refresh()
+        let lists = paths.filter { $0.contains("/snapshots") }
+        let groups = watched.transport.world { world in Set(world.primary.snapshots.map(\.group)).count + Set(world.secondary.snapshots.map(\.group)).count }
+        #expect(lists.count == groups && lists.allSatisfy { $0.contains("backup-type=") && $0.contains("backup-id=") }, "\(lists)")
+        #expect(await watched.matchesAFullRead(first))
+        watched.clock.advance(by: 900)
+        let (later, again) = await watched.refresh()
+        #expect(again.filter { $0.contains("/snapshots") }.count == groups)
+        #expect(await watched.matchesAFullRead(later))
+    }
+
     @Test func aSyncRunningAcrossTwoRefreshesIsNotMissed() async throws {
         let watched = try Watched()
         // A primary snapshot verified after the last sync: the next sync's re-sync of each
@@ -177,18 +194,5 @@ import Testing
             let (state, _) = await watched.refresh()
             #expect(await watched.matchesAFullRead(state))
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for the random histories.
-struct SeededRandom {
-    private var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
