@@ -16,8 +16,9 @@ final class SyntheticPair: HTTPTransport, @unchecked Sendable {
     /// Per node, per group (`type/id`): the snapshot objects, encoded.
     private var groups: [[String: [String]]]
     private var logLines: [String]
-    /// Answers encoded once: `/groups` per node (until a backup), log pages by query.
+    /// Answers encoded once: `/groups` and whole lists per node (until a backup), log pages by query.
     private var encodedGroups: [[UInt8]?] = [nil, nil]
+    private var encodedWholeLists: [[UInt8]?] = [nil, nil]
     private var encodedLogPages: [String: [UInt8]] = [:]
     private(set) var requests = 0
     private(set) var bytes = 0
@@ -46,12 +47,21 @@ final class SyntheticPair: HTTPTransport, @unchecked Sendable {
             let id = String(100 + group)
             groups[0]["vm/\(id)", default: []].append(Self.snapshot(id: id, time: Self.now + Int64(groups[0]["vm/\(id)"]?.count ?? 0) * 60))
             encodedGroups[0] = nil
+            encodedWholeLists[0] = nil
         }
     }
 
-    /// The body a `/snapshots` read of the whole primary datastore gets, for timing decoding alone.
-    func wholeList(node: Int) -> [UInt8] {
-        lock.withLock { Self.envelope(groups[node].keys.sorted().flatMap { groups[node][$0]! }) }
+    /// Makes the answer to a whole-datastore `/snapshots` read ahead (kept until a backup),
+    /// so that timing the read times decoding.
+    func prepareWholeList(node: Int) {
+        lock.withLock { _ = wholeList(node) }
+    }
+
+    private func wholeList(_ node: Int) -> [UInt8] {
+        if let body = encodedWholeLists[node] { return body }
+        let body = Self.envelope(groups[node].keys.sorted().flatMap { groups[node][$0]! })
+        encodedWholeLists[node] = body
+        return body
     }
 
     static func envelope(_ objects: [String]) -> [UInt8] {
@@ -106,7 +116,7 @@ final class SyntheticPair: HTTPTransport, @unchecked Sendable {
             return body
         case "\(store)/snapshots":
             if let type = query["backup-type"], let id = query["backup-id"] { return Self.envelope(groups[node]["\(type)/\(id)"] ?? []) }
-            return Self.envelope(groups[node].keys.sorted().flatMap { groups[node][$0]! })
+            return wholeList(node)
         case "/api2/json/nodes/localhost/tasks":
             let sync = TaskListItem(upid: Self.syncUPID, endtime: Self.now - 500, status: "OK")
             return encoded(node == 1 && query["typefilter"] == "syncjob" && query["since"] == nil ? [sync] : [])

@@ -29,15 +29,15 @@ do {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let config = try SyntheticConfig.write(in: directory)
 
-    // Decoding alone: the primary's whole list as one body.
-    var body = pair.wholeList(node: 0)
-    let connection = APIConnection(transport: pair, endpoint: config.primary.endpoint, authorization: nil)
-    let decoded = try await Usage.measure { try connection.decode(Envelope<[SnapshotListItem]>.self, from: body, path: "/snapshots").data }
-    let megabytes = Double(body.count) / 1_000_000
+    // Decoding: the primary's whole list as one answer, read by pbsha's client.
+    pair.prepareWholeList(node: 0)
+    let client = PBSClient(transport: pair, endpoint: config.primary.endpoint, token: config.primary.token)
+    let bytesBefore = pair.bytes
+    let decoded = try await Usage.measure { try await client.snapshots("main") }
+    let megabytes = Double(pair.bytes - bytesBefore) / 1_000_000
     report("decode one node's list (\(String(format: "%.0f", megabytes)) MB of JSON)", String(format: "%.0f MB/s", megabytes / decoded.wall),
            target: "(reported)")
     precondition(decoded.value.count == groups * perGroup)
-    body = []
 
     // The console's first read, then what the rules cost on the decoded lists.
     let reader = PairReader(config: config, transport: pair, readOnly: true, patience: 600)

@@ -195,17 +195,18 @@ extension LabWorld {
         let onlyRunning = request.flag("running")
         let onlyErrors = request.flag("errors")
         let userFilter = request.value("userfilter")
+        // Every condition must hold; the cheap ones first (a refresh asks for the few tasks
+        // since its last read of a history of thousands), the access check last.
         let matching = node.tasks.reversed().filter { task in
-            let upid = task.parsed
             guard task.start <= now else { return false }
-            if !caller.mayRead(task: upid) { return false }
-            if let typeFilter, !upid.workerType.contains(typeFilter) { return false }
-            if let userFilter, !upid.authID.contains(userFilter) { return false }
             if let since, task.start < since { return false }
             if onlyRunning && !task.running(at: now) { return false }
             if onlyErrors && !task.running(at: now) && task.status == "OK" { return false }
+            let upid = task.parsed
+            if let typeFilter, !upid.workerType.contains(typeFilter) { return false }
+            if let userFilter, !upid.authID.contains(userFilter) { return false }
             if let store, !Self.refers(upid, to: store) { return false }
-            return true
+            return caller.mayRead(task: upid)
         }.sorted { ($0.running(at: now) ? 1 : 0, $0.start) > ($1.running(at: now) ? 1 : 0, $1.start) }
         let page = matching.dropFirst(start).prefix(limit == 0 ? Int.max : limit)
         let items = page.map { task in

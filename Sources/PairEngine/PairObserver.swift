@@ -73,13 +73,9 @@ public struct PairObserver: Sendable {
         var reading = NodeReading(role: role, host: node.host, datastoreName: node.datastore)
         let client = PBSClient(transport: transport, endpoint: node.endpoint, token: node.token)
         let started = clock.now()
-        do {
-            reading.version = try await client.version()
-        } catch {
-            reading.failure = error
-            return reading
-        }
-        reading.latencyMs = ((clock.now() - started) * 10_000).rounded() / 10
+        // Everything at once, the version too: a node 50 ms away costs round trips, not
+        // requests. A node that does not answer the version is down, whatever else came.
+        async let versionRead = attempt { () async throws(APIError) in try await client.version() }
         let store = node.datastore
         async let time = attempt { () async throws(APIError) in try await client.time() }
         async let list = attempt { () async throws(APIError) in try await client.datastores() }
@@ -91,7 +87,15 @@ public struct PairObserver: Sendable {
         async let secondaryExtras = role == .secondary ? readSecondary(client, store: store, seldom) : nil
         async let history = readHistory(client, role: role, store: store)
 
-        let askedAt = clock.now()
+        switch await versionRead {
+        case .failure(let error):
+            reading.failure = error
+            return reading
+        case .success(let version):
+            reading.version = version
+            reading.latencyMs = ((clock.now() - started) * 10_000).rounded() / 10
+        }
+        let askedAt = started
         let timeResult = await time
         if case .success(let nodeTime) = timeResult {
             reading.clockSkew = Int(clamping: (Double(nodeTime.time) - (askedAt + clock.now()) / 2).rounded())

@@ -43,15 +43,26 @@ public struct APIConnection: Sendable {
         try await envelope(path, as: T.self).data
     }
 
+    /// The same for the answers that come by the megabyte (snapshot and group lists): read
+    /// directly when they have the usual shape, by `JSONDecoder` otherwise. Chosen at
+    /// compile time: a dynamic cast to find out costs a scan of every conformance in the
+    /// binary the first time for each type, which a one-shot `status` pays in full.
+    func get<T: Codable & Sendable & FastDecodable>(_ path: String, as type: T.Type = T.self) async throws(APIError) -> T {
+        try await decodeFast(Envelope<T>.self, from: try await raw("GET", path), path: path).data
+    }
+
+    /// `decode`, trying the direct reader first.
+    func decodeFast<T: Decodable & FastDecodable>(_ type: T.Type, from body: [UInt8], path: String) throws(APIError) -> T {
+        if let value = T.fastDecode(body) { return value }
+        return try decode(T.self, from: body, path: path)
+    }
+
     /// The whole envelope, for calls whose `total` or `digest` matter.
     public func envelope<T: Codable & Sendable>(_ path: String, as type: T.Type = T.self) async throws(APIError) -> Envelope<T> {
         try decode(Envelope<T>.self, from: try await raw("GET", path), path: path)
     }
 
     public func decode<T: Decodable>(_ type: T.Type, from body: [UInt8], path: String) throws(APIError) -> T {
-        // Snapshot and group lists and task logs come by the megabyte: read them directly
-        // when they have the usual shape; `JSONDecoder` judges everything else.
-        if let fast = T.self as? any FastDecodable.Type, let value = fast.fastDecode(body) as? T { return value }
         do {
             return try JSONDecoder().decode(T.self, from: Data(body))
         } catch let error as DecodingError {

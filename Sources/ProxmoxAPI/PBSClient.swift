@@ -74,7 +74,7 @@ public struct PBSClient: Sendable {
     public func taskLog(_ upid: String, start: Int = 1, limit: Int = 500) async throws(APIError) -> TaskLogPage {
         let path = APIPath.json("/nodes/localhost/tasks/\(APIPath.encode(upid))/log",
                                 [("start", String(start)), ("limit", String(limit)), ("test-status", "1")])
-        return try connection.decode(TaskLogPage.self, from: try await connection.raw("GET", path), path: path)
+        return try connection.decodeFast(TaskLogPage.self, from: try await connection.raw("GET", path), path: path)
     }
 
     /// The whole log from line `from` (PBS numbers from 1 and `start` names the first line

@@ -31,7 +31,7 @@ import Testing
         let (fastRepeated, foundationRepeated) = try both(Envelope<[SnapshotListItem]>.self, repeated)
         #expect(fastRepeated == nil)
         let connection = APIConnection(transport: NoTransport(), endpoint: Endpoint(host: "pbs1", port: 8007, fingerprint: Fingerprint(String(repeating: "00", count: 32))!), authorization: nil)
-        #expect(try connection.decode(Envelope<[SnapshotListItem]>.self, from: Array(repeated.utf8), path: "/x").data == foundationRepeated.data)
+        #expect(try connection.decodeFast(Envelope<[SnapshotListItem]>.self, from: Array(repeated.utf8), path: "/x").data == foundationRepeated.data)
         let (fastLog, foundationLog) = try both(TaskLogPage.self, log)
         #expect(fastLog == foundationLog && fastLog != nil)
     }
@@ -65,9 +65,9 @@ import Testing
         let bytes = Array(json.utf8)
         #expect(Envelope<[SnapshotListItem]>.fastDecode(bytes) == nil)
         let connection = APIConnection(transport: NoTransport(), endpoint: Endpoint(host: "pbs1", port: 8007, fingerprint: Fingerprint(String(repeating: "00", count: 32))!), authorization: nil)
-        #expect(throws: APIError.self) { try connection.decode(Envelope<[SnapshotListItem]>.self, from: bytes, path: "/api2/json/x") }
+        #expect(throws: APIError.self) { try connection.decodeFast(Envelope<[SnapshotListItem]>.self, from: bytes, path: "/api2/json/x") }
         do {
-            _ = try connection.decode(Envelope<[SnapshotListItem]>.self, from: bytes, path: "/api2/json/x")
+            _ = try connection.decodeFast(Envelope<[SnapshotListItem]>.self, from: bytes, path: "/api2/json/x")
         } catch {
             #expect("\(error)".contains(message), "\(error)")
         }
@@ -79,7 +79,7 @@ import Testing
         #expect(Envelope<[SnapshotListItem]>.fastDecode(Array(json.utf8)) == nil)
         let connection = APIConnection(transport: NoTransport(), endpoint: Endpoint(host: "pbs1", port: 8007, fingerprint: Fingerprint(String(repeating: "00", count: 32))!), authorization: nil)
         let viaFoundation = try? JSONDecoder().decode(Envelope<[SnapshotListItem]>.self, from: Data(json.utf8)).data
-        #expect((try? connection.decode(Envelope<[SnapshotListItem]>.self, from: Array(json.utf8), path: "/x").data) == viaFoundation)
+        #expect((try? connection.decodeFast(Envelope<[SnapshotListItem]>.self, from: Array(json.utf8), path: "/x").data) == viaFoundation)
     }
 }
 
