@@ -16,6 +16,10 @@ enum TerminalText {
     /// which terminals disagree on); an unprintable or formatting scalar becomes U+FFFD.
     /// With `ascii`, anything else outside ASCII becomes `?`.
     static func cells(_ text: String, ascii: Bool = false) -> [(character: Character, width: Int)] {
+        // Printable ASCII (most of every frame, drawn again each second): a cell per byte.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            return text.utf8.map { (Character(Unicode.Scalar($0)), 1) }
+        }
         var result: [(character: Character, width: Int)] = []
         var column = 0
         func add(_ character: Character, _ width: Int) {

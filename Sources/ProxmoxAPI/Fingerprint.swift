@@ -30,7 +30,15 @@ public struct Fingerprint: Hashable, Sendable, CustomStringConvertible, Codable 
     }
 
     public var description: String {
-        bytes.map { String(format: "%02x", $0) }.joined(separator: ":")
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 3)
+        for (index, byte) in bytes.enumerated() {
+            if index > 0 { text.append(UInt8(ascii: ":")) }
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     public init(from decoder: any Decoder) throws {

@@ -71,7 +71,7 @@ public struct PinnedHTTPSClient: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest, to endpoint: Endpoint) async throws(APIError) -> HTTPResponse {
-        let key = "\(endpoint.host)|\(endpoint.port)|\(endpoint.fingerprint)"
+        let key = ConnectionKey(host: endpoint.host, port: endpoint.port, fingerprint: endpoint.fingerprint)
         if request.method == "GET", let kept = pool.take(key) {
             let exchange = Exchange(endpoint: endpoint, path: request.path, limit: limits.maxResponseBytes, promise: kept.channel.eventLoop.makePromise())
             switch await run(request, exchange, on: kept, key: key) {
@@ -130,7 +130,7 @@ public struct PinnedHTTPSClient: HTTPTransport {
 
     /// One request on `kept`; the connection goes back to the pool after a whole answer the
     /// server did not close, and is closed after anything else.
-    private func run(_ request: HTTPRequest, _ exchange: Exchange, on kept: Kept, key: String, deadlineSet: Bool = false) async -> Result<HTTPResponse, APIError> {
+    private func run(_ request: HTTPRequest, _ exchange: Exchange, on kept: Kept, key: ConnectionKey, deadlineSet: Bool = false) async -> Result<HTTPResponse, APIError> {
         let (channel, endpoint, limits) = (kept.channel, exchange.endpoint, self.limits)
         let deadline = deadlineSet ? nil : channel.eventLoop.scheduleTask(in: .milliseconds(Int64(limits.requestTimeout * 1000))) {
             exchange.finish(.failure(.requestTimeout(host: endpoint.host, port: endpoint.port, seconds: limits.requestTimeout)))
@@ -183,16 +183,23 @@ public struct PinnedHTTPSClient: HTTPTransport {
     }
 }
 
+/// Which connections may serve a request: the same host, port and pinned fingerprint.
+private struct ConnectionKey: Hashable {
+    let host: String
+    let port: Int
+    let fingerprint: Fingerprint
+}
+
 /// The connections kept open for reuse, by endpoint, each with the state its handlers share.
 private final class ConnectionPool: Sendable {
-    private let idle = NIOLockedValueBox<[String: [(kept: Kept, since: NIODeadline)]]>([:])
+    private let idle = NIOLockedValueBox<[ConnectionKey: [(kept: Kept, since: NIODeadline)]]>([:])
     /// PBS's and PVE's servers keep an idle connection open longer than a console's refresh.
     private static let maxIdle = TimeAmount.seconds(30)
     /// How long one pinning lasts at most.
     private static let maxAge = TimeAmount.minutes(5)
 
     /// The most recently kept live connection to `key`, if any; stale ones are closed.
-    func take(_ key: String) -> Kept? {
+    func take(_ key: ConnectionKey) -> Kept? {
         let (found, stale) = idle.withLockedValue { idle -> (Kept?, [Kept]) in
             var stale: [Kept] = []
             while let last = idle[key]?.popLast() {
@@ -206,7 +213,7 @@ private final class ConnectionPool: Sendable {
         return found
     }
 
-    func give(_ kept: Kept, key: String) {
+    func give(_ kept: Kept, key: ConnectionKey) {
         idle.withLockedValue { $0[key, default: []].append((kept, .now())) }
     }
 }
