@@ -24,7 +24,6 @@ public struct SnapshotFamily: Sendable, Equatable {
 /// recomputes only the families whose stamp moved (`RuleMemo`).
 public struct SnapshotSet: Sendable {
     public private(set) var families: [SnapshotFamilyKey: SnapshotFamily]
-    public private(set) var count: Int
     /// Whether every family carries a stamp.
     let stamped: Bool
 
@@ -32,14 +31,12 @@ public struct SnapshotSet: Sendable {
     public init(_ snapshots: [NamespacedSnapshot]) {
         let grouped = Dictionary(grouping: snapshots) { SnapshotFamilyKey(type: $0.item.backupType, id: $0.item.backupID) }
         families = grouped.mapValues { SnapshotFamily(stamp: nil, snapshots: $0) }
-        count = snapshots.count
         stamped = false
     }
 
     /// A console's kept lists; every family has a stamp.
     init(stamped families: [SnapshotFamilyKey: SnapshotFamily]) {
         self.families = families
-        count = families.values.reduce(0) { $0 + $1.snapshots.count }
         stamped = true
     }
 

@@ -197,11 +197,31 @@ struct JSONCursor {
         case UInt8(ascii: "\""): _ = try string()
         case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try bool()
         case UInt8(ascii: "n"): try literal("null")
-        default:
-            // A number: its characters, checked loosely (JSONDecoder decides if it matters).
+        default: try skipNumber()
+        }
+    }
+
+    /// A number as JSON writes it: `-`? (`0` | digits not starting with 0) (`.` digits)?
+    /// (`e`|`E` `+`|`-`? digits)?; anything else is left to JSONDecoder to judge (it passes
+    /// over some malformed numbers in fields it does not read and refuses others).
+    private mutating func skipNumber() throws(Mismatch) {
+        func digits() -> Int {
             let start = index
-            while index < bytes.count, "+-.0123456789eE".utf8.contains(bytes[index]) { index += 1 }
-            guard index > start else { throw Mismatch() }
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+            return index - start
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let integerStart = index
+        let count = digits()
+        guard count > 0, count == 1 || bytes[integerStart] != 0x30 else { throw Mismatch() }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { throw Mismatch() }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { throw Mismatch() }
         }
     }
 

@@ -73,6 +73,25 @@ import Testing
         }
     }
 
+    /// An unknown field is passed over only when it is JSON; a malformed number there is
+    /// JSONDecoder's to judge (it passes over some, `1-2` or `01`, and refuses others, `+1`
+    /// or `.5`), and the answer is what it says.
+    @Test(arguments: ["1-2", "01", "1.", ".5", "1e", "-", "+1", "1e+", "--1"])
+    func aMalformedNumberInAnUnknownFieldIsLeftToJSONDecoder(number: String) {
+        let json = #"{"data":[{"backup-type":"vm","backup-id":"1","backup-time":1,"files":[],"protected":false,"x":"# + number + "}]}"
+        #expect(Envelope<[SnapshotListItem]>.fastDecode(Array(json.utf8)) == nil)
+        let connection = APIConnection(transport: NoTransport(), endpoint: Endpoint(host: "pbs1", port: 8007, fingerprint: Fingerprint(String(repeating: "00", count: 32))!), authorization: nil)
+        let read = try? connection.decodeFast(Envelope<[SnapshotListItem]>.self, from: Array(json.utf8), path: "/x").data
+        #expect(read == (try? JSONDecoder().decode(Envelope<[SnapshotListItem]>.self, from: Data(json.utf8)).data))
+    }
+
+    @Test(arguments: ["0", "-0", "12.5", "1e10", "-3.25E-4", "0.0e+1"])
+    func aWellFormedNumberInAnUnknownFieldIsPassedOver(number: String) throws {
+        let json = #"{"data":[{"backup-type":"vm","backup-id":"1","backup-time":1,"files":[],"protected":false,"x":"# + number + "}]}"
+        let fast = try #require(Envelope<[SnapshotListItem]>.fastDecode(Array(json.utf8)))
+        #expect(fast.data == (try JSONDecoder().decode(Envelope<[SnapshotListItem]>.self, from: Data(json.utf8))).data)
+    }
+
     /// A float that is a whole number: `JSONDecoder` may take it; the fast path leaves it.
     @Test func aWholeFloatIsJudgedByJSONDecoder() throws {
         let json = #"{"data":[{"backup-type":"vm","backup-id":"1","backup-time":2.0,"files":[],"protected":false}]}"#
