@@ -27,4 +27,5 @@ struct KillSwitchStore: EventStore {
     }
 
     func events(run: String?) throws(JournalError) -> [JournalEvent] { try inner.events(run: run) }
+    func events(after sequence: Int64) throws(JournalError) -> [JournalEvent] { try inner.events(after: sequence) }
 }

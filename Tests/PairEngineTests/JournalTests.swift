@@ -34,6 +34,25 @@ import Testing
         #expect(run.steps[0].elapsed(now: 2_000) == 0 && run.steps[1].skippedReason == "done by hand")
     }
 
+    /// A console reads the journal every second for months: it asks only for what another
+    /// process wrote since, and folds the same runs a whole read would.
+    @Test func aKeptReadFollowsAnotherWriterAndEqualsAWholeRead() throws {
+        let path = temporaryPath()
+        let writer = try Journal(path: path), reader = try Journal(path: path)
+        let kept = KeptJournal()
+        #expect(try kept.runs(reader).isEmpty)
+        try writer.append([event(.runStarted, ["runbook": "failover"]),
+                           event(.stepStarted, step: 1, ["title": "Readiness", "owner": "on-call", "estimate-seconds": "120"])])
+        let first = try kept.runs(reader)
+        #expect(first == RunState.runs(from: try reader.events()) && first.count == 1)
+        let last = try #require(try reader.events().last?.sequence)
+        #expect(try reader.events(after: last).isEmpty)
+        try writer.append([event(.stepFinished, step: 1, ["result": "done"]), event(.runStarted, run: "failback-1", ["runbook": "failback"])])
+        #expect(try reader.events(after: last).map(\.kind) == [.stepFinished, .runStarted])
+        let second = try kept.runs(reader)
+        #expect(second == RunState.runs(from: try reader.events()) && second.count == 2 && second != first)
+    }
+
     @Test func theJournalRefusesChangesToWhatWasWritten() throws {
         let path = temporaryPath()
         let journal = try Journal(path: path)

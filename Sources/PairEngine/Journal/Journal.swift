@@ -6,6 +6,16 @@ public protocol EventStore: Sendable {
     @discardableResult
     func append(_ events: [JournalEvent], check: (@Sendable ([JournalEvent]) throws(JournalError) -> Void)?) throws(JournalError) -> [JournalEvent]
     func events(run: String?) throws(JournalError) -> [JournalEvent]
+    /// Every event written after `sequence`, in order: a reader that keeps what it read
+    /// asks only for what is new.
+    func events(after sequence: Int64) throws(JournalError) -> [JournalEvent]
+}
+
+extension EventStore {
+    /// For stores that wrap a journal and pass its events on (they carry its sequences).
+    public func events(after sequence: Int64) throws(JournalError) -> [JournalEvent] {
+        try events(run: nil).filter { ($0.sequence ?? 0) > sequence }
+    }
 }
 
 /// The append-only event log in `pair.state-dir/journal.sqlite` (SQLite in WAL mode through
@@ -81,6 +91,12 @@ public final class Journal: EventStore {
     /// Every event, or one run's, in the order they were written.
     public func events(run: String? = nil) throws(JournalError) -> [JournalEvent] {
         do { return try pool.read { db in try Self.fetch(db, run: run) } } catch let error as JournalError { throw error } catch {
+            throw JournalError("cannot read the journal \(path): \(error)")
+        }
+    }
+
+    public func events(after sequence: Int64) throws(JournalError) -> [JournalEvent] {
+        do { return try pool.read { db in try Self.fetch(db, run: nil, after: sequence) } } catch let error as JournalError { throw error } catch {
             throw JournalError("cannot read the journal \(path): \(error)")
         }
     }

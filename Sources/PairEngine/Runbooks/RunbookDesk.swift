@@ -1,3 +1,4 @@
+import Foundation
 import ProxmoxAPI
 /// What the console may ask of the runbooks: the journal read as boards, and a run taken as
 /// far as it goes with what the operator typed. The console never builds a step engine or
@@ -14,6 +15,8 @@ public struct RunbookDesk: Sendable {
     public let actor: String
     /// The scenario of a drill console: its runs are drills, scored when they end.
     public let drill: Scenario?
+    /// The journal as last read (a console reads it every second, for months).
+    private let kept = KeptJournal()
 
     public init(runbooks: [String: Runbook], problems: [String: String] = [:], journal: any EventStore, context: RunContext,
                 actions: [String: [String: any StepAction]], actor: String, drill: Scenario? = nil) {
@@ -44,7 +47,7 @@ public struct RunbookDesk: Sendable {
     /// show this desk's kind of run (drills for a drill, live runs otherwise); the list of
     /// runs holds both, drills marked.
     public func read(now: Int64) throws(JournalError) -> Reading {
-        let runs = RunState.runs(from: try journal.events(run: nil))
+        let runs = try kept.runs(journal)
         let mine = runs.filter { ($0.drill != nil) == (drill != nil) }
         var boards: [String: RunbookBoard] = [:]
         for (kind, runbook) in runbooks {
@@ -106,5 +109,25 @@ public struct RunbookDesk: Sendable {
         if let problem = problems[kind] { throw JournalError(problem) }
         guard let runbook = runbooks[kind], let actions = actions[kind] else { throw JournalError("no \(kind) runbook in this pbsha") }
         return StepEngine(runbook: runbook, journal: journal, context: context, actions: actions, actor: actor, drill: drill)
+    }
+}
+
+/// A journal's events as read so far and the runs they fold into: a read asks the journal
+/// only for events after the last one kept, and folds again only when there are some.
+final class KeptJournal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [JournalEvent] = []
+    private var runs: [RunState] = []
+    private var read = false
+
+    func runs(_ journal: any EventStore) throws(JournalError) -> [RunState] {
+        lock.lock()
+        defer { lock.unlock() }
+        let new = try journal.events(after: events.last?.sequence ?? 0)
+        if read && new.isEmpty { return runs }
+        events += new
+        runs = RunState.runs(from: events)
+        read = true
+        return runs
     }
 }
