@@ -14,6 +14,8 @@ public struct PairObserver: Sendable {
     let histories: [NodeRole: TaskHistory]
     /// For a console that refreshes: what each node changes seldom (`Occasional`).
     let occasional: [NodeRole: OccasionalReads]
+    /// For a console that refreshes: whether each node's last version call failed.
+    let refused: [NodeRole: LastVersionCall]
 
     /// `caching`: keep snapshot lists between observations and read again only what changed.
     public init(config: PairConfig, transport: any HTTPTransport, clock: any WallClock = SystemClock(), caching: Bool = false) {
@@ -30,6 +32,7 @@ public struct PairObserver: Sendable {
                                 .secondary: SnapshotCache(fullReadInterval: interval, wholeListLimit: wholeListLimit)] : [:]
         histories = caching ? [.primary: TaskHistory(limit: taskHistory), .secondary: TaskHistory(limit: taskHistory)] : [:]
         occasional = caching ? [.primary: OccasionalReads(interval: interval), .secondary: OccasionalReads(interval: interval)] : [:]
+        refused = caching ? [.primary: LastVersionCall(), .secondary: LastVersionCall()] : [:]
     }
 
     /// The next observation reads every snapshot list again.
@@ -73,9 +76,25 @@ public struct PairObserver: Sendable {
         var reading = NodeReading(role: role, host: node.host, datastoreName: node.datastore)
         let client = PBSClient(transport: transport, endpoint: node.endpoint, token: node.token)
         let started = clock.now()
-        // Everything at once, the version too: a node 50 ms away costs round trips, not
-        // requests. A node that does not answer the version is down, whatever else came.
-        async let versionRead = attempt { () async throws(APIError) in try await client.version() }
+        // A node whose version failed last time is asked the version alone first: a wrong
+        // token would otherwise fail every call of every refresh (ten authentication
+        // failures in the node's log each time, where fail2ban may be counting).
+        var asked: Result<VersionInfo, APIError>?
+        if let refused = refused[role], await refused.failed {
+            let answer = await attempt { () async throws(APIError) in try await client.version() }
+            await refused.record(answer)
+            if case .failure(let error) = answer {
+                reading.failure = error
+                return reading
+            }
+            asked = answer
+        }
+        // Otherwise everything at once, the version too: a node 50 ms away costs round trips,
+        // not requests. A node that does not answer the version is down, whatever else came.
+        async let versionRead = { [asked] () async -> Result<VersionInfo, APIError> in
+            if let asked { return asked }
+            return await attempt { () async throws(APIError) in try await client.version() }
+        }()
         let store = node.datastore
         async let time = attempt { () async throws(APIError) in try await client.time() }
         async let list = attempt { () async throws(APIError) in try await client.datastores() }
@@ -87,7 +106,9 @@ public struct PairObserver: Sendable {
         async let secondaryExtras = role == .secondary ? readSecondary(client, store: store, seldom) : nil
         async let history = readHistory(client, role: role, store: store)
 
-        switch await versionRead {
+        let version = await versionRead
+        await refused[role]?.record(version)
+        switch version {
         case .failure(let error):
             reading.failure = error
             return reading
@@ -267,5 +288,14 @@ private func take<T>(_ result: Result<T, APIError>, _ name: String, into reading
     case .failure(let error):
         reading.problems[name] = error
         return nil
+    }
+}
+
+/// Whether a node's last version call failed.
+actor LastVersionCall {
+    private(set) var failed = false
+
+    func record(_ answer: Result<VersionInfo, APIError>) {
+        if case .failure = answer { failed = true } else { failed = false }
     }
 }

@@ -129,6 +129,27 @@ import Testing
         #expect(await watched.matchesAFullRead(later))
     }
 
+    /// A refused token fails every call of the first read (they all start at once); after
+    /// that each refresh asks the version alone while it is refused.
+    @Test func aRefusedNodeIsAskedTheVersionAloneWhileItRefuses() async throws {
+        let transport = WorldTransport(LabWorld.sample())
+        var config = try #require(transport.pairConfig())
+        let right = config.primary.token
+        config.primary.token = APIToken(authID: right.authID, secret: "wrong-secret")
+        let clock = ManualClock(Double(transport.world { $0.now }))
+        let observer = PairObserver(config: config, transport: transport, clock: clock, caching: true)
+        func primaryRequests() async -> (PairState, Int) {
+            let before = transport.answers.count
+            let state = await observer.observe()
+            return (state, transport.answers[before...].filter { $0.port == 1 }.count)
+        }
+        let (first, all) = await primaryRequests()
+        #expect(first.primary.failure != nil && all > 1)
+        clock.advance(by: 5)
+        let (second, alone) = await primaryRequests()
+        #expect(second.primary.failure != nil && alone == 1, "\(alone) requests to a node that refused the version")
+    }
+
     @Test func aSyncRunningAcrossTwoRefreshesIsNotMissed() async throws {
         let watched = try Watched()
         // A primary snapshot verified after the last sync: the next sync's re-sync of each
