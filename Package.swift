@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "ProxmoxAPITests", dependencies: ["ProxmoxAPI", "TestSupport"]),
         .testTarget(name: "PairEngineTests", dependencies: ["PairEngine", "ProxmoxAPI", "BuiltIn", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "PairEngine", "ProxmoxAPI", "BuiltIn", "TestSupport"]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "PairEngine", "ProxmoxAPI", "BuiltIn"], resources: [.copy("Golden")]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "PairEngine", "ProxmoxAPI", "BuiltIn", "TestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "pbshaTests", dependencies: ["Lab", "PairEngine", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -86,7 +86,7 @@ public enum ConsoleRuntime {
             let now = clock.now()
             messages.append(.tick(now))
             for message in messages {
-                if case .tick = message {} else { dirty = true }
+                if Update.changesView(message, state) { dirty = true }
                 if case .runbookAnswered(let kind, _) = message { effects.finished(.runbook(kind)) }
                 if effects.perform(Update.apply(&state, message)) { state.quitRequested = true }
             }
@@ -145,6 +145,12 @@ final class Effects: @unchecked Sendable {
             case .readRunbooks:
                 guard let desk else { continue }
                 let (inbox, now) = (inbox, Int64(clock.now()))
+                // Most seconds nothing was written: answered here, on the loop, which drains
+                // the inbox before it sleeps again, so nothing needs waking.
+                if let reading = desk.readIfUnchanged(now: now) {
+                    inbox.post(.runbooksRead(reading), wake: false)
+                    continue
+                }
                 Task.detached {
                     do { inbox.post(.runbooksRead(try desk.read(now: now))) } catch { inbox.post(.runbooksFailed(String(describing: error))) }
                 }
@@ -185,9 +191,10 @@ final class Inbox: @unchecked Sendable {
 
     init(wake: @escaping @Sendable () -> Void) { self.wake = wake }
 
-    func post(_ message: Msg) {
+    /// `wake: false` only from the loop's own thread (it drains before it waits).
+    func post(_ message: Msg, wake: Bool = true) {
         lock.withLock { messages.append(message) }
-        wake()
+        if wake { self.wake() }
     }
 
     func drain() -> [Msg] {

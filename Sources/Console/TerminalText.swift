@@ -20,6 +20,19 @@ enum TerminalText {
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
             return text.utf8.map { (Character(Unicode.Scalar($0)), 1) }
         }
+        // With box drawing and block elements (frames, bars, the big figures): each such
+        // scalar is a grapheme of its own, one column wide.
+        if !ascii, text.unicodeScalars.allSatisfy({ (0x20..<0x7F).contains($0.value) || lineDrawing.contains($0.value) }) {
+            return text.unicodeScalars.map { (Character($0), 1) }
+        }
+        return graphemeCells(text, ascii: ascii)
+    }
+
+    /// Box drawing and block elements (U+2500 to U+259F).
+    private static let lineDrawing: Range<UInt32> = 0x2500..<0x25A0
+
+    /// `cells` one grapheme at a time: for any text.
+    static func graphemeCells(_ text: String, ascii: Bool) -> [(character: Character, width: Int)] {
         var result: [(character: Character, width: Int)] = []
         var column = 0
         func add(_ character: Character, _ width: Int) {

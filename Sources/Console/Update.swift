@@ -2,6 +2,18 @@ import PairEngine
 
 /// The console's one state transition: a message in, the new state and the effects out.
 public enum Update {
+    /// Whether `msg` can change what is drawn, before it is applied: a tick moves only the
+    /// clock and the ages (the loop draws those once a second anyway), and a journal reading
+    /// equal to the one shown changes nothing (the journal is read every second, and an
+    /// idle wallboard should not draw twice a second for it).
+    public static func changesView(_ msg: Msg, _ state: ConsoleState) -> Bool {
+        switch msg {
+        case .tick: return false
+        case .runbooksRead(let reading): return reading != state.runbook.reading
+        default: return true
+        }
+    }
+
     public static func apply(_ state: inout ConsoleState, _ msg: Msg) -> [Effect] {
         switch msg {
         case .tick(let now):
@@ -21,16 +33,18 @@ public enum Update {
         case let .observed(pair, report):
             state.refreshing = false
             // The selection follows its task, not its row, when the list re-sorts.
-            let selectedTask = state.tasks.indices.contains(state.logs.selected) ? state.tasks[state.logs.selected].upid : nil
+            let shown = state.tasks
+            let selectedTask = shown.indices.contains(state.logs.selected) ? shown[state.logs.selected].upid : nil
             state.pair = pair
             state.report = report
             for node in [pair.primary, pair.secondary] {
                 if node.reachable { state.downSince[node.role] = nil } else if state.downSince[node.role] == nil { state.downSince[node.role] = state.now }
             }
-            if let selectedTask, let row = state.tasks.firstIndex(where: { $0.upid == selectedTask }) {
+            let tasks = state.tasks
+            if let selectedTask, let row = tasks.firstIndex(where: { $0.upid == selectedTask }) {
                 state.logs.selected = row
             }
-            state.logs.selected = min(state.logs.selected, max(0, state.tasks.count - 1))
+            state.logs.selected = min(state.logs.selected, max(0, tasks.count - 1))
             return []
         case let .logLoaded(upid, from, lines, active):
             LogsScreen.loaded(&state, upid: upid, from: from, lines: lines, active: active)

@@ -16,6 +16,8 @@ public struct PairObserver: Sendable {
     let occasional: [NodeRole: OccasionalReads]
     /// For a console that refreshes: whether each node's last version call failed.
     let refused: [NodeRole: LastVersionCall]
+    /// For a console that refreshes: each PVE host's version, by host name (`Occasional`).
+    let pveVersions: [String: Occasional<VersionInfo>]
 
     /// `caching`: keep snapshot lists between observations and read again only what changed.
     public init(config: PairConfig, transport: any HTTPTransport, clock: any WallClock = SystemClock(), caching: Bool = false) {
@@ -33,12 +35,14 @@ public struct PairObserver: Sendable {
         histories = caching ? [.primary: TaskHistory(limit: taskHistory), .secondary: TaskHistory(limit: taskHistory)] : [:]
         occasional = caching ? [.primary: OccasionalReads(interval: interval), .secondary: OccasionalReads(interval: interval)] : [:]
         refused = caching ? [.primary: LastVersionCall(), .secondary: LastVersionCall()] : [:]
+        pveVersions = caching ? Dictionary(config.pve.map { ($0.name, Occasional<VersionInfo>(interval: interval)) }, uniquingKeysWith: { first, _ in first }) : [:]
     }
 
     /// The next observation reads every snapshot list again.
     public func readEverythingNext() async {
         for cache in caches.values { await cache.readEverythingNext() }
         for reads in occasional.values { await reads.readAgainNext() }
+        for version in pveVersions.values { await version.readAgainNext() }
     }
 
     public func observe() async -> PairState {
@@ -263,12 +267,21 @@ public struct PairObserver: Sendable {
         }
     }
 
+    /// The storage configuration every time (a failover changes it), the version with it
+    /// (a console asks it only occasionally: it changes with an upgrade).
     private func readPVE(_ host: PVEHostConfig) async -> PVEReading {
         var reading = PVEReading(name: host.name, host: host.host, storageID: host.storage)
         let client = PVEClient(transport: transport, endpoint: host.endpoint, token: host.token)
+        let now = clock.now()
+        async let storages = attempt { () async throws(APIError) in try await client.pbsStorages() }
+        async let version = attempt { () async throws(APIError) in
+            guard let seldom = pveVersions[host.name] else { return try await client.version() }
+            return try await seldom.get(now: now) { () throws(APIError) in try await client.version() }
+        }
         do {
-            reading.version = try await client.version()
-            reading.storage = try await client.pbsStorages().first { $0.storage == host.storage }
+            let (storages, version) = (try await storages.get(), try await version.get())
+            reading.version = version
+            reading.storage = storages.first { $0.storage == host.storage }
         } catch {
             reading.failure = error
         }

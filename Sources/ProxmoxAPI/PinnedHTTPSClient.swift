@@ -51,7 +51,9 @@ public struct PinnedHTTPSClient: HTTPTransport {
     private let pool = ConnectionPool()
     public let limits: Limits
 
-    public init(limits: Limits = Limits(), trust: Trust = .pinned, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+    /// `group`: one event loop unless told: a console's dozen connections keep one thread
+    /// busy for microseconds a refresh, and every further thread is one more wake-up.
+    public init(limits: Limits = Limits(), trust: Trust = .pinned, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton.next()) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         switch trust {
         case .pinned:

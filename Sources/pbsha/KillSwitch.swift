@@ -28,4 +28,5 @@ struct KillSwitchStore: EventStore {
 
     func events(run: String?) throws(JournalError) -> [JournalEvent] { try inner.events(run: run) }
     func events(after sequence: Int64) throws(JournalError) -> [JournalEvent] { try inner.events(after: sequence) }
+    func changeStamp() -> JournalStamp? { inner.changeStamp() }
 }

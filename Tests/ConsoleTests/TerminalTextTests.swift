@@ -1,6 +1,7 @@
 @testable import Console
 import Foundation
 import PairEngine
+import TestSupport
 import Testing
 
 /// Node text is made inert and measured before it reaches a frame.
@@ -16,6 +17,20 @@ import Testing
         #expect(shown("a\u{7F}b\u{9B}31m\u{0}") == "a^?b^[[31m^@")
         #expect(shown("line\r\nnext") == "line^M^Jnext")
         #expect(TerminalText.cells("\u{1B}").allSatisfy { $0.width == 1 })
+    }
+
+    /// Frames, bars and the big figures take a shortcut that must measure as the general way does.
+    @Test(arguments: [1, 2, 3] as [UInt64]) func lineDrawingTakesTheShortcutWithTheSameCells(seed: UInt64) {
+        var random = SeededRandom(seed)
+        let alphabet = Array("ab 9:-_|") + (0x2500..<0x25A0).map { Character(Unicode.Scalar($0)!) }
+        for _ in 0..<200 {
+            let text = String((0...random.below(30)).map { _ in alphabet[random.below(alphabet.count)] })
+            let quick = TerminalText.cells(text), general = TerminalText.graphemeCells(text, ascii: false)
+            #expect(quick.map(\.character) == general.map(\.character) && quick.map(\.width) == general.map(\.width), "\(text)")
+        }
+        #expect(TerminalText.cells("━┃█", ascii: true).map(\.character) == ["?", "?", "?"])
+        // A combining mark after a line: the general way keeps it with its base.
+        #expect(TerminalText.cells("━\u{301}x").count == 2)
     }
 
     @Test func tabsExpandToTheNextStopOfEight() {

@@ -14,6 +14,22 @@ import Testing
         #expect(Update.apply(&state, .tick(105)) == [.refresh])
     }
 
+    /// The journal is read every second; an idle console draws once a second, not twice.
+    @Test func onlyMessagesThatChangeTheViewAskForADrawing() {
+        let state = RunbookFixture.state(.running)
+        let shown = try! #require(state.runbook.reading)
+        #expect(!Update.changesView(.tick(state.now + 1), state))
+        #expect(!Update.changesView(.runbooksRead(shown), state))
+        var moved = shown
+        moved.active = nil
+        #expect(Update.changesView(.runbooksRead(moved), state))
+        #expect(Update.changesView(.runbooksFailed("locked"), state))
+        #expect(Update.changesView(.key(.char("j")), state))
+        var empty = state
+        empty.runbook.reading = nil
+        #expect(Update.changesView(.runbooksRead(shown), empty))
+    }
+
     @Test func rRefreshesNowAndQQuits() {
         var state = ConsoleFixture.state()
         #expect(Update.apply(&state, .key(.char("r"))) == [.refreshEverything])

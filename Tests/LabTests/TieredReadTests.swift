@@ -18,9 +18,9 @@ import Testing
         let memo = RuleMemo()
 
         /// `wholeListLimit`: past this many snapshots a namespace is read group by group.
-        init(wholeListLimit: Int = SnapshotCache.wholeListLimit) throws {
+        init(wholeListLimit: Int = SnapshotCache.wholeListLimit, withPVE: Bool = false) throws {
             transport = WorldTransport(LabWorld.sample())
-            let config = try #require(transport.pairConfig())
+            let config = try #require(transport.pairConfig(withPVE: withPVE))
             clock = ManualClock(Double(transport.world { $0.now }))
             cached = PairObserver(config: config, transport: transport, clock: clock, caching: true, wholeListLimit: wholeListLimit)
             fresh = PairObserver(config: config, transport: transport, clock: clock)
@@ -91,6 +91,30 @@ import Testing
         let primary = answers.filter { $0.port == 1 }, secondary = answers.filter { $0.port == 2 }
         #expect(primary.count <= 7 && primary.map(\.bytes).reduce(0, +) <= 8192, "\(primary)")
         #expect(secondary.count <= 8 && secondary.map(\.bytes).reduce(0, +) <= 8192, "\(secondary)")
+    }
+
+    /// A failover changes a PVE host's storage: it is read every time; the version changes
+    /// with an upgrade: read on the first refresh, the full-read interval, and `r`.
+    @Test func aPVEHostsStorageIsReadEachRefreshAndItsVersionSeldom() async throws {
+        let watched = try Watched(withPVE: true)
+        func pve(_ paths: [String], _ suffix: String) -> Int { paths.filter { $0.hasSuffix(suffix) }.count }
+        let (first, firstPaths) = await watched.refresh()
+        let hosts = first.pve.count
+        #expect(hosts == 2 && first.pve.allSatisfy { $0.reachable && $0.storage?.server != nil })
+        #expect(pve(firstPaths, "/version") == 2 + hosts && pve(firstPaths, "/storage?type=pbs") == hosts)
+        watched.clock.advance(by: 5)
+        let (second, paths) = await watched.refresh()
+        #expect(pve(paths, "/version") == 2, "the PBS nodes' alone: \(paths)")
+        #expect(pve(paths, "/storage?type=pbs") == hosts && second.pve.allSatisfy { $0.reachable && $0.version == first.pve[0].version })
+        // A host that stops answering is down at once, though its version was kept.
+        watched.transport.refuse(port: 11)
+        watched.clock.advance(by: 5)
+        let (down, _) = await watched.refresh()
+        #expect(!down.pve[0].reachable && down.pve[0].failure != nil && down.pve[1].reachable)
+        watched.transport.refuse(port: 11, false)
+        await watched.cached.readEverythingNext()
+        let (back, asked) = await watched.refresh()
+        #expect(pve(asked, "/version") == 2 + hosts && back.pve.allSatisfy(\.reachable), "r asks every version again: \(asked)")
     }
 
     @Test func aChangedGroupIsReadAloneAndTheFullReadIntervalReadsAll() async throws {

@@ -11,6 +11,7 @@ final class WorldTransport: HTTPTransport, @unchecked Sendable {
     private var state: LabWorld
     private var sent: [String] = []
     private var received: [(port: Int, bytes: Int)] = []
+    private var down: Set<Int> = []
 
     init(_ world: LabWorld) { state = world }
 
@@ -18,6 +19,11 @@ final class WorldTransport: HTTPTransport, @unchecked Sendable {
     var paths: [String] { lock.withLock { sent } }
     /// Each answer's port (1 primary, 2 secondary) and body size, in order.
     var answers: [(port: Int, bytes: Int)] { lock.withLock { received } }
+
+    /// Connections to `port` are refused from now on (`false`: answered again).
+    func refuse(port: Int, _ refused: Bool = true) {
+        lock.withLock { if refused { down.insert(port) } else { down.remove(port) } }
+    }
 
     /// Reads or changes the world between requests.
     func world<T>(_ body: (inout LabWorld) -> T) -> T { lock.withLock { body(&state) } }
@@ -27,7 +33,11 @@ final class WorldTransport: HTTPTransport, @unchecked Sendable {
         let contentType = request.headers.first { $0.0 == "Content-Type" }?.1
         let labRequest = LabRequest(method: request.method, target: request.path, authorization: authorization,
                                     contentType: contentType, body: request.body.map(Array.init) ?? [])
-        lock.withLock { sent.append(request.path) }
+        let refused = lock.withLock {
+            sent.append(request.path)
+            return down.contains(endpoint.port)
+        }
+        if refused { throw .connectionRefused(host: endpoint.host, port: endpoint.port, detail: "Connection refused") }
         let response = world { world in
             endpoint.port > 10 ? world.respondPVE(endpoint.port - 11, labRequest) : world.respondPBS(endpoint.port == 1 ? .primary : .secondary, labRequest)
         }
@@ -63,8 +73,9 @@ extension WorldTransport {
         return PVEClient(transport: self, endpoint: endpoint, token: APIToken(authID: token.authID, secret: token.secret))
     }
 
-    /// A pbsha config for this world's pair (monitor tokens, no PVE hosts).
-    func pairConfig() -> PairConfig? {
+    /// A pbsha config for this world's pair (monitor tokens); `withPVE`: every PVE host too,
+    /// as `lab serve` writes them (host `index` on port 11 + index).
+    func pairConfig(withPVE: Bool = false) -> PairConfig? {
         world { world in
             func node(_ role: NodeRole) -> NodeConfig {
                 let token = world.node(role).tokens.first { $0.authID == LabWorld.monitorToken }!
@@ -73,8 +84,16 @@ extension WorldTransport {
             }
             return PairConfig(file: "memory", name: "world", rpoSeconds: 14_400, verifyMaxAgeSeconds: 8 * 86_400, stateDir: "/nonexistent",
                               primary: node(.primary), secondary: node(.secondary), syncJob: LabWorld.syncJobID,
-                              remote: LabWorld.remoteName, pve: [], notify: nil)
+                              remote: LabWorld.remoteName, pve: withPVE ? world.pve.indices.map { pveHost(world, $0) } : [], notify: nil)
         }
+    }
+
+    private func pveHost(_ world: LabWorld, _ index: Int) -> PVEHostConfig {
+        let host = world.pve[index]
+        let token = host.tokens.first { $0.authID == LabWorld.pveToken }!
+        return PVEHostConfig(name: host.name, host: "pve\(index)", port: 11 + index, fingerprint: Fingerprint(String(repeating: "00", count: 32))!,
+                             token: APIToken(authID: token.authID, secret: token.secret), operatorToken: nil, storage: "backup-primary",
+                             node: host.nodes[0], testVMID: nil, method: .editStorageCfg, remoteShell: nil, failoverStorage: nil)
     }
 }
 

@@ -40,17 +40,37 @@ import Testing
         let path = temporaryPath()
         let writer = try Journal(path: path), reader = try Journal(path: path)
         let kept = KeptJournal()
-        #expect(try kept.runs(reader).isEmpty)
+        #expect(try kept.runs(reader, now: 0).isEmpty)
         try writer.append([event(.runStarted, ["runbook": "failover"]),
                            event(.stepStarted, step: 1, ["title": "Readiness", "owner": "on-call", "estimate-seconds": "120"])])
-        let first = try kept.runs(reader)
+        let first = try kept.runs(reader, now: 0)
         #expect(first == RunState.runs(from: try reader.events()) && first.count == 1)
         let last = try #require(try reader.events().last?.sequence)
         #expect(try reader.events(after: last).isEmpty)
         try writer.append([event(.stepFinished, step: 1, ["result": "done"]), event(.runStarted, run: "failback-1", ["runbook": "failback"])])
         #expect(try reader.events(after: last).map(\.kind) == [.stepFinished, .runStarted])
-        let second = try kept.runs(reader)
+        let second = try kept.runs(reader, now: 0)
         #expect(second == RunState.runs(from: try reader.events()) && second.count == 2 && second != first)
+    }
+
+    /// Between real reads the console only looks at the journal's files: another process's
+    /// commit shows at once, and a real read comes at least every `recheckSeconds`.
+    @Test func anUnchangedJournalIsNotAskedAgainUntilAWriteOrTheRecheck() throws {
+        let path = temporaryPath()
+        let writer = try Journal(path: path), reader = try Journal(path: path)
+        let kept = KeptJournal()
+        #expect(kept.runsIfUnchanged(reader, now: 100, recheckSeconds: 10) == nil, "nothing read yet")
+        try writer.append([event(.runStarted, ["runbook": "failover"])])
+        let first = try kept.runs(reader, now: 100)
+        #expect(first.count == 1)
+        #expect(kept.runsIfUnchanged(reader, now: 105, recheckSeconds: 10) == first)
+        #expect(kept.runsIfUnchanged(reader, now: 110, recheckSeconds: 10) == nil, "ten seconds: read for real")
+        #expect(kept.runsIfUnchanged(reader, now: 99, recheckSeconds: 10) == nil, "the clock went back")
+        try writer.append([event(.stepStarted, step: 1, ["title": "Readiness", "owner": "on-call", "estimate-seconds": "120"])])
+        #expect(kept.runsIfUnchanged(reader, now: 101, recheckSeconds: 10) == nil, "another process wrote")
+        let second = try kept.runs(reader, now: 101)
+        #expect(second == RunState.runs(from: try reader.events()) && second != first)
+        #expect(kept.runsIfUnchanged(reader, now: 102, recheckSeconds: 10) == second)
     }
 
     @Test func theJournalRefusesChangesToWhatWasWritten() throws {

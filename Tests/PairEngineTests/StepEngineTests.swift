@@ -14,6 +14,11 @@ import Testing
     }
 
     private func engine(_ journal: Journal, actor: String = "alice", drill: Scenario? = nil, clock: ManualClock = ManualClock(1_800_000_000)) throws -> StepEngine {
+        let (runbook, context) = try checklist(clock)
+        return StepEngine(runbook: runbook, journal: journal, context: context, actions: FailoverActions.all(), actor: actor, host: "t", drill: drill)
+    }
+
+    private func checklist(_ clock: ManualClock) throws -> (Runbook, RunContext) {
         let text = """
             kind = "failover"
             title = "Checklist"
@@ -46,8 +51,33 @@ import Testing
         let node = NodeConfig(host: "pbs", port: 8007, fingerprint: pin, token: APIToken(authID: "a@pbs!b", secret: "s"), datastore: "main")
         let config = PairConfig(file: "memory", name: "p", rpoSeconds: 3600, verifyMaxAgeSeconds: 86_400, stateDir: "/nonexistent",
                                 primary: node, secondary: node, syncJob: "s", remote: "r", pve: [], notify: nil)
-        let context = RunContext(config: config, reads: Nowhere(), writes: Nowhere(), clock: clock)
-        return StepEngine(runbook: runbook, journal: journal, context: context, actions: FailoverActions.all(), actor: actor, host: "t", drill: drill)
+        return (runbook, RunContext(config: config, reads: Nowhere(), writes: Nowhere(), clock: clock))
+    }
+
+    /// The console asks `readIfUnchanged` every second: it must always equal a real read at
+    /// the same time, while a step's time runs, after a write, and once the run ended.
+    @Test func aReadingWithoutQueryingEqualsARealReadAtAnyTime() async throws {
+        let journal = try Journal(path: NSTemporaryDirectory() + "pbsha-engine-\(UUID().uuidString)/journal.sqlite")
+        let clock = ManualClock(1_800_000_000)
+        let engine = try engine(journal, clock: clock)
+        let (runbook, context) = try checklist(clock)
+        let desk = RunbookDesk(runbooks: ["failover": runbook], journal: journal, context: context, actions: ["failover": FailoverActions.all()], actor: "bob")
+        let fresh = RunbookDesk(runbooks: ["failover": runbook], journal: journal, context: context, actions: ["failover": FailoverActions.all()], actor: "bob")
+        let t: Int64 = 1_800_000_000
+        _ = try await engine.run(Decisions())
+        #expect(desk.readIfUnchanged(now: t) == nil, "nothing read yet")
+        let first = try desk.read(now: t)
+        let running = try #require(desk.readIfUnchanged(now: t + 3))
+        #expect(running == (try fresh.read(now: t + 3)) && running != first, "step 1's time runs")
+        _ = try await engine.run(Decisions(manualDone: [1]))
+        #expect(desk.readIfUnchanged(now: t + 4) == nil, "a write shows in the files")
+        _ = try engine.skip(step: 2, reason: "told by phone")
+        guard case .finished = try await engine.run(Decisions(typed: ["enter"])) else { Issue.record("the run did not finish"); return }
+        let ended = try desk.read(now: t + 5)
+        for later in [t + 6, t + 9] {
+            #expect(desk.readIfUnchanged(now: later) == (try fresh.read(now: later)) && desk.readIfUnchanged(now: later) == ended)
+        }
+        #expect(desk.readIfUnchanged(now: t + 15) == nil, "ten seconds after the last real read: read again")
     }
 
     @Test func anAbortedRunNeedsAReasonIsReportedAndLetsTheNextOneStart() async throws {

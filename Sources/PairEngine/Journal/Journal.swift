@@ -9,9 +9,14 @@ public protocol EventStore: Sendable {
     /// Every event written after `sequence`, in order: a reader that keeps what it read
     /// asks only for what is new.
     func events(after sequence: Int64) throws(JournalError) -> [JournalEvent]
+    /// Changes whenever a commit may have landed, read without a query; nil when the store
+    /// cannot tell (then every read asks it).
+    func changeStamp() -> JournalStamp?
 }
 
 extension EventStore {
+    public func changeStamp() -> JournalStamp? { nil }
+
     /// For stores that wrap a journal and pass its events on (they carry its sequences).
     public func events(after sequence: Int64) throws(JournalError) -> [JournalEvent] {
         try events(run: nil).filter { ($0.sequence ?? 0) > sequence }
@@ -88,6 +93,12 @@ public final class Journal: EventStore {
         }
     }
 
+    /// The database file and its write-ahead log as `stat` sees them: every commit appends
+    /// to the log or, after a checkpoint, rewrites it (a new modification time).
+    public func changeStamp() -> JournalStamp? {
+        JournalStamp(files: [path, path + "-wal"])
+    }
+
     /// Every event, or one run's, in the order they were written.
     public func events(run: String? = nil) throws(JournalError) -> [JournalEvent] {
         do { return try pool.read { db in try Self.fetch(db, run: run) } } catch let error as JournalError { throw error } catch {
@@ -105,7 +116,8 @@ public final class Journal: EventStore {
         let sql = "SELECT sequence, run, kind, step, actor, host, time, detail FROM event WHERE sequence > ?" + (run == nil ? "" : " AND run = ?")
             + " ORDER BY sequence"
         let arguments: StatementArguments = run.map { [sequence, $0] } ?? [sequence]
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+        // Cached: a console reads the journal every second.
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
             let kindText: String = row["kind"]
             guard let kind = JournalEvent.Kind(rawValue: kindText) else {
                 throw JournalError("the journal holds an event kind '\(kindText)' this pbsha does not know; use the pbsha that wrote it")

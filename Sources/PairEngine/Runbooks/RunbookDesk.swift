@@ -47,7 +47,26 @@ public struct RunbookDesk: Sendable {
     /// show this desk's kind of run (drills for a drill, live runs otherwise); the list of
     /// runs holds both, drills marked.
     public func read(now: Int64) throws(JournalError) -> Reading {
-        let runs = try kept.runs(journal)
+        reading(try kept.runs(journal, now: now), now: now)
+    }
+
+    /// The same as `read`, without asking the journal, when its files show no commit since
+    /// the last read and that read is younger than `recheckSeconds`; nil otherwise. Cheap
+    /// enough for the console's loop to call every second (two `stat` calls), so an idle
+    /// console does not wake a thread and query SQLite each second for nothing.
+    public func readIfUnchanged(now: Int64) -> Reading? {
+        guard let runs = kept.runsIfUnchanged(journal, now: now, recheckSeconds: Self.recheckSeconds) else { return nil }
+        if let settled = kept.settledReading(of: runs) { return settled }
+        let fresh = reading(runs, now: now)
+        kept.keepReading(fresh, of: runs)
+        return fresh
+    }
+
+    /// A real read at least this often: a file system with coarse times could hide a commit
+    /// from the stamp.
+    static let recheckSeconds: Int64 = 10
+
+    private func reading(_ runs: [RunState], now: Int64) -> Reading {
         let mine = runs.filter { ($0.drill != nil) == (drill != nil) }
         var boards: [String: RunbookBoard] = [:]
         for (kind, runbook) in runbooks {
@@ -119,15 +138,42 @@ final class KeptJournal: @unchecked Sendable {
     private var events: [JournalEvent] = []
     private var runs: [RunState] = []
     private var read = false
+    /// The journal's stamp taken before the last query, and when that was.
+    private var stamp: JournalStamp?
+    private var queriedAt: Int64 = 0
 
-    func runs(_ journal: any EventStore) throws(JournalError) -> [RunState] {
+    func runs(_ journal: any EventStore, now: Int64) throws(JournalError) -> [RunState] {
         lock.lock()
         defer { lock.unlock() }
+        // Before the query: a commit landing during it changes the next stamp.
+        let before = journal.changeStamp()
         let new = try journal.events(after: events.last?.sequence ?? 0)
+        (stamp, queriedAt) = (before, now)
         if read && new.isEmpty { return runs }
         events += new
         runs = RunState.runs(from: events)
         read = true
+        return runs
+    }
+
+    /// A reading built from `runs`, kept while they are the runs kept and nothing in them
+    /// moves with the clock (every run and every started step finished).
+    private var reading: (runs: [RunState], value: RunbookDesk.Reading)?
+
+    func settledReading(of runs: [RunState]) -> RunbookDesk.Reading? {
+        lock.withLock { reading.flatMap { $0.runs == runs ? $0.value : nil } }
+    }
+
+    func keepReading(_ value: RunbookDesk.Reading, of runs: [RunState]) {
+        let settled = runs.allSatisfy { run in run.finished != nil && run.steps.allSatisfy { $0.started == nil || $0.finished != nil } }
+        lock.withLock { reading = settled ? (runs, value) : nil }
+    }
+
+    /// The runs kept, when the journal's stamp is the one of a query younger than `recheckSeconds`.
+    func runsIfUnchanged(_ journal: any EventStore, now: Int64, recheckSeconds: Int64) -> [RunState]? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard read, let stamp, now - queriedAt < recheckSeconds, now >= queriedAt, journal.changeStamp() == stamp else { return nil }
         return runs
     }
 }
