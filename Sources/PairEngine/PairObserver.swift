@@ -14,6 +14,8 @@ public struct PairObserver: Sendable {
     let histories: [NodeRole: TaskHistory]
     /// For a console that refreshes: what each node changes seldom (`Occasional`).
     let occasional: [NodeRole: OccasionalReads]
+    /// Past this many snapshots a namespace is read group by group (`SnapshotCache.wholeListLimit`).
+    let wholeListLimit: Int
     /// For a console that refreshes: whether each node's last version call failed.
     let refused: [NodeRole: LastVersionCall]
     /// For a console that refreshes: each PVE host's version, by host name (`Occasional`).
@@ -30,6 +32,7 @@ public struct PairObserver: Sendable {
         self.transport = transport
         self.clock = clock
         let interval = Double(config.fullReadIntervalSeconds)
+        self.wholeListLimit = wholeListLimit
         caches = caching ? [.primary: SnapshotCache(fullReadInterval: interval, wholeListLimit: wholeListLimit),
                                 .secondary: SnapshotCache(fullReadInterval: interval, wholeListLimit: wholeListLimit)] : [:]
         histories = caching ? [.primary: TaskHistory(limit: taskHistory), .secondary: TaskHistory(limit: taskHistory)] : [:]
@@ -103,10 +106,12 @@ public struct PairObserver: Sendable {
         async let time = attempt { () async throws(APIError) in try await client.time() }
         async let list = attempt { () async throws(APIError) in try await client.datastores() }
         async let status = attempt { () async throws(APIError) in try await client.datastoreStatus(store) }
-        let cache = caches[role]
-        async let uncached = cache == nil ? attempt { () async throws(APIError) in try await allSnapshots(client, store: store) } : nil
+        // A console keeps each node's lists between reads; a one-shot read (`status`, `check`)
+        // has a cache for this read alone, so it too reads the group rows first and a big
+        // namespace group by group (its whole list could pass the client's size cap).
+        let cache = caches[role] ?? SnapshotCache(fullReadInterval: 0, wholeListLimit: wholeListLimit)
         let seldom = occasional[role]
-        async let rows = cache == nil ? nil : attempt { () async throws(APIError) in try await groupRows(client, store: store, seldom) }
+        async let rows = attempt { () async throws(APIError) in try await groupRows(client, store: store, seldom) }
         async let secondaryExtras = role == .secondary ? readSecondary(client, store: store, seldom) : nil
         async let history = readHistory(client, role: role, store: store)
 
@@ -132,17 +137,14 @@ public struct PairObserver: Sendable {
         }
         reading.status = take(await status, "datastore status", into: &reading)
         let (syncTasks, verifyTasks) = await history
-        if let cache, let rows = await rows {
-            let tasks = (try? syncTasks.get()).flatMap { sync in (try? verifyTasks.get()).map { sync + $0 } }
-            let reads = SnapshotReads(namespace: { ns throws(APIError) in try await client.snapshots(store, namespace: ns) },
-                                      group: { ns, type, id throws(APIError) in try await client.snapshots(store, namespace: ns, type: type, id: id) })
-            let snapshots = await attempt { () async throws(APIError) in
-                try await cache.snapshots(rows: try rows.get(), tasks: tasks, now: clock.now(), read: reads)
-            }
-            reading.snapshotSet = take(snapshots, "snapshots", into: &reading)
-        } else if let uncached = await uncached {
-            reading.snapshots = take(uncached, "snapshots", into: &reading)
+        let rowsRead = await rows
+        let tasks = (try? syncTasks.get()).flatMap { sync in (try? verifyTasks.get()).map { sync + $0 } }
+        let reads = SnapshotReads(namespace: { ns throws(APIError) in try await client.snapshots(store, namespace: ns) },
+                                  group: { ns, type, id throws(APIError) in try await client.snapshots(store, namespace: ns, type: type, id: id) })
+        let snapshots = await attempt { () async throws(APIError) in
+            try await cache.snapshots(rows: try rowsRead.get(), tasks: tasks, now: clock.now(), read: reads)
         }
+        reading.snapshotSet = take(snapshots, "snapshots", into: &reading)
         reading.syncTasks = take(syncTasks, "sync tasks", into: &reading)
         reading.verifyTasks = take(verifyTasks, "verify tasks", into: &reading)
         if let extras = await secondaryExtras {
@@ -220,14 +222,6 @@ public struct PairObserver: Sendable {
             start += page.count
         }
         return Array(runs.prefix(taskHistory))
-    }
-
-    /// Snapshots of every namespace (the list call is not recursive).
-    private func allSnapshots(_ client: PBSClient, store: String) async throws(APIError) -> [NamespacedSnapshot] {
-        let lists = try await eachNamespace(try await client.namespaces(store).map(\.ns)) { ns throws(APIError) in
-            try await client.snapshots(store, namespace: ns)
-        }
-        return lists.keys.sorted().flatMap { ns in lists[ns]!.map { NamespacedSnapshot(ns: ns, item: $0) } }
     }
 
     /// `read` for every namespace at once; the first failure fails the whole.

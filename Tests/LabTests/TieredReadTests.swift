@@ -153,6 +153,23 @@ import Testing
         #expect(await watched.matchesAFullRead(later))
     }
 
+    /// `status` and `check` read once, without a console's memory: a big namespace is read
+    /// group by group there too (its whole list could pass the client's size cap).
+    @Test func aOneShotReadTakesABigNamespaceGroupByGroupToo() async throws {
+        let transport = WorldTransport(LabWorld.sample())
+        let config = try #require(transport.pairConfig())
+        let clock = ManualClock(Double(transport.world { $0.now }))
+        let before = transport.paths.count
+        let state = await PairObserver(config: config, transport: transport, clock: clock, caching: false, wholeListLimit: 10).observe()
+        let lists = transport.paths[before...].filter { $0.contains("/snapshots") }
+        let groups = transport.world { world in Set(world.primary.snapshots.map(\.group)).count + Set(world.secondary.snapshots.map(\.group)).count }
+        #expect(lists.count == groups && lists.allSatisfy { $0.contains("backup-type=") && $0.contains("backup-id=") }, "\(lists)")
+        let whole = await PairObserver(config: config, transport: transport, clock: clock).observe()
+        func sorted(_ snapshots: [NamespacedSnapshot]?) -> [String] { (snapshots ?? []).map { "\($0.ns) \($0.name)" }.sorted() }
+        #expect(sorted(state.primary.snapshots) == sorted(whole.primary.snapshots) && sorted(state.secondary.snapshots) == sorted(whole.secondary.snapshots))
+        #expect(state.primary.snapshots?.isEmpty == false && state.secondary.snapshots?.isEmpty == false)
+    }
+
     /// A refused token fails every call of the first read (they all start at once); after
     /// that each refresh asks the version alone while it is refused.
     @Test func aRefusedNodeIsAskedTheVersionAloneWhileItRefuses() async throws {
