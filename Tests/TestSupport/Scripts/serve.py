@@ -110,6 +110,17 @@ def pbs_answers(role, peer_fingerprint, t):
         entry["groups"].add(item["backup-id"])
         entry["snapshots"] += 1
     counts = {k: {"groups": len(v["groups"]), "snapshots": v["snapshots"]} for k, v in counts.items()}
+    # GET .../groups as PBS answers it: per group the newest finished snapshot's time and
+    # archive names, the count, the owner.
+    groups = {}
+    for item in snapshots:
+        key = (item["backup-type"], item["backup-id"])
+        group = groups.setdefault(key, {"backup-type": key[0], "backup-id": key[1], "last-backup": 0, "backup-count": 0,
+                                        "files": [], "owner": item["owner"]})
+        group["backup-count"] += 1
+        if item["backup-time"] > group["last-backup"]:
+            group["last-backup"] = item["backup-time"]
+            group["files"] = [f["filename"] for f in item["files"]]
     total = 4000787030016 if primary else 6001175126016
     used = 1234567890123 if primary else 987654321098
     answers = {
@@ -126,6 +137,7 @@ def pbs_answers(role, peer_fingerprint, t):
             "counts": counts},
         "/api2/json/admin/datastore/%s/namespace" % store: [{"ns": ""}],
         "/api2/json/admin/datastore/%s/snapshots" % store: snapshots,
+        "/api2/json/admin/datastore/%s/groups" % store: list(groups.values()),
     }
     if primary:
         answers["/api2/json/nodes/localhost/tasks?typefilter=syncjob"] = []
