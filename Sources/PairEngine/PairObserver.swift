@@ -261,23 +261,23 @@ public struct PairObserver: Sendable {
         }
     }
 
-    /// The storage configuration every time (a failover changes it), the version with it
-    /// (a console asks it only occasionally: it changes with an upgrade).
+    /// The version first, and alone while the host refuses it (each refused call is an
+    /// authentication failure in its log). A console keeps the version (it changes with an
+    /// upgrade) and asks only the storage entries each refresh (a failover changes them); a
+    /// host that does not answer them is down, whatever version was kept.
     private func readPVE(_ host: PVEHostConfig) async -> PVEReading {
         var reading = PVEReading(name: host.name, host: host.host, storageID: host.storage)
         let client = PVEClient(transport: transport, endpoint: host.endpoint, token: host.token)
-        let now = clock.now()
-        async let storages = attempt { () async throws(APIError) in try await client.pbsStorages() }
-        async let version = attempt { () async throws(APIError) in
-            guard let seldom = pveVersions[host.name] else { return try await client.version() }
-            return try await seldom.get(now: now) { () throws(APIError) in try await client.version() }
-        }
         do {
-            let (storages, version) = (try await storages.get(), try await version.get())
-            reading.version = version
-            reading.storage = storages.first { $0.storage == host.storage }
+            if let seldom = pveVersions[host.name] {
+                reading.version = try await seldom.get(now: clock.now()) { () throws(APIError) in try await client.version() }
+            } else {
+                reading.version = try await client.version()
+            }
+            reading.storage = try await client.pbsStorages().first { $0.storage == host.storage }
         } catch {
             reading.failure = error
+            if error.isUnreachable { reading.version = nil }
         }
         return reading
     }

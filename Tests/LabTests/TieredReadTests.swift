@@ -115,6 +115,23 @@ import Testing
         await watched.cached.readEverythingNext()
         let (back, asked) = await watched.refresh()
         #expect(pve(asked, "/version") == 2 + hosts && back.pve.allSatisfy(\.reachable), "r asks every version again: \(asked)")
+        // A host that refuses the token is asked one thing a refresh (each refusal is an
+        // authentication failure in its log): its storage while the version is kept, then
+        // the version alone.
+        watched.transport.world { $0.pve[1].tokens.removeAll { $0.authID == LabWorld.pveToken } }
+        func requestsToTheSecondHost(_ refresh: () async -> Void) async -> Int {
+            let before = watched.transport.answers.count
+            await refresh()
+            return watched.transport.answers[before...].filter { $0.port == 12 }.count
+        }
+        var refused: PairState?
+        #expect(await requestsToTheSecondHost { refused = await watched.refresh().0 } == 1)
+        #expect(refused?.pve[1].failure.map { if case .unauthorized = $0 { true } else { false } } == true)
+        await watched.cached.readEverythingNext()
+        for _ in 0..<2 {
+            #expect(await requestsToTheSecondHost { refused = await watched.refresh().0 } == 1)
+            #expect(refused?.pve[1].failure != nil && refused?.pve[0].reachable == true)
+        }
     }
 
     @Test func aChangedGroupIsReadAloneAndTheFullReadIntervalReadsAll() async throws {
