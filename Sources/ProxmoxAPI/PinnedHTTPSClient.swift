@@ -51,9 +51,7 @@ public struct PinnedHTTPSClient: HTTPTransport {
     private let pool = ConnectionPool()
     public let limits: Limits
 
-    /// `group`: one event loop unless told: a console's dozen connections keep one thread
-    /// busy for microseconds a refresh, and every further thread is one more wake-up.
-    public init(limits: Limits = Limits(), trust: Trust = .pinned, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton.next()) throws {
+    public init(limits: Limits = Limits(), trust: Trust = .pinned, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         switch trust {
         case .pinned:
