@@ -181,6 +181,7 @@ import Testing
         let lists = transport.paths[before...].filter { $0.contains("/snapshots") }
         let groups = transport.world { world in Set(world.primary.snapshots.map(\.group)).count + Set(world.secondary.snapshots.map(\.group)).count }
         #expect(lists.count == groups && lists.allSatisfy { $0.contains("backup-type=") && $0.contains("backup-id=") }, "\(lists)")
+        #expect(transport.paths[before...].filter { $0.hasSuffix("/groups") }.count == 2, "each node's rows once")
         let whole = await PairObserver(config: config, transport: transport, clock: clock).observe()
         func sorted(_ snapshots: [NamespacedSnapshot]?) -> [String] { (snapshots ?? []).map { "\($0.ns) \($0.name)" }.sorted() }
         #expect(sorted(state.primary.snapshots) == sorted(whole.primary.snapshots) && sorted(state.secondary.snapshots) == sorted(whole.secondary.snapshots))

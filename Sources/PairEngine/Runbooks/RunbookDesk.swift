@@ -141,6 +141,9 @@ final class KeptJournal: @unchecked Sendable {
     /// The journal's stamp taken before the last query, and when that was.
     private var stamp: JournalStamp?
     private var queriedAt: Int64 = 0
+    /// A reading built from `runs`, kept while they are the runs kept and nothing in them
+    /// moves with the clock (every run and every started step finished).
+    private var reading: (runs: [RunState], value: RunbookDesk.Reading)?
 
     func runs(_ journal: any EventStore, now: Int64) throws(JournalError) -> [RunState] {
         lock.lock()
@@ -155,10 +158,6 @@ final class KeptJournal: @unchecked Sendable {
         read = true
         return runs
     }
-
-    /// A reading built from `runs`, kept while they are the runs kept and nothing in them
-    /// moves with the clock (every run and every started step finished).
-    private var reading: (runs: [RunState], value: RunbookDesk.Reading)?
 
     func settledReading(of runs: [RunState]) -> RunbookDesk.Reading? {
         lock.withLock { reading.flatMap { $0.runs == runs ? $0.value : nil } }
